@@ -1,0 +1,73 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "owner-report",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "owner-report-producer", targets: ["owner-report-producer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // C libraries from Debian, one system library each (see STYLE.md).
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CInotifyTools",
+            providers: [.apt(["libinotifytools0-dev"])]),
+
+        // The report model, its file formats, the queue directory and the configuration.
+        .target(
+            name: "OwnerReportCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]),
+        // The append-only, hash-chained SQLite audit ledger.
+        .target(
+            name: "OwnerReportLedger",
+            dependencies: [
+                "CSQLite", "OwnerReportCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        // What every executable shares: common flags, logging set-up, error → exit status.
+        .target(
+            name: "OwnerReportCommandLine",
+            dependencies: [
+                "OwnerReportCore", "OwnerReportLedger",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        .executableTarget(
+            name: "owner-report-producer",
+            dependencies: [
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .target(
+            name: "TestSupport",
+            dependencies: ["OwnerReportCore", "OwnerReportLedger"],
+            path: "Tests/TestSupport"),
+        .testTarget(
+            name: "OwnerReportCoreTests",
+            dependencies: ["OwnerReportCore", "TestSupport"]),
+        .testTarget(
+            name: "OwnerReportLedgerTests",
+            dependencies: ["OwnerReportLedger", "OwnerReportCore", "TestSupport"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer"]),
+    ]
+)

@@ -1,0 +1,71 @@
+import Foundation
+import OwnerReportCore
+import OwnerReportLedger
+
+/// Puts one built report into the queue, or with `--dry-run` shows what it would write: the producer's last step.
+public struct ReportSubmitter {
+    public let options: CommonOptions
+    public let configuration: Configuration
+    public let dryRun: Bool
+
+    public init(options: CommonOptions, configuration: Configuration, dryRun: Bool) {
+        self.options = options
+        self.configuration = configuration
+        self.dryRun = dryRun
+    }
+
+    /// Checks that a `--destination` names a configured destination.
+    public func checkDestination(_ name: String?) throws {
+        guard let name else { return }
+        guard configuration.destinations[name] != nil else {
+            let known = configuration.destinations.keys.sorted().joined(separator: ", ")
+            throw UsageError("--destination '\(name)' is not a destination in \(configuration.sourceName) (known: \(known))")
+        }
+    }
+
+    /// Encodes and submits a report built from flags.
+    public func submit(_ report: Report, format: ReportFormat = .markdown, origin: String) throws {
+        try submit(bytes: Array(ReportCodec.encode(report, as: format).utf8), report: report, format: format, origin: origin)
+    }
+
+    /// Submits ready bytes that decode to `report`; prints the enqueued path (or what a dry run would write).
+    public func submit(bytes: [UInt8], report: Report, format: ReportFormat, origin: String) throws {
+        let limit = configuration.delivery.maxReportBytes
+        guard bytes.count <= limit else {
+            throw ReportFormatError(path: origin, message: "the report is \(bytes.count) bytes, over delivery.max_report_bytes = \(limit)")
+        }
+        let queue = options.queueDirectory
+        let now = Timestamp.now()
+        if dryRun {
+            let name = ReportName.make(at: now, kind: report.kind, title: report.title, format: format)
+            if options.json {
+                try printJSON(["dry_run": true, "path": "\(queue.pending)/\(name)", "content": String(decoding: bytes, as: UTF8.self)])
+            } else {
+                print("dry run: would write \(queue.pending)/\(name) (\(bytes.count) bytes):")
+                print(String(decoding: bytes, as: UTF8.self), terminator: bytes.last == UInt8(ascii: "\n") ? "" : "\n")
+            }
+            return
+        }
+        try queue.prepare()
+        let ledger = try Ledger(queue: queue)
+        let pacing = options.environment["OWNER_REPORT_FAULT_WRITE_PACING_MS"].flatMap(Int.init).map(Duration.milliseconds) ?? .zero
+        let path = try queue.enqueue(bytes, kind: report.kind, title: report.title, format: format, ledger: ledger, origin: origin, at: now, pacing: pacing)
+        if options.json {
+            try printJSON(["path": path, "id": DurableFileName.last(of: path), "kind": report.kind.rawValue])
+        } else {
+            print(path)
+        }
+    }
+
+    private func printJSON(_ object: [String: Any]) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// The last path component, without Foundation's URL normalisation.
+enum DurableFileName {
+    static func last(of path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+}

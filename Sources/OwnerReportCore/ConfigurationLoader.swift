@@ -1,0 +1,303 @@
+import Foundation
+import TOMLKit
+
+/// Reads the TOML configuration (DESIGN.md §10) and applies the seed's environment overrides.
+///
+/// Every key is checked: an unknown key is an error too, because a misspelt `token_env` would
+/// otherwise fail silently at 3 a.m. Errors name the file, the key and the problem.
+public enum ConfigurationLoader {
+    /// Loads the configuration a command runs with.
+    public static func load(flag: String?, environment: [String: String]) throws(ConfigurationError) -> Configuration {
+        let (path, explicit) = Locations.configFile(flag: flag, environment: environment)
+        var configuration: Configuration
+        if FileManager.default.fileExists(atPath: path) {
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw ConfigurationError(file: path, message: "cannot be read as UTF-8 text")
+            }
+            configuration = try parse(text, file: path)
+        } else if explicit {
+            throw ConfigurationError(file: path, message: "no such file")
+        } else {
+            configuration = .embeddedDefault
+        }
+        try applyOverrides(to: &configuration, environment: environment)
+        return configuration
+    }
+
+    /// Parses a configuration file's text; `file` names it in errors.
+    public static func parse(_ text: String, file: String) throws(ConfigurationError) -> Configuration {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError(file: "\(file):\(error.source.begin.line):\(error.source.begin.column)", message: "invalid TOML: \(error.description)")
+        } catch {
+            throw ConfigurationError(file: file, message: "invalid TOML: \(error)")
+        }
+        let reader = TableReader(table: table, file: file, prefix: "")
+        try reader.allowOnly(["timezone", "default_destination", "fallback_destination", "delivery", "routes", "destinations"])
+
+        var configuration = Configuration.embeddedDefault
+        configuration.file = file
+        if let zoneName = try reader.string("timezone") {
+            guard let zone = TimeZone(identifier: zoneName) else {
+                throw ConfigurationError(file: file, key: "timezone", message: "unknown time zone '\(zoneName)'")
+            }
+            configuration.timeZone = zone
+        }
+        if let delivery = try reader.table("delivery") { configuration.delivery = try deliveryPolicy(delivery) }
+
+        if let destinations = try reader.table("destinations") {
+            var parsed: [String: Destination] = [:]
+            for name in destinations.table.keys {
+                guard let settings = try destinations.table(name) else { continue }
+                parsed[name] = try destination(named: name, settings)
+            }
+            if !parsed.isEmpty { configuration.destinations = parsed }
+        }
+        let names = configuration.destinations.keys.sorted()
+        func checkName(_ name: String, key: String) throws(ConfigurationError) {
+            guard configuration.destinations[name] != nil else {
+                throw ConfigurationError(file: file, key: key, message: "no destination named '\(name)' (known: \(names.joined(separator: ", ")))")
+            }
+        }
+        if let name = try reader.string("default_destination") {
+            try checkName(name, key: "default_destination")
+            configuration.defaultDestination = name
+        } else if names.count == 1, let only = names.first {
+            configuration.defaultDestination = only
+        } else if configuration.destinations[configuration.defaultDestination] == nil {
+            throw ConfigurationError(file: file, key: "default_destination", message: "missing: needed when there is more than one destination")
+        }
+        if let name = try reader.string("fallback_destination") {
+            try checkName(name, key: "fallback_destination")
+            configuration.fallbackDestination = name
+        }
+        if let routes = try reader.table("routes") {
+            for kindName in routes.table.keys {
+                let key = "routes.\(kindName)"
+                guard let kind = ReportKind(rawValue: kindName) else {
+                    let kinds = ReportKind.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw ConfigurationError(file: file, key: key, message: "not a report kind (\(kinds))")
+                }
+                let targets = try routes.strings(kindName) ?? []
+                guard !targets.isEmpty else {
+                    throw ConfigurationError(file: file, key: key, message: "must name at least one destination")
+                }
+                for target in targets { try checkName(target, key: key) }
+                configuration.routes[kind] = targets
+            }
+        }
+        return configuration
+    }
+
+    private static func deliveryPolicy(_ reader: TableReader) throws(ConfigurationError) -> DeliveryPolicy {
+        try reader.allowOnly(["max_attempts", "max_age", "backoff_initial", "backoff_max", "max_report_bytes", "timeout", "connect_timeout"])
+        var policy = DeliveryPolicy()
+        if let value = try reader.positiveInteger("max_attempts") { policy.maxAttempts = value }
+        if let value = try reader.positiveInteger("max_report_bytes") { policy.maxReportBytes = value }
+        if let value = try reader.duration("max_age") { policy.maxAge = value }
+        if let value = try reader.duration("backoff_initial") { policy.backoffInitial = value }
+        if let value = try reader.duration("backoff_max") { policy.backoffMax = value }
+        if let value = try reader.duration("timeout") { policy.timeout = value }
+        if let value = try reader.duration("connect_timeout") { policy.connectTimeout = value }
+        if policy.backoffMax < policy.backoffInitial {
+            throw ConfigurationError(file: reader.file, key: "delivery.backoff_max", message: "must not be shorter than backoff_initial")
+        }
+        return policy
+    }
+
+    private static func destination(named name: String, _ reader: TableReader) throws(ConfigurationError) -> Destination {
+        let secretRoles = ["token", "url", "webhook_url", "secret", "username", "password"]
+        let secretKeys = secretRoles.flatMap { ["\($0)_env", "\($0)_file"] }
+        try reader.allowOnly(
+            ["channel", "target", "path", "url", "api_base", "smtp_url", "starttls", "from", "to", "cc", "bcc", "username", "thread_id"]
+                + secretKeys)
+        guard let channelName = try reader.string("channel") else {
+            throw ConfigurationError(file: reader.file, key: reader.key("channel"), message: "missing")
+        }
+        guard let channel = Channel(rawValue: channelName) else {
+            let channels = Channel.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(file: reader.file, key: reader.key("channel"), message: "unknown channel '\(channelName)' (\(channels))")
+        }
+        var destination = Destination(name: name, channel: channel)
+        destination.target = try reader.string("target")
+        destination.path = try reader.string("path")
+        destination.url = try reader.string("url")
+        destination.apiBase = try reader.string("api_base")
+        destination.smtpURL = try reader.string("smtp_url")
+        destination.startTLS = try reader.bool("starttls") ?? true
+        destination.from = try reader.string("from")
+        destination.to = try reader.strings("to") ?? []
+        destination.cc = try reader.strings("cc") ?? []
+        destination.bcc = try reader.strings("bcc") ?? []
+        destination.username = try reader.string("username")
+        destination.threadID = try reader.string("thread_id")
+        for role in secretRoles {
+            let fromEnvironment = try reader.string("\(role)_env")
+            let fromFile = try reader.string("\(role)_file")
+            if fromEnvironment != nil, fromFile != nil {
+                throw ConfigurationError(file: reader.file, key: reader.key("\(role)_file"), message: "give \(role)_env or \(role)_file, not both")
+            }
+            // `webhook_url` is the Discord spelling of the same role as `url`.
+            let key = role == "webhook_url" ? "url" : role
+            if let name = fromEnvironment { destination.secrets[key] = .environment(name) }
+            if let path = fromFile { destination.secrets[key] = .file(path) }
+        }
+        try requireSettings(of: destination, reader)
+        return destination
+    }
+
+    /// The settings a channel cannot work without; secrets' presence is checked when they are read.
+    private static func requireSettings(of destination: Destination, _ reader: TableReader) throws(ConfigurationError) {
+        func missing(_ key: String, _ why: String) -> ConfigurationError {
+            ConfigurationError(file: reader.file, key: reader.key(key), message: "missing: \(why)")
+        }
+        let hasURL = destination.url != nil || destination.secrets["url"] != nil
+        switch destination.channel {
+        case .file:
+            break
+        case .webhook, .slack:
+            if !hasURL { throw missing("url", "set url, url_env or url_file") }
+        case .discord:
+            if !hasURL {
+                guard let target = destination.target, target.hasPrefix("channel:"), target.count > 8 else {
+                    throw missing("target", "set target = \"channel:<id>\" (with token_env) or webhook_url_env")
+                }
+                if destination.secrets["token"] == nil { throw missing("token_env", "the bot API needs token_env or token_file") }
+            }
+        case .telegram:
+            if destination.target == nil { throw missing("target", "the chat id") }
+            if destination.secrets["token"] == nil { throw missing("token_env", "set token_env or token_file") }
+        case .email:
+            if destination.smtpURL == nil { throw missing("smtp_url", "for example smtp://mail.example.com:587") }
+            if destination.from == nil { throw missing("from", "the sender address") }
+            if destination.to.isEmpty { throw missing("to", "at least one recipient") }
+        }
+    }
+
+    /// `OWNER_REPORT_CHANNEL` / `OWNER_REPORT_TARGET` replace the default destination; `OWNER_REPORT_MAX_COUNT` bounds a drain.
+    static func applyOverrides(to configuration: inout Configuration, environment: [String: String]) throws(ConfigurationError) {
+        if let text = environment["OWNER_REPORT_MAX_COUNT"], !text.isEmpty {
+            guard let count = Int(text), count > 0 else {
+                throw ConfigurationError(file: "(environment)", key: "OWNER_REPORT_MAX_COUNT", message: "must be a positive whole number, not '\(text)'")
+            }
+            configuration.maxCount = count
+        }
+        let channelName = environment["OWNER_REPORT_CHANNEL"].flatMap { $0.isEmpty ? nil : $0 }
+        let target = environment["OWNER_REPORT_TARGET"].flatMap { $0.isEmpty ? nil : $0 }
+        guard channelName != nil || target != nil else { return }
+        let name = configuration.defaultDestination
+        let current = configuration.destinations[name] ?? .embeddedDefault
+        let channel: Channel
+        if let channelName {
+            guard let parsed = Channel(rawValue: channelName) else {
+                let channels = Channel.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ConfigurationError(file: "(environment)", key: "OWNER_REPORT_CHANNEL", message: "unknown channel '\(channelName)' (\(channels))")
+            }
+            channel = parsed
+        } else {
+            channel = current.channel
+        }
+        // Same channel: keep the configured settings (API base, token source) and change only the target.
+        var replacement = channel == current.channel ? current : Destination(name: name, channel: channel)
+        replacement.name = name
+        switch channel {
+        case .file:
+            replacement.path = target ?? replacement.path ?? "outbox"
+        case .webhook, .slack:
+            if let target { replacement.url = target; replacement.secrets["url"] = nil }
+        case .discord:
+            if let target, target.hasPrefix("https://") || target.hasPrefix("http://") {
+                replacement.url = target
+                replacement.secrets["url"] = nil
+            } else if let target {
+                replacement.target = target
+                replacement.url = nil
+                replacement.secrets["url"] = nil
+                if replacement.secrets["token"] == nil { replacement.secrets["token"] = .environment("DISCORD_BOT_TOKEN") }
+            }
+        case .telegram:
+            if let target { replacement.target = target }
+            if replacement.secrets["token"] == nil { replacement.secrets["token"] = .environment("TELEGRAM_BOT_TOKEN") }
+        case .email:
+            if let target { replacement.to = target.split(separator: ",").map { $0.trimmingSpaces } }
+            if replacement.smtpURL == nil || replacement.from == nil {
+                throw ConfigurationError(file: "(environment)", key: "OWNER_REPORT_CHANNEL", message: "email needs a configured destination with smtp_url and from")
+            }
+        }
+        if channel != .file, replacement.target == nil, replacement.url == nil, replacement.secrets["url"] == nil {
+            throw ConfigurationError(file: "(environment)", key: "OWNER_REPORT_TARGET", message: "required with OWNER_REPORT_CHANNEL=\(channel.rawValue)")
+        }
+        configuration.destinations[name] = replacement
+    }
+}
+
+/// Typed, error-naming access to one TOML table.
+struct TableReader {
+    let table: TOMLTable
+    let file: String
+    /// The dotted path of this table, with a trailing dot (`destinations.owner.`), or empty for the root.
+    let prefix: String
+
+    func key(_ name: String) -> String { prefix + name }
+
+    func allowOnly(_ keys: [String]) throws(ConfigurationError) {
+        for name in table.keys where !keys.contains(name) {
+            throw ConfigurationError(file: file, key: key(name), message: "unknown key (known here: \(keys.joined(separator: ", ")))")
+        }
+    }
+
+    private func wrongType(_ name: String, _ expected: String) -> ConfigurationError {
+        ConfigurationError(file: file, key: key(name), message: "must be \(expected)")
+    }
+
+    func string(_ name: String) throws(ConfigurationError) -> String? {
+        guard let value = table[name] else { return nil }
+        guard let text = value.string else { throw wrongType(name, "a string") }
+        return text
+    }
+
+    func bool(_ name: String) throws(ConfigurationError) -> Bool? {
+        guard let value = table[name] else { return nil }
+        guard let flag = value.bool else { throw wrongType(name, "true or false") }
+        return flag
+    }
+
+    func positiveInteger(_ name: String) throws(ConfigurationError) -> Int? {
+        guard let value = table[name] else { return nil }
+        guard let number = value.int, number > 0 else { throw wrongType(name, "a positive whole number") }
+        return number
+    }
+
+    func duration(_ name: String) throws(ConfigurationError) -> Duration? {
+        guard let value = table[name] else { return nil }
+        if let seconds = value.int, seconds >= 0 { return .seconds(seconds) }
+        guard let text = value.string, let duration = DurationText.parse(text) else {
+            throw wrongType(name, "a duration such as \"30s\", \"10m\", \"24h\" or \"7d\"")
+        }
+        return duration
+    }
+
+    /// A list of strings; a single string counts as a list of one.
+    func strings(_ name: String) throws(ConfigurationError) -> [String]? {
+        guard let value = table[name] else { return nil }
+        if let text = value.string { return [text] }
+        guard let array = value.array else { throw wrongType(name, "a list of strings") }
+        var texts: [String] = []
+        for element in array {
+            guard let text = element.string else { throw wrongType(name, "a list of strings") }
+            texts.append(text)
+        }
+        return texts
+    }
+
+    func table(_ name: String) throws(ConfigurationError) -> TableReader? {
+        guard let value = table[name] else { return nil }
+        guard let nested = value.table else { throw wrongType(name, "a table") }
+        return TableReader(table: nested, file: file, prefix: key(name) + ".")
+    }
+}

@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The flock(2) on the queue's `.lock` that lets only one process deliver at a time.
+///
+/// The lock is held for as long as this object lives and released when it is deinitialised (or the
+/// process dies: the kernel drops it).
+public final class DeliveryLock {
+    private let descriptor: Int32
+    public let path: String
+
+    private init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+    }
+
+    deinit { close(descriptor) }
+
+    /// Takes the lock; returns nil at once when another process holds it and `wait` is false.
+    public static func acquire(at path: String, wait: Bool) throws(QueueError) -> DeliveryLock? {
+        let fd = try syscall("open lock file", path: path) { open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600) }
+        let operation = wait ? LOCK_EX : LOCK_EX | LOCK_NB
+        while flock(fd, operation) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            close(fd)
+            if code == EWOULDBLOCK { return nil }
+            throw QueueError(path: path, errno: code, operation: "flock")
+        }
+        return DeliveryLock(descriptor: fd, path: path)
+    }
+
+    /// Whether some process holds the lock now (probed without taking it for long).
+    public static func isHeld(at path: String) -> Bool {
+        let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return errno == EWOULDBLOCK
+    }
+}

@@ -1,0 +1,168 @@
+/// Parses the Markdown form: an optional `---` front-matter block of `key: value` lines, then the body.
+///
+/// The front matter is the small YAML subset people write by hand: scalars (plain, `"double"` with
+/// `\"` `\\` `\n` `\t` escapes, or `'single'` with `''`), `# comments`, and block lists of `- item`
+/// lines under a `key:` line. Anything else is an error naming its line.
+struct MarkdownReportReader {
+    let lines: [Substring]
+    let path: String
+
+    init(text: String, path: String) {
+        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.last == "\r" ? line.dropLast() : line
+        }
+        self.path = path
+    }
+
+    func read() throws(ReportFormatError) -> Report {
+        guard let first = lines.first, Self.isDelimiter(first) else {
+            // A plain Markdown file is a note; a leading `# heading` is its title.
+            return plainNote()
+        }
+        guard let end = lines.indices.dropFirst().first(where: { Self.isDelimiter(lines[$0]) }) else {
+            throw ReportFormatError(path: path, line: 1, message: "front matter opened here is never closed by a '---' line")
+        }
+        var fields = try frontMatter(lines[1..<end])
+        let kind = fields.removeValue(forKey: "kind")?.joined
+        let title = fields.removeValue(forKey: "title")?.joined
+        let body = lines[(end + 1)...].joined(separator: "\n")
+        return ReportCodec.assemble(kind: kind, title: title, fields: fields, body: body)
+    }
+
+    private static func isDelimiter(_ line: Substring) -> Bool {
+        var trimmed = line
+        while let last = trimmed.last, last == " " || last == "\t" { trimmed.removeLast() }
+        return trimmed == "---"
+    }
+
+    private func plainNote() -> Report {
+        var bodyLines = Array(lines)
+        var title: String?
+        if let index = bodyLines.firstIndex(where: { !$0.allSatisfy(\.isWhitespace) }),
+            bodyLines[index].hasPrefix("# ")
+        {
+            title = String(bodyLines[index].dropFirst(2)).trimmingSpaces
+            bodyLines.remove(at: index)
+        }
+        return ReportCodec.assemble(kind: nil, title: title, fields: [:], body: bodyLines.joined(separator: "\n"))
+    }
+
+    private func frontMatter(_ block: ArraySlice<Substring>) throws(ReportFormatError) -> [String: FieldValue] {
+        var fields: [String: FieldValue] = [:]
+        var firstLine: [String: Int] = [:]
+        var openList: (key: String, items: [String])?
+
+        func closeList() {
+            if let list = openList { fields[list.key] = list.items.isEmpty ? .text("") : .list(list.items) }
+            openList = nil
+        }
+
+        for index in block.indices {
+            let number = index + 1
+            let line = block[index]
+            let content = line.drop(while: { $0 == " " || $0 == "\t" })
+            if content.isEmpty || content.hasPrefix("#") { continue }
+
+            if content.hasPrefix("-") && (content.count == 1 || content.dropFirst().first == " ") {
+                guard openList != nil else {
+                    throw ReportFormatError(path: path, line: number, message: "list item '\(content.prefix(40))' has no 'key:' line above it")
+                }
+                let item = try scalar(content.dropFirst(), line: number)
+                openList?.items.append(item)
+                continue
+            }
+            if content.startIndex != line.startIndex {
+                throw ReportFormatError(path: path, line: number, message: "unexpected indentation in front matter: '\(line.prefix(40))'")
+            }
+            closeList()
+
+            guard let colon = content.firstIndex(of: ":") else {
+                throw ReportFormatError(path: path, line: number, message: "expected 'key: value', found '\(content.prefix(40))'")
+            }
+            let key = content[..<colon]
+            guard Report.isValidFieldName(key) else {
+                throw ReportFormatError(path: path, line: number, message: "'\(key.prefix(40))' is not a field name (letters, digits, '_', '-', '.')")
+            }
+            let name = String(key).lowercased()
+            if let earlier = firstLine[name] {
+                throw ReportFormatError(path: path, line: number, message: "duplicate field '\(name)' (first on line \(earlier))")
+            }
+            firstLine[name] = number
+            let rest = content[content.index(after: colon)...]
+            if !rest.isEmpty, rest.first != " ", rest.first != "\t" {
+                throw ReportFormatError(path: path, line: number, message: "expected a space after '\(key):'")
+            }
+            let value = try scalar(rest, line: number)
+            if value.isEmpty && !rest.contains(where: { $0 == "\"" || $0 == "'" }) {
+                openList = (name, [])
+            } else {
+                fields[name] = .text(value)
+            }
+        }
+        closeList()
+        return fields
+    }
+
+    /// One scalar value: quoted or plain, with a trailing ` # comment` removed.
+    private func scalar(_ raw: Substring, line: Int) throws(ReportFormatError) -> String {
+        let text = raw.trimmingSpaces
+        guard let quote = text.first, quote == "\"" || quote == "'" else {
+            return Self.withoutComment(Substring(text)).trimmingSpaces
+        }
+        var value = ""
+        var index = text.index(after: text.startIndex)
+        while index < text.endIndex {
+            let character = text[index]
+            if character == quote {
+                let next = text.index(after: index)
+                if quote == "'", next < text.endIndex, text[next] == "'" {
+                    value.append("'")
+                    index = text.index(after: next)
+                    continue
+                }
+                let after = text[next...].trimmingSpaces
+                guard after.isEmpty || after.hasPrefix("#") else {
+                    throw ReportFormatError(path: path, line: line, message: "unexpected text after the closing quote: '\(after.prefix(40))'")
+                }
+                return value
+            }
+            if quote == "\"", character == "\\" {
+                let next = text.index(after: index)
+                guard next < text.endIndex else { break }
+                switch text[next] {
+                case "n": value.append("\n")
+                case "t": value.append("\t")
+                case "\\": value.append("\\")
+                case "\"": value.append("\"")
+                default:
+                    throw ReportFormatError(path: path, line: line, message: "unknown escape '\\\(text[next])' in a quoted value")
+                }
+                index = text.index(after: next)
+                continue
+            }
+            value.append(character)
+            index = text.index(after: index)
+        }
+        throw ReportFormatError(path: path, line: line, message: "quoted value is never closed by \(quote)")
+    }
+
+    private static func withoutComment(_ text: Substring) -> Substring {
+        var previous: Character = " "
+        for index in text.indices {
+            if text[index] == "#", previous == " " || previous == "\t" { return text[..<index] }
+            previous = text[index]
+        }
+        return text
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs.
+    var trimmingSpaces: String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(self[start...end])
+    }
+}

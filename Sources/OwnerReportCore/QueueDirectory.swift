@@ -1,0 +1,151 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Crypto
+import Foundation
+
+/// The queue's directory tree (DESIGN.md §3): tmp/, pending/, sent/, failed/, state/, the ledger and the lock.
+public struct QueueDirectory: Sendable {
+    public let root: String
+
+    public init(root: String) {
+        var root = root
+        while root.count > 1, root.hasSuffix("/") { root.removeLast() }
+        self.root = root
+    }
+
+    public var tmp: String { "\(root)/tmp" }
+    public var pending: String { "\(root)/pending" }
+    public var sent: String { "\(root)/sent" }
+    public var failed: String { "\(root)/failed" }
+    public var state: String { "\(root)/state" }
+    public var ledgerPath: String { "\(root)/ledger.sqlite3" }
+    public var lockPath: String { "\(root)/.lock" }
+
+    /// Creates the tree with mode 0700 where it is missing; existing directories are left as they are.
+    public func prepare() throws(QueueError) {
+        try DurableFile.makeDirectory(root)
+        for directory in [tmp, pending, sent, failed, state] { try DurableFile.makeDirectory(directory) }
+    }
+
+    /// Whether the queue lives on NFS, where flock(2) and SQLite's WAL are not safe.
+    public var isOnNetworkFileSystem: Bool {
+        // The longest mount point above the queue decides; /proc/self/mounts escapes spaces as \040.
+        guard let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8) else { return false }
+        let target = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+        var best: (point: String, type: String) = ("", "")
+        for line in mounts.split(separator: "\n") {
+            let columns = line.split(separator: " ")
+            guard columns.count >= 3 else { continue }
+            let point = columns[1].replacingOccurrences(of: "\\040", with: " ")
+            let covers = target == point || target.hasPrefix(point == "/" ? "/" : point + "/")
+            if covers, point.count >= best.point.count { best = (point, String(columns[2])) }
+        }
+        return best.type.hasPrefix("nfs") || best.type == "cifs" || best.type == "smb3"
+    }
+
+    /// Writes a report into pending/ atomically and returns its path.
+    ///
+    /// The bytes are written and fsynced in tmp/, `record` runs (the ledger's `enqueued`), and only then is
+    /// the file linked into pending/. If `record` throws, nothing becomes visible.
+    public func enqueue(
+        _ bytes: [UInt8], named name: String, pacing: Duration = .zero, record: (_ sha256: String) throws -> Void
+    ) throws -> String {
+        let staging = "\(tmp)/.\(name).\(UInt32.random(in: .min ... .max)).tmp"
+        let destination = "\(pending)/\(name)"
+        do {
+            try DurableFile.create(staging, bytes: bytes, pacing: pacing)
+            try record(Self.sha256(bytes))
+            try DurableFile.move(staging, to: destination)
+        } catch {
+            unlink(staging)
+            throw error
+        }
+        return destination
+    }
+
+    /// The candidate reports in pending/, oldest first.
+    ///
+    /// Hidden and editor files (`.*`, `*~`, `*.tmp`, `*.swp`) and names other than `*.md`/`*.json` are
+    /// not candidates. Entries that are not regular files are listed with their kind, never opened.
+    public func scanPending(book: some EnqueueTimeBook, maxReportBytes: Int) throws -> PendingScan {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: pending)
+        } catch {
+            throw QueueError(path: pending, errno: (error as NSError).code == NSFileReadNoSuchFileError ? ENOENT : EIO, operation: "list")
+        }
+        var entries: [QueueEntry] = []
+        for name in names where Self.isCandidate(name) {
+            let path = "\(pending)/\(name)"
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }  // gone since the listing: someone else moved it
+            let kind = Self.kind(of: info.st_mode)
+            let enqueuedAt: Timestamp
+            if let stamped = ReportName.enqueueTime(of: name) {
+                enqueuedAt = stamped
+            } else if let recorded = try book.enqueueTime(of: name) {
+                enqueuedAt = recorded
+            } else {
+                enqueuedAt = Timestamp(seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
+                let hash = kind == .regularFile
+                    ? (try? DurableFile.readRegularFile(path, limit: maxReportBytes)).map(Self.sha256) : nil
+                try book.recordFirstSeen(name, enqueuedAt: enqueuedAt, sha256: hash)
+            }
+            entries.append(QueueEntry(name: name, path: path, kind: kind, size: Int64(info.st_size), enqueuedAt: enqueuedAt))
+        }
+        entries.sort(by: QueueEntry.precedes)
+        return PendingScan(entries: entries)
+    }
+
+    /// Removes tmp/ files older than `age`: what a writer killed mid-write left behind.
+    @discardableResult
+    public func removeStaleTemporaries(olderThan age: Duration, now: Timestamp = .now()) throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []
+        var removed: [String] = []
+        let cutoff = now.adding(nanoseconds: -Int64(age.seconds * 1e9))
+        for name in names {
+            let path = "\(tmp)/\(name)"
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            let modified = Timestamp(seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
+            if modified < cutoff, unlink(path) == 0 { removed.append(path) }
+        }
+        return removed
+    }
+
+    /// Whether a name in pending/ is a report candidate at all.
+    public static func isCandidate(_ name: String) -> Bool {
+        guard !name.hasPrefix("."), !name.hasSuffix("~"), !name.hasSuffix(".tmp"), !name.hasSuffix(".swp") else {
+            return false
+        }
+        return ReportFormat(fileName: name) != nil
+    }
+
+    /// The lower-case hex SHA-256 of `bytes`, as the ledger records content.
+    public static func sha256(_ bytes: some Collection<UInt8>) -> String {
+        SHA256.hash(data: Array(bytes)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static func kind(of mode: mode_t) -> QueueEntry.Kind {
+        switch mode & S_IFMT {
+        case S_IFREG: .regularFile
+        case S_IFLNK: .symbolicLink
+        case S_IFIFO: .fifo
+        case S_IFDIR: .directory
+        default: .other
+        }
+    }
+}
+
+/// What a scan of pending/ found, oldest first.
+public struct PendingScan: Sendable {
+    /// Every candidate entry, of any kind, oldest first.
+    public let entries: [QueueEntry]
+    /// The regular files: the reports to deliver, oldest first.
+    public var reports: [QueueEntry] { entries.filter { $0.kind == .regularFile } }
+    /// Entries that are not regular files; they are never opened and belong in failed/.
+    public var rejects: [QueueEntry] { entries.filter { $0.kind != .regularFile } }
+}

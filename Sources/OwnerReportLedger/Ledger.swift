@@ -1,0 +1,161 @@
+import Crypto
+#if canImport(Glibc)
+import Glibc
+#endif
+import OwnerReportCore
+
+/// The audit ledger (DESIGN.md §7): an append-only, hash-chained event log in SQLite.
+///
+/// Triggers refuse UPDATE and DELETE; each row's hash covers its content and the previous row's hash,
+/// so an edit made after dropping the triggers is still found by `verifyChain()`.
+public final class Ledger {
+    public let database: Database
+    /// The hash the first row chains to.
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    /// Opens the ledger at `path`, creating the schema on first use.
+    public init(path: String) throws(SQLiteError) {
+        // Create the file 0600 first: SQLite gives its -wal and -shm files the main file's mode.
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        if descriptor >= 0 { close(descriptor) }
+        database = try Database(path: path)
+        try database.execute("PRAGMA journal_mode=WAL")
+        try database.execute("PRAGMA synchronous=FULL")
+        try database.execute(
+            """
+            BEGIN IMMEDIATE;
+            CREATE TABLE IF NOT EXISTS events (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                at TEXT NOT NULL,
+                event TEXT NOT NULL,
+                report TEXT,
+                destination TEXT,
+                status INTEGER,
+                part INTEGER,
+                parts INTEGER,
+                detail TEXT,
+                enqueued_at_ns INTEGER,
+                sha256 TEXT,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS events_by_report ON events(report, seq);
+            CREATE INDEX IF NOT EXISTS events_by_kind ON events(event, seq);
+            CREATE TRIGGER IF NOT EXISTS events_refuse_update BEFORE UPDATE ON events
+                BEGIN SELECT RAISE(ABORT, 'ledger events are append-only: UPDATE refused'); END;
+            CREATE TRIGGER IF NOT EXISTS events_refuse_delete BEFORE DELETE ON events
+                BEGIN SELECT RAISE(ABORT, 'ledger events are append-only: DELETE refused'); END;
+            COMMIT;
+            """)
+    }
+
+    /// Opens the ledger of a queue directory.
+    public convenience init(queue: QueueDirectory) throws(SQLiteError) {
+        try self.init(path: queue.ledgerPath)
+    }
+
+    /// Appends one event in its own `BEGIN IMMEDIATE` transaction and returns it as stored.
+    @discardableResult
+    public func append(_ draft: LedgerEvent.Draft, at time: Timestamp = .now()) throws -> LedgerEvent {
+        try database.writeTransaction {
+            let last = try database.prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+            let hasLast = try last.step()
+            let previousHash = hasLast ? (last.text(1) ?? Self.genesisHash) : Self.genesisHash
+            // AUTOINCREMENT never reuses a number; ask SQLite for the next one so the hash can cover it.
+            let next = try database.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1")
+            _ = try next.step()
+            var event = LedgerEvent(
+                sequence: next.integer(0) ?? 1, time: time.iso8601UTC, kind: draft.kind, report: draft.report,
+                destination: draft.destination, status: draft.status, part: draft.part, parts: draft.parts,
+                detail: draft.detail, enqueuedAt: draft.enqueuedAt, sha256: draft.sha256, previousHash: previousHash,
+                hash: "")
+            event.hash = Self.hash(of: event)
+            let insert = try database.prepare(
+                """
+                INSERT INTO events (seq, at, event, report, destination, status, part, parts, detail,
+                                    enqueued_at_ns, sha256, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            try insert.run([
+                .integer(event.sequence), .text(event.time), .text(event.kind.rawValue), .optional(event.report),
+                .optional(event.destination), .optional(event.status.map(Int64.init)), .optional(event.part.map(Int64.init)),
+                .optional(event.parts.map(Int64.init)), .optional(event.detail), .optional(event.enqueuedAt?.rawValue),
+                .optional(event.sha256), .text(event.previousHash), .text(event.hash),
+            ])
+            return event
+        }
+    }
+
+    /// Every event about one report, oldest first.
+    public func events(for report: String) throws(SQLiteError) -> [LedgerEvent] {
+        try query("WHERE report = ? ORDER BY seq", [.text(report)])
+    }
+
+    /// Every event, oldest first.
+    public func allEvents() throws(SQLiteError) -> [LedgerEvent] {
+        try query("ORDER BY seq", [])
+    }
+
+    /// Events selected by an SQL tail (`WHERE … ORDER BY …`) with bound values.
+    public func query(_ tail: String, _ values: [Statement.Value]) throws(SQLiteError) -> [LedgerEvent] {
+        let statement = try database.prepare(
+            "SELECT seq, at, event, report, destination, status, part, parts, detail, enqueued_at_ns, sha256, prev_hash, hash FROM events \(tail)")
+        try statement.bind(values)
+        var events: [LedgerEvent] = []
+        while try statement.step() {
+            events.append(
+                LedgerEvent(
+                    sequence: statement.integer(0) ?? 0, time: statement.text(1) ?? "",
+                    kind: .init(rawValue: statement.text(2) ?? ""), report: statement.text(3),
+                    destination: statement.text(4), status: statement.integer(5).map(Int.init),
+                    part: statement.integer(6).map(Int.init), parts: statement.integer(7).map(Int.init),
+                    detail: statement.text(8), enqueuedAt: statement.integer(9).map(Timestamp.init(rawValue:)),
+                    sha256: statement.text(10), previousHash: statement.text(11) ?? "", hash: statement.text(12) ?? ""))
+        }
+        return events
+    }
+
+    /// Walks the whole chain; returns the first row whose hash or link does not match, if any.
+    public func verifyChain() throws(SQLiteError) -> ChainBreak? {
+        var expectedPrevious = Self.genesisHash
+        var expectedSequence: Int64 = 1
+        for event in try allEvents() {
+            if event.sequence != expectedSequence {
+                return ChainBreak(sequence: event.sequence, reason: "row \(expectedSequence) is missing")
+            }
+            if event.previousHash != expectedPrevious {
+                return ChainBreak(sequence: event.sequence, reason: "does not chain to the row before it")
+            }
+            if Self.hash(of: event) != event.hash {
+                return ChainBreak(sequence: event.sequence, reason: "content does not match its hash (edited)")
+            }
+            expectedPrevious = event.hash
+            expectedSequence += 1
+        }
+        return nil
+    }
+
+    static func hash(of event: LedgerEvent) -> String {
+        SHA256.hash(data: Array(event.hashedContent.utf8)).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}
+
+/// Where the hash chain breaks: the row and why.
+public struct ChainBreak: Hashable, Sendable, CustomStringConvertible {
+    public var sequence: Int64
+    public var reason: String
+    public var description: String { "ledger row \(sequence): \(reason)" }
+}
+
+extension Ledger: EnqueueTimeBook {
+    public func enqueueTime(of name: String) throws -> Timestamp? {
+        try query("WHERE report = ? AND event = 'enqueued' ORDER BY seq LIMIT 1", [.text(name)]).first?.enqueuedAt
+    }
+
+    public func recordFirstSeen(_ name: String, enqueuedAt: Timestamp, sha256: String?) throws {
+        try append(.init(.enqueued, report: name, detail: "first seen in pending/ (dropped in by hand)", enqueuedAt: enqueuedAt, sha256: sha256))
+    }
+}

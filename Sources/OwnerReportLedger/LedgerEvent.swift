@@ -1,0 +1,89 @@
+import OwnerReportCore
+
+/// One row of the append-only audit log.
+public struct LedgerEvent: Hashable, Sendable {
+    /// What happened; new kinds can be added without a schema change.
+    public struct Kind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// A report entered pending/ (by the producer, or first seen there when dropped in by hand).
+        public static let enqueued = Kind(rawValue: "enqueued")
+        /// A delivery of a report (or one of its parts) to a destination is about to be tried.
+        public static let attempt = Kind(rawValue: "attempt")
+        /// One part of a split report was accepted.
+        public static let partDelivered = Kind(rawValue: "part_delivered")
+        /// A transient failure: the report waits in pending/ until `detail`'s next try.
+        public static let deferred = Kind(rawValue: "deferred")
+        /// Every part was accepted by one destination.
+        public static let delivered = Kind(rawValue: "delivered")
+        /// The report was moved to failed/ (permanent failure, give-up or unreadable file).
+        public static let failed = Kind(rawValue: "failed")
+        /// The report was moved to sent/.
+        public static let archived = Kind(rawValue: "archived")
+        /// A failed report was put back into pending/.
+        public static let requeued = Kind(rawValue: "requeued")
+        /// The watchdog raised or cleared an alert.
+        public static let alert = Kind(rawValue: "alert")
+    }
+
+    /// Position in the log, from 1.
+    public var sequence: Int64
+    /// When it was recorded, UTC, microseconds.
+    public var time: String
+    public var kind: Kind
+    /// The report id (its file name), when the event is about one report.
+    public var report: String?
+    public var destination: String?
+    /// HTTP or SMTP status code, when there was a response.
+    public var status: Int?
+    public var part: Int?
+    public var parts: Int?
+    /// A short, secret-free explanation.
+    public var detail: String?
+    /// For `enqueued`: the time that fixes the report's place in line.
+    public var enqueuedAt: Timestamp?
+    /// For `enqueued`: the SHA-256 of the file's bytes.
+    public var sha256: String?
+    public var previousHash: String
+    public var hash: String
+
+    /// The fields a caller supplies when appending; sequence, time and hashes are the ledger's.
+    public struct Draft: Sendable {
+        public var kind: Kind
+        public var report: String?
+        public var destination: String?
+        public var status: Int?
+        public var part: Int?
+        public var parts: Int?
+        public var detail: String?
+        public var enqueuedAt: Timestamp?
+        public var sha256: String?
+
+        public init(
+            _ kind: Kind, report: String? = nil, destination: String? = nil, status: Int? = nil, part: Int? = nil,
+            parts: Int? = nil, detail: String? = nil, enqueuedAt: Timestamp? = nil, sha256: String? = nil
+        ) {
+            self.kind = kind
+            self.report = report
+            self.destination = destination
+            self.status = status
+            self.part = part
+            self.parts = parts
+            self.detail = detail
+            self.enqueuedAt = enqueuedAt
+            self.sha256 = sha256
+        }
+    }
+
+    /// The exact bytes the hash covers: every field but the hash itself, length-prefixed so no two
+    /// different rows serialize alike.
+    var hashedContent: String {
+        let fields: [String?] = [
+            String(sequence), time, kind.rawValue, report, destination, status.map(String.init), part.map(String.init),
+            parts.map(String.init), detail, enqueuedAt.map { String($0.rawValue) }, sha256, previousHash,
+        ]
+        return fields.map { field in field.map { "\($0.utf8.count):\($0);" } ?? "-;" }.joined()
+    }
+}

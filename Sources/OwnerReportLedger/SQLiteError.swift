@@ -1,0 +1,52 @@
+import OwnerReportCore
+
+/// A failed SQLite call: the result code, SQLite's message and the statement it was about.
+public struct SQLiteError: OperatorFacingError, Equatable {
+    /// The extended result code (`SQLITE_BUSY` = 5, `SQLITE_CONSTRAINT` = 19, `SQLITE_FULL` = 13, …).
+    public var code: Int32
+    public var message: String
+    public var sql: String?
+    /// The database file.
+    public var path: String
+
+    public init(code: Int32, message: String, sql: String? = nil, path: String) {
+        self.code = code
+        self.message = message
+        self.sql = sql
+        self.path = path
+    }
+
+    public var description: String {
+        let hint: String
+        switch code & 0xFF {
+        case 5, 6: hint = " (the ledger is locked by another process; try again)"
+        case 13: hint = " (the disk is full)"
+        case 11, 26: hint = " (the file is not a usable SQLite database)"
+        default: hint = ""
+        }
+        return "\(path): ledger: \(message)\(hint)"
+    }
+
+    public var exitStatus: ExitStatus {
+        switch code & 0xFF {
+        case 5, 6: .temporaryFailure
+        case 14: .cannotCreate
+        default: .ioError
+        }
+    }
+
+    /// A primary SQLite result code, for matching.
+    public struct Code: RawRepresentable, Hashable, Sendable {
+        public let rawValue: Int32
+        public init(rawValue: Int32) { self.rawValue = rawValue }
+        public static let busy = Code(rawValue: 5)
+        public static let full = Code(rawValue: 13)
+        public static let constraint = Code(rawValue: 19)
+
+        /// Matches an error by primary result code in a `catch` pattern: `catch SQLiteError.Code.busy`.
+        public static func ~= (pattern: Code, error: any Error) -> Bool {
+            guard let error = error as? SQLiteError else { return false }
+            return error.code & 0xFF == pattern.rawValue
+        }
+    }
+}
