@@ -11,7 +11,7 @@ enum JSONReportReader {
             object = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [])
         } catch {
             let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-            throw ReportFormatError(path: path, line: lineNumber(in: detail), message: "invalid JSON: \(detail)")
+            throw ReportFormatError(path: path, line: lineNumber(in: detail, text: text), message: "invalid JSON: \(detail)")
         }
         guard let top = object as? [String: Any] else {
             throw ReportFormatError(path: path, message: "a JSON report must be an object {\"kind\", \"title\", \"fields\", \"body\"}")
@@ -79,9 +79,15 @@ enum JSONReportReader {
         }
     }
 
-    private static func lineNumber(in detail: String) -> Int? {
-        guard let range = detail.range(of: "line ") else { return nil }
-        return Int(detail[range.upperBound...].prefix(while: \.isNumber))
+    /// The line an error message points at: Foundation says "line N" or "around character N".
+    private static func lineNumber(in detail: String, text: String) -> Int? {
+        if let range = detail.range(of: "line ") {
+            return Int(detail[range.upperBound...].prefix(while: \.isNumber))
+        }
+        guard let range = detail.range(of: "character "),
+            let offset = Int(detail[range.upperBound...].prefix(while: \.isNumber))
+        else { return nil }
+        return text.utf8.prefix(offset).reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
     }
 }
 

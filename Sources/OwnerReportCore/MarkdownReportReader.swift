@@ -8,9 +8,8 @@ struct MarkdownReportReader {
     let path: String
 
     init(text: String, path: String) {
-        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.last == "\r" ? line.dropLast() : line
-        }
+        // "\r\n" is a single Character in Swift, so it must be named as a separator of its own.
+        self.lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         self.path = path
     }
 

@@ -1,0 +1,87 @@
+import Foundation
+import OwnerReportCore
+import OwnerReportLedger
+import Testing
+import TestSupport
+
+@Suite struct LedgerTests {
+    let directory = TemporaryDirectory()
+    var path: String { directory.appending("ledger.sqlite3") }
+
+    func filledLedger(_ count: Int = 5) throws -> Ledger {
+        let ledger = try Ledger(path: path)
+        for index in 1...count {
+            try ledger.append(.init(.enqueued, report: "r\(index).md", detail: "報告 \(index) 🚀", enqueuedAt: Timestamp(seconds: Int64(index)), sha256: "ab"))
+        }
+        return ledger
+    }
+
+    @Test func eventsAreAppendedInOrderAndChained() throws {
+        let ledger = try filledLedger()
+        try ledger.append(.init(.delivered, report: "r1.md", destination: "owner", status: 200, part: 1, parts: 1))
+        let events = try ledger.allEvents()
+        #expect(events.map(\.sequence) == [1, 2, 3, 4, 5, 6])
+        #expect(events.first?.previousHash == Ledger.genesisHash)
+        for (earlier, later) in zip(events, events.dropFirst()) { #expect(later.previousHash == earlier.hash) }
+        #expect(try ledger.verifyChain() == nil)
+        #expect(try ledger.events(for: "r1.md").map(\.kind) == [.enqueued, .delivered])
+        #expect(try ledger.enqueueTime(of: "r3.md") == Timestamp(seconds: 3))
+    }
+
+    @Test(arguments: ["UPDATE events SET detail = 'forged' WHERE seq = 2", "DELETE FROM events WHERE seq = 2"])
+    func triggersRefuseUpdateAndDelete(sql: String) throws {
+        let ledger = try filledLedger()
+        #expect {
+            try ledger.database.execute(sql)
+        } throws: { error in
+            SQLiteError.Code.constraint ~= error && "\(error)".contains("append-only")
+        }
+        #expect(try ledger.allEvents().count == 5)
+        #expect(try ledger.verifyChain() == nil)
+    }
+
+    @Test func anEditMadeAfterDroppingTheTriggerIsFoundByTheChain() throws {
+        let ledger = try filledLedger()
+        try ledger.database.execute("DROP TRIGGER events_refuse_update")
+        try ledger.database.execute("UPDATE events SET detail = 'forged' WHERE seq = 3")
+        let broken = try #require(try ledger.verifyChain())
+        #expect(broken.sequence == 3)
+        #expect(broken.reason.contains("edited"))
+    }
+
+    @Test func aDeletedRowIsFoundByTheChain() throws {
+        let ledger = try filledLedger()
+        try ledger.database.execute("DROP TRIGGER events_refuse_delete")
+        try ledger.database.execute("DELETE FROM events WHERE seq = 4")
+        #expect(try ledger.verifyChain() == ChainBreak(sequence: 5, reason: "row 4 is missing"))
+    }
+
+    @Test func aRehashedForgeryStillBreaksTheLinkToTheNextRow() throws {
+        // A forger who recomputes the edited row's hash must also rewrite every later row's link.
+        let ledger = try filledLedger()
+        try ledger.database.execute("DROP TRIGGER events_refuse_update")
+        try ledger.database.execute("UPDATE events SET hash = 'f' || substr(hash, 2) WHERE seq = 2")
+        let broken = try #require(try ledger.verifyChain())
+        #expect(broken.sequence == 2)
+    }
+
+    @Test func theLedgerFileIsPrivateAndReopensWithItsHistory() throws {
+        _ = try filledLedger(3)
+        let reopened = try Ledger(path: path)
+        try reopened.append(.init(.archived, report: "r1.md"))
+        #expect(try reopened.allEvents().count == 4)
+        #expect(try reopened.verifyChain() == nil)
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        #expect(mode == 0o600)
+    }
+
+    @Test func aFileThatIsNotADatabaseGivesAClearError() throws {
+        try directory.write("ledger.sqlite3", String(repeating: "not sqlite ", count: 100))
+        #expect {
+            let ledger = try Ledger(path: path)
+            try ledger.append(.init(.enqueued))
+        } throws: { error in
+            "\(error)".contains("ledger.sqlite3") && "\(error)".contains("not a usable SQLite database")
+        }
+    }
+}

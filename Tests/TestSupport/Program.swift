@@ -1,0 +1,107 @@
+import Foundation
+
+/// One of the project's executables, run as a real process the way an operator or cron would.
+public struct Program: Sendable {
+    public let name: String
+
+    public static let producer = Program(name: "owner-report-producer")
+    public static let driver = Program(name: "owner-report-driver")
+
+    /// The built executable: `$OWNER_REPORT_BIN_DIR/<name>`, else beside the test bundle, else `.build/debug/`.
+    public var path: String {
+        if let directory = ProcessInfo.processInfo.environment["OWNER_REPORT_BIN_DIR"] { return "\(directory)/\(name)" }
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        if FileManager.default.isExecutableFile(atPath: "\(bundleDirectory)/\(name)") { return "\(bundleDirectory)/\(name)" }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/\(name)").path
+    }
+
+    /// What a finished run printed and how it exited.
+    public struct Outcome: Sendable, CustomStringConvertible {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        public var description: String { "exit \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
+    }
+
+    /// Runs the program to completion with `arguments`, extra `environment` and optional standard input.
+    public func run(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil) throws -> Outcome {
+        let process = try start(arguments, environment: environment, input: input)
+        return process.wait()
+    }
+
+    /// Starts the program in the background.
+    public func start(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil) throws -> RunningProgram {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment
+        // A test must not pick up the developer's own queue or config.
+        for key in merged.keys where key.hasPrefix("OWNER_REPORT_") && key != "OWNER_REPORT_BIN_DIR" { merged[key] = nil }
+        merged["HOME"] = NSTemporaryDirectory() + "/owner-report-no-home"
+        merged["XDG_STATE_HOME"] = nil
+        for (key, value) in environment { merged[key] = value }
+        process.environment = merged
+        let stdout = Pipe()
+        let stderr = Pipe()
+        let stdin = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = stdin
+        let running = RunningProgram(process: process, stdout: stdout, stderr: stderr)
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(input) }
+        try? stdin.fileHandleForWriting.close()
+        return running
+    }
+}
+
+/// A program started in the background; read its output when it ends.
+public final class RunningProgram: @unchecked Sendable {
+    public let process: Process
+    private let stdoutData: PipeCollector
+    private let stderrData: PipeCollector
+
+    init(process: Process, stdout: Pipe, stderr: Pipe) {
+        self.process = process
+        self.stdoutData = PipeCollector(stdout)
+        self.stderrData = PipeCollector(stderr)
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Sends a signal (SIGKILL for crash tests, SIGTERM for clean shutdown).
+    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Waits for the end and returns what it printed.
+    public func wait() -> Program.Outcome {
+        process.waitUntilExit()
+        return Program.Outcome(status: process.terminationStatus, stdout: stdoutData.text(), stderr: stderrData.text())
+    }
+}
+
+/// Drains a pipe on a background thread so a chatty child never blocks on a full pipe.
+final class PipeCollector: @unchecked Sendable {
+    private var data = Data()
+    private let lock = NSLock()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ pipe: Pipe) {
+        let handle = pipe.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            let all = handle.readDataToEndOfFile()
+            lock.lock()
+            data = all
+            lock.unlock()
+            done.signal()
+        }
+    }
+
+    func text() -> String {
+        done.wait()
+        done.signal()
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
