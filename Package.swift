@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "owner-report-producer", targets: ["owner-report-producer"]),
+        .executable(name: "owner-report-driver", targets: ["owner-report-driver"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -40,11 +41,19 @@ let package = Package(
                 "CSQLite", "OwnerReportCore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        // Delivery: channels, libcurl transport, lanes, the drain that keeps order and never fakes success.
+        .target(
+            name: "OwnerReportDelivery",
+            dependencies: [
+                "CCurl", "OwnerReportCore", "OwnerReportLedger",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // What every executable shares: common flags, logging set-up, error → exit status.
         .target(
             name: "OwnerReportCommandLine",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -53,6 +62,13 @@ let package = Package(
             name: "owner-report-producer",
             dependencies: [
                 "OwnerReportCore", "OwnerReportLedger", "OwnerReportCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .executableTarget(
+            name: "owner-report-driver",
+            dependencies: [
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -68,6 +84,6 @@ let package = Package(
             dependencies: ["OwnerReportLedger", "OwnerReportCore", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer"]),
+            dependencies: ["OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer", "owner-report-driver"]),
     ]
 )

@@ -7,9 +7,10 @@ public final class Database {
     public let path: String
 
     /// Opens (creating if needed) the database at `path` with a busy timeout.
-    public init(path: String, busyTimeout: Duration = .seconds(10)) throws(SQLiteError) {
+    public init(path: String, readOnly: Bool = false, busyTimeout: Duration = .seconds(10)) throws(SQLiteError) {
         var pointer: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW
+        let access = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let flags = access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW
         let code = sqlite3_open_v2(path, &pointer, flags, nil)
         guard code == SQLITE_OK, let pointer else {
             let message = pointer.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"

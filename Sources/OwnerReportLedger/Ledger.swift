@@ -36,6 +36,7 @@ public final class Ledger {
                 detail TEXT,
                 enqueued_at_ns INTEGER,
                 sha256 TEXT,
+                not_before_ns INTEGER,
                 prev_hash TEXT NOT NULL,
                 hash TEXT NOT NULL
             );
@@ -47,6 +48,12 @@ public final class Ledger {
                 BEGIN SELECT RAISE(ABORT, 'ledger events are append-only: DELETE refused'); END;
             COMMIT;
             """)
+    }
+
+    /// Opens an existing ledger for reading only (dry runs, reports); nil when there is none yet.
+    public init?(readingAt path: String) throws(SQLiteError) {
+        guard access(path, F_OK) == 0 else { return nil }
+        database = try Database(path: path, readOnly: true)
     }
 
     /// Opens the ledger of a queue directory.
@@ -67,20 +74,21 @@ public final class Ledger {
             var event = LedgerEvent(
                 sequence: next.integer(0) ?? 1, time: time.iso8601UTC, kind: draft.kind, report: draft.report,
                 destination: draft.destination, status: draft.status, part: draft.part, parts: draft.parts,
-                detail: draft.detail, enqueuedAt: draft.enqueuedAt, sha256: draft.sha256, previousHash: previousHash,
+                detail: draft.detail, enqueuedAt: draft.enqueuedAt, sha256: draft.sha256, notBefore: draft.notBefore,
+                previousHash: previousHash,
                 hash: "")
             event.hash = Self.hash(of: event)
             let insert = try database.prepare(
                 """
                 INSERT INTO events (seq, at, event, report, destination, status, part, parts, detail,
-                                    enqueued_at_ns, sha256, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    enqueued_at_ns, sha256, not_before_ns, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             try insert.run([
                 .integer(event.sequence), .text(event.time), .text(event.kind.rawValue), .optional(event.report),
                 .optional(event.destination), .optional(event.status.map(Int64.init)), .optional(event.part.map(Int64.init)),
                 .optional(event.parts.map(Int64.init)), .optional(event.detail), .optional(event.enqueuedAt?.rawValue),
-                .optional(event.sha256), .text(event.previousHash), .text(event.hash),
+                .optional(event.sha256), .optional(event.notBefore?.rawValue), .text(event.previousHash), .text(event.hash),
             ])
             return event
         }
@@ -99,7 +107,7 @@ public final class Ledger {
     /// Events selected by an SQL tail (`WHERE … ORDER BY …`) with bound values.
     public func query(_ tail: String, _ values: [Statement.Value]) throws(SQLiteError) -> [LedgerEvent] {
         let statement = try database.prepare(
-            "SELECT seq, at, event, report, destination, status, part, parts, detail, enqueued_at_ns, sha256, prev_hash, hash FROM events \(tail)")
+            "SELECT seq, at, event, report, destination, status, part, parts, detail, enqueued_at_ns, sha256, not_before_ns, prev_hash, hash FROM events \(tail)")
         try statement.bind(values)
         var events: [LedgerEvent] = []
         while try statement.step() {
@@ -110,7 +118,8 @@ public final class Ledger {
                     destination: statement.text(4), status: statement.integer(5).map(Int.init),
                     part: statement.integer(6).map(Int.init), parts: statement.integer(7).map(Int.init),
                     detail: statement.text(8), enqueuedAt: statement.integer(9).map(Timestamp.init(rawValue:)),
-                    sha256: statement.text(10), previousHash: statement.text(11) ?? "", hash: statement.text(12) ?? ""))
+                    sha256: statement.text(10), notBefore: statement.integer(11).map(Timestamp.init(rawValue:)),
+                    previousHash: statement.text(12) ?? "", hash: statement.text(13) ?? ""))
         }
         return events
     }

@@ -46,6 +46,8 @@ public struct LedgerEvent: Hashable, Sendable {
     public var enqueuedAt: Timestamp?
     /// For `enqueued`: the SHA-256 of the file's bytes.
     public var sha256: String?
+    /// For `deferred`: no new attempt before this time (backoff and Retry-After).
+    public var notBefore: Timestamp?
     public var previousHash: String
     public var hash: String
 
@@ -60,10 +62,12 @@ public struct LedgerEvent: Hashable, Sendable {
         public var detail: String?
         public var enqueuedAt: Timestamp?
         public var sha256: String?
+        public var notBefore: Timestamp?
 
         public init(
             _ kind: Kind, report: String? = nil, destination: String? = nil, status: Int? = nil, part: Int? = nil,
-            parts: Int? = nil, detail: String? = nil, enqueuedAt: Timestamp? = nil, sha256: String? = nil
+            parts: Int? = nil, detail: String? = nil, enqueuedAt: Timestamp? = nil, sha256: String? = nil,
+            notBefore: Timestamp? = nil
         ) {
             self.kind = kind
             self.report = report
@@ -74,6 +78,7 @@ public struct LedgerEvent: Hashable, Sendable {
             self.detail = detail
             self.enqueuedAt = enqueuedAt
             self.sha256 = sha256
+            self.notBefore = notBefore
         }
     }
 
@@ -82,7 +87,8 @@ public struct LedgerEvent: Hashable, Sendable {
     var hashedContent: String {
         let fields: [String?] = [
             String(sequence), time, kind.rawValue, report, destination, status.map(String.init), part.map(String.init),
-            parts.map(String.init), detail, enqueuedAt.map { String($0.rawValue) }, sha256, previousHash,
+            parts.map(String.init), detail, enqueuedAt.map { String($0.rawValue) }, sha256,
+            notBefore.map { String($0.rawValue) }, previousHash,
         ]
         return fields.map { field in field.map { "\($0.utf8.count):\($0);" } ?? "-;" }.joined()
     }

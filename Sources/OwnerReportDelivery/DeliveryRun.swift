@@ -1,0 +1,206 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import OwnerReportCore
+import OwnerReportLedger
+
+/// One pass over pending/: delivers reports oldest-first per lane with DESIGN.md §5's guarantees.
+///
+/// - Only a destination's acceptance of every part moves a report toward sent/, and only after the
+///   ledger has committed `delivered` for every destination it goes to.
+/// - A transient failure stops that lane for the rest of the run: newer reports of the lane wait,
+///   so order is never broken. Other lanes go on.
+/// - A report that can never be delivered as it is goes to failed/ with its reason; its lane goes on.
+/// - A destination that refuses as a whole (401/403/404) stops the run: a configuration error.
+///
+/// The caller holds the delivery lock (except for a dry run, which changes nothing).
+public final class DeliveryRun {
+    /// What a run may do.
+    public struct Options: Sendable {
+        /// Reports to act on at most (deliver, archive or quarantine); nil for all.
+        public var maxCount: Int?
+        /// Render and report what would happen; move nothing, write nothing.
+        public var dryRun: Bool
+        /// Deliver only this report id (the `--file` direct path).
+        public var onlyReport: String?
+
+        public init(maxCount: Int? = nil, dryRun: Bool = false, onlyReport: String? = nil) {
+            self.maxCount = maxCount
+            self.dryRun = dryRun
+            self.onlyReport = onlyReport
+        }
+    }
+
+    private let queue: QueueDirectory
+    private let configuration: Configuration
+    private let ledger: Ledger?
+    private let transports: [String: Transport]
+    private let secrets: SecretResolver
+    private let options: Options
+    private let logger: Logger
+    private var summary = DeliverySummary()
+
+    public init(
+        queue: QueueDirectory, configuration: Configuration, ledger: Ledger?, transports: [String: Transport],
+        secrets: SecretResolver, options: Options, logger: Logger
+    ) {
+        self.queue = queue
+        self.configuration = configuration
+        self.ledger = ledger
+        self.transports = transports
+        self.secrets = secrets
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Runs the pass and says what it did. Throws only when the queue or the ledger itself fails.
+    public func run() throws -> DeliverySummary {
+        summary = DeliverySummary()
+        let scan: PendingScan
+        if options.dryRun || ledger == nil {
+            scan = try queue.scanPending(book: ReadOnlyEnqueueTimeBook(ledger), maxReportBytes: configuration.delivery.maxReportBytes)
+        } else if let ledger {
+            scan = try queue.scanPending(book: ledger, maxReportBytes: configuration.delivery.maxReportBytes)
+        } else {
+            return summary
+        }
+        var entries = scan.entries
+        if let only = options.onlyReport { entries = entries.filter { $0.name == only } }
+
+        var acted = 0
+        for entry in entries {
+            if let limit = options.maxCount, acted >= limit { break }
+            if summary.configurationError != nil { break }
+            if try handle(entry) { acted += 1 }
+        }
+        return summary
+    }
+
+    /// Handles one pending entry; returns whether it acted on it (counts toward `maxCount`).
+    private func handle(_ entry: QueueEntry) throws -> Bool {
+        guard entry.kind == .regularFile else {
+            try quarantine(entry, QuarantineRecord(category: "unreadable", reason: "\(entry.kind.rawValue), not a regular file; never opened or followed"))
+            return true
+        }
+        let prepared: PreparedReport
+        do {
+            let bytes = try DurableFile.readRegularFile(entry.path, limit: configuration.delivery.maxReportBytes)
+            let report = try ReportCodec.decode(bytes, format: entry.format, path: "pending/\(entry.name)")
+            prepared = PreparedReport(id: entry.name, report: report, enqueuedAt: entry.enqueuedAt)
+        } catch let error as QueueError where error.errno == ENOENT {
+            return false  // moved away since the scan (an operator, a requeue): nothing to do
+        } catch let error as QueueError {
+            let reason: String
+            switch error.errno {
+            case EFBIG: reason = "\(entry.size) bytes, over delivery.max_report_bytes = \(configuration.delivery.maxReportBytes)"
+            case ELOOP: reason = "became a symbolic link; never followed"
+            default: reason = error.description
+            }
+            try quarantine(entry, QuarantineRecord(category: "unreadable", reason: reason))
+            return true
+        } catch let error as ReportFormatError {
+            try quarantine(entry, QuarantineRecord(category: "unreadable", reason: error.description))
+            return true
+        }
+
+        let names = configuration.destinationNames(for: prepared.report)
+        if let unknown = names.first(where: { transports[$0] == nil }) {
+            try quarantine(entry, QuarantineRecord(category: "unroutable", reason: "names destination '\(unknown)', which \(configuration.sourceName) does not have"))
+            return true
+        }
+        let history = ReportHistory(events: try ledger?.events(for: entry.name) ?? [])
+        var acted = false
+        for name in names where !history.delivered.contains(name) {
+            guard let transport = transports[name] else { continue }
+            if let reason = summary.stoppedLanes[name] {
+                logger.debug("lane stopped; report waits", metadata: ["report.id": "\(entry.name)", "lane": "\(name)", "reason": "\(reason)"])
+                continue
+            }
+            if let notBefore = history.notBefore[name], notBefore > Timestamp.now() {
+                summary.stoppedLanes[name] = "backing off until \(notBefore.iso8601UTC)"
+                continue
+            }
+            let attempts = history.attempts[name, default: 0]
+            let age = Timestamp.now().rawValue - entry.enqueuedAt.rawValue
+            if attempts >= configuration.delivery.maxAttempts || (attempts > 0 && age > Int64(configuration.delivery.maxAge.seconds * 1e9)) {
+                let why = attempts >= configuration.delivery.maxAttempts
+                    ? "gave up after \(attempts) attempts (delivery.max_attempts)"
+                    : "gave up: older than delivery.max_age after \(attempts) attempts"
+                try quarantine(entry, QuarantineRecord(category: "gave-up", reason: why, destination: name, attempts: attempts, deliveredTo: history.delivered.sorted()))
+                return true
+            }
+            acted = true
+            switch try deliver(prepared, via: transport, history: history) {
+            case .accepted:
+                continue
+            case .transient(let status, let retryAfter, let detail):
+                let delay = Backoff(policy: configuration.delivery).delay(afterAttempt: attempts + 1, retryAfter: retryAfter)
+                let notBefore = Timestamp.now().adding(nanoseconds: Int64(delay.seconds * 1e9))
+                try record(.init(.deferred, report: entry.name, destination: name, status: status, detail: secrets.redact(detail), notBefore: notBefore))
+                summary.stoppedLanes[name] = secrets.redact(detail)
+            case .rejected(let status, let detail):
+                try quarantine(entry, QuarantineRecord(category: "rejected", reason: secrets.redact(detail), destination: name, status: status, responseExcerpt: secrets.redact(detail), attempts: attempts + 1, deliveredTo: history.delivered.sorted()))
+                return true
+            case .destinationBroken(let status, let detail):
+                let text = "destination '\(name)' refused as a whole (check its URL or token): \(secrets.redact(detail))"
+                try record(.init(.deferred, report: entry.name, destination: name, status: status, detail: text))
+                summary.configurationError = text
+                return true
+            }
+        }
+        let deliveredNow = try ledger.map { ReportHistory(events: try $0.events(for: entry.name)).delivered } ?? []
+        if names.allSatisfy(deliveredNow.contains) && !options.dryRun {
+            try ledger.map { try queue.archive(entry, ledger: $0) }
+            if acted { summary.delivered.append(entry.name) } else { summary.recovered.append(entry.name) }
+            logger.info("archived", metadata: ["report.id": "\(entry.name)", "resent": "\(acted)"])
+            return true
+        }
+        if !options.dryRun { summary.waiting += 1 }
+        return acted
+    }
+
+    /// Sends every part a destination has not accepted yet; the ledger records each step before the next.
+    private func deliver(_ prepared: PreparedReport, via transport: Transport, history: ReportHistory) throws -> SendOutcome {
+        let lane = transport.destination.name
+        let messages: [OutgoingMessage]
+        do {
+            messages = try transport.messages(for: prepared)
+        } catch {
+            return .rejected(status: nil, detail: "cannot render for \(transport.destination.channel.rawValue): \(error)")
+        }
+        let done = history.deliveredParts[lane] ?? []
+        let remaining = messages.filter { !done.contains($0.part) }
+        if options.dryRun {
+            for message in remaining {
+                summary.previews.append("\(prepared.id) → \(lane) (\(transport.destination.channel.rawValue)) part \(message.part)/\(message.parts):\n\(transport.preview(message, of: prepared))")
+            }
+            return .accepted(status: nil, messageID: nil)
+        }
+        try record(.init(.attempt, report: prepared.id, destination: lane, part: remaining.first?.part, parts: messages.count))
+        for message in remaining {
+            let outcome = transport.send(message, of: prepared)
+            guard case .accepted(let status, let messageID) = outcome else { return outcome }
+            try record(.init(.partDelivered, report: prepared.id, destination: lane, status: status, part: message.part, parts: message.parts, detail: messageID.map(secrets.redact)))
+        }
+        try record(.init(.delivered, report: prepared.id, destination: lane, parts: messages.count))
+        logger.info("delivered", metadata: ["report.id": "\(prepared.id)", "lane": "\(lane)", "parts": "\(messages.count)"])
+        return .accepted(status: nil, messageID: nil)
+    }
+
+    private func quarantine(_ entry: QueueEntry, _ record: QuarantineRecord) throws {
+        if options.dryRun {
+            summary.previews.append("\(entry.name) → failed/: \(record.category): \(record.reason)")
+            return
+        }
+        guard let ledger else { return }
+        try queue.quarantine(entry, failure: record, ledger: ledger)
+        summary.quarantined.append(.init(id: entry.name, reason: "\(record.category): \(record.reason)"))
+        logger.info("quarantined", metadata: ["report.id": "\(entry.name)", "reason": "\(record.reason)"])
+    }
+
+    private func record(_ draft: LedgerEvent.Draft) throws {
+        guard !options.dryRun, let ledger else { return }
+        try ledger.append(draft)
+    }
+}

@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import OwnerReportCore
+
+/// The `file` channel: each report rendered as text into a directory (one file a report) or appended to one file.
+///
+/// In a directory, the file is named after the report and written through tmp/ without overwriting,
+/// so a resend after a crash finds the same file there and counts as delivered: exactly once.
+/// Appending to a single file is at-least-once, like every network channel.
+public final class FileTransport: Transport {
+    public let destination: Destination
+    private let queue: QueueDirectory
+    private let target: String
+    /// How times are shown in what it writes.
+    public var timeZone: TimeZone
+
+    public init(destination: Destination, queue: QueueDirectory, timeZone: TimeZone = .current) {
+        self.destination = destination
+        self.queue = queue
+        self.timeZone = timeZone
+        let path = destination.path ?? "outbox"
+        self.target = path.hasPrefix("/") ? path : "\(queue.root)/\(path)"
+    }
+
+    /// A directory when it is one, or when it does not exist yet and its name has no extension.
+    private var isDirectory: Bool {
+        var info = stat()
+        if stat(target, &info) == 0 { return info.st_mode & S_IFMT == S_IFDIR }
+        return !(target.split(separator: "/").last ?? "").contains(".")
+    }
+
+    public func messages(for report: PreparedReport) throws -> [OutgoingMessage] {
+        let text = PlainTextRenderer.render(report, timeZone: timeZone)
+        return [OutgoingMessage(part: 1, parts: 1, payload: Array(text.utf8), reportID: report.id)]
+    }
+
+    private func outputPath(for report: PreparedReport) -> String {
+        let stem = report.id.hasSuffix(".json") ? String(report.id.dropLast(5)) : report.id.hasSuffix(".md") ? String(report.id.dropLast(3)) : report.id
+        return "\(target)/\(stem).txt"
+    }
+
+    public func send(_ message: OutgoingMessage, of report: PreparedReport) -> SendOutcome {
+        do {
+            if isDirectory {
+                try makeDirectories(target)
+                let path = outputPath(for: report)
+                do {
+                    try DurableFile.publish(message.payload, as: path, via: queue.tmp)
+                } catch let error where error.errno == EEXIST {
+                    // Written before a crash that came before the ledger commit: the same bytes mean delivered.
+                    let existing = try DurableFile.readRegularFile(path, limit: message.payload.count + 1)
+                    guard existing == message.payload else {
+                        return .rejected(status: nil, detail: "\(path) exists with other content")
+                    }
+                }
+                return .accepted(status: nil, messageID: path)
+            }
+            try makeDirectories(DurableFileName.directory(of: target))
+            try append(message.payload + Array("\n".utf8))
+            return .accepted(status: nil, messageID: target)
+        } catch {
+            // A full disk or a read-only mount may pass; try again later rather than lose the report.
+            return .transient(status: nil, retryAfter: nil, detail: error.description)
+        }
+    }
+
+    public func preview(_ message: OutgoingMessage, of report: PreparedReport) -> String {
+        let where_ = isDirectory ? "write \(outputPath(for: report))" : "append to \(target)"
+        return "\(where_):\n\(String(decoding: message.payload, as: UTF8.self))"
+    }
+
+    private func append(_ bytes: [UInt8]) throws(QueueError) {
+        let fd = try syscall("open for appending", path: target) {
+            open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        }
+        defer { close(fd) }
+        var written = 0
+        while written < bytes.count {
+            written += try syscall("append", path: target) {
+                bytes.withUnsafeBytes { write(fd, $0.baseAddress.map { $0 + written }, bytes.count - written) }
+            }
+        }
+        try syscall("fsync", path: target) { fsync(fd) }
+    }
+
+    private func makeDirectories(_ path: String) throws(QueueError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/\(component)"
+            try DurableFile.makeDirectory(prefix)
+        }
+    }
+}
+
+enum DurableFileName {
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+}

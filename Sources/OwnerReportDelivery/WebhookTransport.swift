@@ -1,0 +1,93 @@
+import Crypto
+import Foundation
+import OwnerReportCore
+
+/// The `webhook` channel: the whole report as one JSON POST, signed per Standard Webhooks.
+///
+/// Headers: `webhook-id` (report id and part, stable across retries, also sent as `Idempotency-Key`),
+/// `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of
+/// `id.timestamp.body` under the destination's secret). An optional token goes in `Authorization: Bearer`.
+public final class WebhookTransport: Transport {
+    public let destination: Destination
+    private let url: String
+    private let signingKey: SymmetricKey?
+    private let token: String?
+    private let client: HTTPClient
+    private let secrets: SecretResolver
+
+    public init(destination: Destination, policy: DeliveryPolicy, secrets: SecretResolver) throws {
+        self.destination = destination
+        self.secrets = secrets
+        if let secretURL = try secrets.value("url", of: destination) {
+            url = secretURL
+        } else if let plainURL = destination.url {
+            url = plainURL
+        } else {
+            throw ConfigurationError(file: secrets.configurationFile, key: "destinations.\(destination.name).url", message: "missing")
+        }
+        signingKey = try secrets.value("secret", of: destination).map(Self.signingKey(from:))
+        token = try secrets.value("token", of: destination)
+        client = try HTTPClient(timeout: policy.timeout, connectTimeout: policy.connectTimeout)
+    }
+
+    /// A Standard Webhooks secret: base64 after an optional `whsec_`; other text is used as raw bytes.
+    static func signingKey(from secret: String) -> SymmetricKey {
+        let body = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
+        if let decoded = Data(base64Encoded: body), !decoded.isEmpty { return SymmetricKey(data: decoded) }
+        return SymmetricKey(data: Data(secret.utf8))
+    }
+
+    public func messages(for report: PreparedReport) throws -> [OutgoingMessage] {
+        var fields: [String: Any] = [:]
+        for (key, value) in report.report.fields {
+            switch value {
+            case .text(let text): fields[key] = text
+            case .list(let items): fields[key] = items
+            }
+        }
+        let object: [String: Any] = [
+            "id": report.id, "kind": report.report.kind.rawValue, "title": report.report.title, "fields": fields,
+            "body": report.report.body, "enqueued_at": report.enqueuedAt.iso8601UTC, "destination": destination.name,
+        ]
+        let payload = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return [OutgoingMessage(part: 1, parts: 1, payload: Array(payload), reportID: report.id)]
+    }
+
+    /// The request headers, signed for `timestamp`.
+    func headers(for message: OutgoingMessage, timestamp: Int64) -> [(String, String)] {
+        var headers = [
+            ("Content-Type", "application/json"), ("webhook-id", message.idempotencyKey),
+            ("webhook-timestamp", String(timestamp)), ("Idempotency-Key", message.idempotencyKey),
+        ]
+        if let signingKey {
+            let signed = Array("\(message.idempotencyKey).\(timestamp).".utf8) + message.payload
+            let mac = HMAC<SHA256>.authenticationCode(for: signed, using: signingKey)
+            headers.append(("webhook-signature", "v1,\(Data(mac).base64EncodedString())"))
+        }
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        return headers
+    }
+
+    public func send(_ message: OutgoingMessage, of report: PreparedReport) -> SendOutcome {
+        let headers = headers(for: message, timestamp: Timestamp.now().seconds)
+        do {
+            let response = try client.post(url: url, headers: headers, body: message.payload)
+            let excerpt = secrets.redact(String(response.bodyText.prefix(200)))
+            return SendOutcome.classify(response, detail: "HTTP \(response.status) from \(CurlError.redacted(url)): \(excerpt)")
+        } catch {
+            return SendOutcome.classify(error)
+        }
+    }
+
+    public func preview(_ message: OutgoingMessage, of report: PreparedReport) -> String {
+        let shownURL = destination.secrets["url"] == nil ? url : "\(CurlError.redacted(url))/*** (from \(destination.secrets["url"].map { "\($0)" } ?? "secret"))"
+        var lines = ["POST \(shownURL)"]
+        for (name, value) in headers(for: message, timestamp: Timestamp.now().seconds) {
+            let masked = name == "webhook-signature" ? "v1,***" : name == "Authorization" ? "Bearer ***" : value
+            lines.append("\(name): \(masked)")
+        }
+        lines.append("")
+        lines.append(secrets.redact(String(decoding: message.payload, as: UTF8.self)))
+        return lines.joined(separator: "\n")
+    }
+}

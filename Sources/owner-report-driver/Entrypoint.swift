@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import OwnerReportCommandLine
+import OwnerReportCore
+import OwnerReportDelivery
+import OwnerReportLedger
+
+/// `owner-report-driver`: delivers pending reports oldest-first, archives only what was delivered.
+@main
+struct Driver: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "owner-report-driver",
+        abstract: "Deliver pending reports oldest-first; archive only what was delivered.",
+        discussion: """
+            Each destination is a lane. Reports go out oldest-first within a lane; a report moves to \
+            sent/ only after every destination accepted every part of it. A transient failure (connect \
+            error, timeout, 5xx, 408, 429) stops that lane for this run and leaves the report in \
+            pending/ for a later try after an exponential backoff, never before the destination's \
+            Retry-After (exit 75). A report that can never be delivered as it is goes to failed/ with \
+            NAME.error.json beside it and the lane goes on. A destination that refuses as a whole \
+            (401/403/404) stops the run with exit 78. Only one process delivers at a time (flock on \
+            .lock); a second --once exits 0 at once.
+
+            Examples:
+              owner-report-driver --once                 # drain everything that is due
+              owner-report-driver --once --max-count 5   # a bounded drain, as the watchdog does
+              owner-report-driver --once --dry-run       # show each request exactly, change nothing
+              owner-report-driver --file ~/.local/state/owner-report/pending/20261123T081500.123456789Z-note-x-1a2b3c4d.md
+            """,
+        version: "0.1.0")
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(help: "Drain pending/ (up to --max-count reports) and exit.")
+    var once = false
+
+    @Option(help: ArgumentHelp("Deliver just this report in pending/ now: the single-shot direct path.", valueName: "path"))
+    var file: String?
+
+    @Option(name: .customLong("max-count"), help: "Act on at most this many reports (default: all that are due).")
+    var maxCount: Int?
+
+    @Flag(name: .customLong("dry-run"), help: "Render exactly what would be sent to each destination; move and write nothing.")
+    var dryRun = false
+
+    func validate() throws {
+        if once == (file != nil) { throw ValidationError("choose one of --once or --file PATH") }
+        if let maxCount, maxCount < 1 { throw ValidationError("--max-count must be at least 1") }
+    }
+
+    func run() throws {
+        let logger = common.bootstrapLogging(label: "owner-report-driver")
+        var status = ExitStatus.success
+        try reportingErrors(program: "owner-report-driver") {
+            let configuration = try common.loadConfiguration()
+            let queue = common.queueDirectory
+            let secrets = SecretResolver(environment: common.environment, configurationFile: configuration.sourceName)
+            let transports = try TransportFactory.makeAll(for: configuration, queue: queue, secrets: secrets)
+            let only = try file.map { path throws -> String in
+                let name = String(path.split(separator: "/").last ?? "")
+                let inPending = "\(queue.pending)/\(name)"
+                guard !name.isEmpty, FileManager.default.fileExists(atPath: inPending) || (try? FileManager.default.destinationOfSymbolicLink(atPath: inPending)) != nil else {
+                    throw InputError(path: path, message: "no such report in \(queue.pending)/ (enqueue it with owner-report-producer raw first)")
+                }
+                return name
+            }
+            let options = DeliveryRun.Options(maxCount: maxCount, dryRun: dryRun, onlyReport: only)
+
+            if dryRun {
+                let ledger = try Ledger(readingAt: queue.ledgerPath)
+                let summary = try DeliveryRun(
+                    queue: queue, configuration: configuration, ledger: ledger, transports: transports, secrets: secrets,
+                    options: options, logger: logger
+                ).run()
+                try printDryRun(summary)
+                return
+            }
+
+            if queue.isOnNetworkFileSystem {
+                printError("owner-report-driver: warning: \(queue.root) is on a network file system; flock and SQLite WAL are not safe there")
+            }
+            try queue.prepare()
+            guard let lock = try DeliveryLock.acquire(at: queue.lockPath, wait: false) else {
+                printError("owner-report-driver: another driver is delivering (\(queue.lockPath) is locked); nothing to do")
+                return
+            }
+            let summary = try withExtendedLifetime(lock) {
+                try queue.removeStaleTemporaries(olderThan: .seconds(3600))
+                return try DeliveryRun(
+                    queue: queue, configuration: configuration, ledger: try Ledger(queue: queue), transports: transports,
+                    secrets: secrets, options: options, logger: logger
+                ).run()
+            }
+            try printSummary(summary, queue: queue)
+            status = summary.exitStatus
+        }
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
+
+    private func printSummary(_ summary: DeliverySummary, queue: QueueDirectory) throws {
+        for item in summary.quarantined {
+            printError("owner-report-driver: \(queue.pending)/\(item.id): moved to failed/: \(item.reason)")
+        }
+        if let error = summary.configurationError { printError("owner-report-driver: \(error)") }
+        if common.json {
+            let data = try JSONSerialization.data(withJSONObject: summary.jsonObject, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else if !summary.isEmpty || common.verbose {
+            print(summary.line)
+        }
+    }
+
+    private func printDryRun(_ summary: DeliverySummary) throws {
+        if common.json {
+            let data = try JSONSerialization.data(withJSONObject: ["dry_run": true, "steps": summary.previews], options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        if summary.previews.isEmpty { print("dry run: nothing would be delivered") }
+        for preview in summary.previews { print("dry run: \(preview)\n") }
+        for (lane, reason) in summary.stoppedLanes.sorted(by: { $0.key < $1.key }) {
+            print("dry run: lane \(lane) would wait: \(reason)")
+        }
+    }
+}
