@@ -84,6 +84,8 @@ let package = Package(
             dependencies: ["OwnerReportLedger", "OwnerReportCore", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer", "owner-report-driver"]),
+            dependencies: ["OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer", "owner-report-driver",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
     ]
 )

@@ -46,7 +46,19 @@ public final class SecretResolver: @unchecked Sendable {
             }
         }
         remember(value)
+        if role == "url" { rememberParts(ofURL: value) }
+        if value.hasPrefix("whsec_") { remember(String(value.dropFirst(6))) }
         return value
+    }
+
+    /// A secret URL's token may come back alone (a server echoing its path): each path segment and
+    /// query value long enough to be a credential is a secret in its own right.
+    private func rememberParts(ofURL url: String) {
+        guard let schemeEnd = url.range(of: "://") else { return }
+        let afterHost = url[schemeEnd.upperBound...].drop { $0 != "/" && $0 != "?" }
+        for part in afterHost.split(whereSeparator: { "/?&=#".contains($0) }) where part.count >= 8 {
+            remember(String(part))
+        }
     }
 
     /// Registers a value that must never be printed (a URL whose path is a token, say).

@@ -40,6 +40,8 @@ public struct Program: Sendable {
         for key in merged.keys where key.hasPrefix("OWNER_REPORT_") && key != "OWNER_REPORT_BIN_DIR" { merged[key] = nil }
         merged["HOME"] = NSTemporaryDirectory() + "/owner-report-no-home"
         merged["XDG_STATE_HOME"] = nil
+        // Loopback test servers must be reached directly, whatever proxy the machine has.
+        for key in ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] { merged[key] = nil }
         for (key, value) in environment { merged[key] = value }
         process.environment = merged
         let stdout = Pipe()
