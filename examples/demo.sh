@@ -3,7 +3,7 @@
 set -eu
 BIN=${OWNER_REPORT_BIN:-.build/debug}
 HERE=$(dirname "$0")
-echo "== queue: $OWNER_REPORT_HOME"
+echo "== queue: $OWNER_REPORT_HOME (destination: the embedded default, file into outbox/)"
 
 echo "== 1. a checkpoint, with the seed's flags"
 "$BIN/owner-report-producer" checkpoint --team general-task --worker alice --task-id example-task \
@@ -19,8 +19,27 @@ echo "== 3. a ready JSON report, validated and enqueued unchanged"
 echo "== 4. a malformed report is refused with its line, and nothing is enqueued"
 "$BIN/owner-report-producer" raw "$HERE/broken.md" || echo "(exit $?: refused, as it should be)"
 
-echo "== pending/, oldest first"
-ls -1 "$OWNER_REPORT_HOME/pending"
-first=$(ls -1 "$OWNER_REPORT_HOME/pending" | head -n 1)
+echo "== 5. a file copied in by hand that is not UTF-8 text: the driver will quarantine it"
+printf 'title: \377\376 not text\n' > "$OWNER_REPORT_HOME/pending/dropped-by-hand.md"
+
+echo "== 6. what the driver would send (--dry-run changes nothing)"
+"$BIN/owner-report-driver" --once --dry-run | head -n 12
+
+echo "== 7. deliver: oldest first, into outbox/, archived in sent/"
+"$BIN/owner-report-driver" --once || true
+echo "-- sent/:";    ls -1 "$OWNER_REPORT_HOME/sent"
+echo "-- failed/:";  ls -1 "$OWNER_REPORT_HOME/failed"
+echo "-- outbox/:";  ls -1 "$OWNER_REPORT_HOME/outbox"
+first=$(ls -1 "$OWNER_REPORT_HOME/outbox" | head -n 1)
 echo "== $first"
-cat "$OWNER_REPORT_HOME/pending/$first"
+cat "$OWNER_REPORT_HOME/outbox/$first"
+
+echo "== 8. the ledger's story of that report (append-only, hash-chained)"
+python3 - "$OWNER_REPORT_HOME/ledger.sqlite3" "${first%.txt}" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+for seq, at, event, dest, detail, h in db.execute(
+        "SELECT seq, at, event, destination, detail, hash FROM events WHERE report LIKE ? ORDER BY seq",
+        (sys.argv[2] + ".%",)):
+    print(f"{seq:>4}  {at}  {event:<15} {dest or '':<8} {h[:12]}…  {detail or ''}")
+PY
