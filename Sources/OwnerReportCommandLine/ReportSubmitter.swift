@@ -23,6 +23,13 @@ public struct ReportSubmitter {
         }
     }
 
+    /// The fields every report built from flags carries: when it was created and, if asked, where it goes.
+    public func stampedFields(destination: String?) -> [String: FieldValue] {
+        var fields: [String: FieldValue] = ["created": .text(Timestamp.now().iso8601(in: configuration.timeZone))]
+        if let destination { fields["destination"] = .text(destination) }
+        return fields
+    }
+
     /// Encodes and submits a report built from flags.
     public func submit(_ report: Report, format: ReportFormat = .markdown, origin: String) throws {
         try submit(bytes: Array(ReportCodec.encode(report, as: format).utf8), report: report, format: format, origin: origin)
@@ -51,7 +58,7 @@ public struct ReportSubmitter {
         let pacing = options.environment["OWNER_REPORT_FAULT_WRITE_PACING_MS"].flatMap(Int.init).map(Duration.milliseconds) ?? .zero
         let path = try queue.enqueue(bytes, kind: report.kind, title: report.title, format: format, ledger: ledger, origin: origin, at: now, pacing: pacing)
         if options.json {
-            try printJSON(["path": path, "id": DurableFileName.last(of: path), "kind": report.kind.rawValue])
+            try printJSON(["path": path, "id": DurableFile.fileName(of: path), "kind": report.kind.rawValue])
         } else {
             print(path)
         }
@@ -60,12 +67,5 @@ public struct ReportSubmitter {
     private func printJSON(_ object: [String: Any]) throws {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: data, as: UTF8.self))
-    }
-}
-
-/// The last path component, without Foundation's URL normalisation.
-enum DurableFileName {
-    static func last(of path: String) -> String {
-        path.split(separator: "/").last.map(String.init) ?? path
     }
 }

@@ -60,13 +60,18 @@ public enum DurableFile {
     }
 
     /// Writes `bytes` into `tmpDirectory`, then moves them to `destination`: the file appears whole or not at all.
+    ///
+    /// `beforeLinking` runs after the bytes are durable in tmp/ and before they become visible (the
+    /// producer records `enqueued` there); if it throws, nothing becomes visible.
     public static func publish(
-        _ bytes: some Collection<UInt8>, as destination: String, via tmpDirectory: String, pacing: Duration = .zero
-    ) throws(QueueError) {
-        let name = ".\(fileName(of: destination)).\(UInt32.random(in: .min ... .max)).tmp"
-        let staging = "\(tmpDirectory)/\(name)"
+        _ bytes: some Collection<UInt8>, as destination: String, via tmpDirectory: String, pacing: Duration = .zero,
+        beforeLinking: (_ bytes: [UInt8]) throws -> Void = { _ in }
+    ) throws {
+        let staging = stagingPath(for: destination, in: tmpDirectory)
+        let bytes = Array(bytes)
         do {
             try create(staging, bytes: bytes, pacing: pacing)
+            try beforeLinking(bytes)
             try move(staging, to: destination)
         } catch {
             unlink(staging)
@@ -76,7 +81,7 @@ public enum DurableFile {
 
     /// Replaces `destination` with `bytes` atomically, for state files that are meant to be overwritten.
     public static func replace(_ destination: String, with bytes: some Collection<UInt8>, via tmpDirectory: String) throws(QueueError) {
-        let staging = "\(tmpDirectory)/.\(fileName(of: destination)).\(UInt32.random(in: .min ... .max)).tmp"
+        let staging = stagingPath(for: destination, in: tmpDirectory)
         do {
             try create(staging, bytes: bytes)
             try syscall("rename to \(destination)", path: staging) { rename(staging, destination) }
@@ -123,6 +128,15 @@ public enum DurableFile {
         return Array(bytes[..<total])
     }
 
+    /// Creates a directory and any missing parents with mode 0700.
+    public static func makeDirectories(_ path: String) throws(QueueError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/\(component)"
+            try makeDirectory(prefix)
+        }
+    }
+
     /// Creates a directory with mode 0700 unless it exists already.
     public static func makeDirectory(_ path: String) throws(QueueError) {
         if mkdir(path, 0o700) == 0 { return }
@@ -132,12 +146,19 @@ public enum DurableFile {
         throw QueueError(path: path, errno: code == EEXIST ? ENOTDIR : code, operation: "create directory")
     }
 
-    static func directoryName(of path: String) -> String {
+    /// A hidden, unique name in tmp/ for a file on its way to `destination`; stale ones are removed by age.
+    static func stagingPath(for destination: String, in tmpDirectory: String) -> String {
+        "\(tmpDirectory)/.\(fileName(of: destination)).\(UInt32.random(in: .min ... .max)).tmp"
+    }
+
+    /// Everything before the last `/` of a path (`.` when there is none).
+    public static func directoryName(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
-    static func fileName(of path: String) -> String {
+    /// Everything after the last `/` of a path.
+    public static func fileName(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }

@@ -53,16 +53,8 @@ public struct QueueDirectory: Sendable {
     public func enqueue(
         _ bytes: [UInt8], named name: String, pacing: Duration = .zero, record: (_ sha256: String) throws -> Void
     ) throws -> String {
-        let staging = "\(tmp)/.\(name).\(UInt32.random(in: .min ... .max)).tmp"
         let destination = "\(pending)/\(name)"
-        do {
-            try DurableFile.create(staging, bytes: bytes, pacing: pacing)
-            try record(Self.sha256(bytes))
-            try DurableFile.move(staging, to: destination)
-        } catch {
-            unlink(staging)
-            throw error
-        }
+        try DurableFile.publish(bytes, as: destination, via: tmp, pacing: pacing) { bytes in try record(Self.sha256(bytes)) }
         return destination
     }
 

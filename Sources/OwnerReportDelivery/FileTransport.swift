@@ -44,11 +44,11 @@ public final class FileTransport: Transport {
     public func send(_ message: OutgoingMessage, of report: PreparedReport) -> SendOutcome {
         do {
             if isDirectory {
-                try makeDirectories(target)
+                try DurableFile.makeDirectories(target)
                 let path = outputPath(for: report)
                 do {
                     try DurableFile.publish(message.payload, as: path, via: queue.tmp)
-                } catch let error where error.errno == EEXIST {
+                } catch let error as QueueError where error.errno == EEXIST {
                     // Written before a crash that came before the ledger commit: the same bytes mean delivered.
                     let existing = try DurableFile.readRegularFile(path, limit: message.payload.count + 1)
                     guard existing == message.payload else {
@@ -57,12 +57,12 @@ public final class FileTransport: Transport {
                 }
                 return .accepted(status: nil, messageID: path)
             }
-            try makeDirectories(DurableFileName.directory(of: target))
+            try DurableFile.makeDirectories(DurableFile.directoryName(of: target))
             try append(message.payload + Array("\n".utf8))
             return .accepted(status: nil, messageID: target)
         } catch {
             // A full disk or a read-only mount may pass; try again later rather than lose the report.
-            return .transient(status: nil, retryAfter: nil, detail: error.description)
+            return .transient(status: nil, retryAfter: nil, detail: "\(error)")
         }
     }
 
@@ -83,20 +83,5 @@ public final class FileTransport: Transport {
             }
         }
         try syscall("fsync", path: target) { fsync(fd) }
-    }
-
-    private func makeDirectories(_ path: String) throws(QueueError) {
-        var prefix = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            prefix += "/\(component)"
-            try DurableFile.makeDirectory(prefix)
-        }
-    }
-}
-
-enum DurableFileName {
-    static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 }

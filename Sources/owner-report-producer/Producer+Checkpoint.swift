@@ -38,17 +38,14 @@ extension Producer {
 
         func run() throws {
             try reportingErrors(program: "owner-report-producer") {
-                let configuration = try common.loadConfiguration()
-                let submitter = ReportSubmitter(options: common, configuration: configuration, dryRun: submit.dryRun)
-                try submitter.checkDestination(submit.destination)
-                var fields: [String: FieldValue] = [
+                let submitter = try submit.makeSubmitter(common)
+                var fields = submitter.stampedFields(destination: submit.destination)
+                fields.merge([
                     "team": .text(team), "worker": .text(worker), "task": .text(taskID), "progress": .text(progress),
                     "status": .text(status.rawValue), "source": .text(source),
-                    "created": .text(Timestamp.now().iso8601(in: configuration.timeZone)),
-                ]
+                ]) { $1 }
                 if !done.isEmpty { fields["done"] = .list(done) }
                 if !next.isEmpty { fields["next"] = .list(next) }
-                if let destination = submit.destination { fields["destination"] = .text(destination) }
                 let report = Report(kind: .checkpoint, title: title ?? "\(taskID) \(progress)", fields: fields)
                 try submitter.submit(report, origin: "checkpoint")
             }

@@ -41,23 +41,19 @@ extension Producer {
 
         func run() throws {
             try reportingErrors(program: "owner-report-producer") {
-                let configuration = try common.loadConfiguration()
-                let submitter = ReportSubmitter(options: common, configuration: configuration, dryRun: submit.dryRun)
-                try submitter.checkDestination(submit.destination)
+                let submitter = try submit.makeSubmitter(common)
                 var text = body ?? ""
                 if let bodyFile {
-                    let bytes = try InputReader.read(bodyFile, limit: configuration.delivery.maxReportBytes)
+                    let bytes = try InputReader.read(bodyFile, limit: submitter.configuration.delivery.maxReportBytes)
                     // Validate as the driver will, so a binary or non-UTF-8 body is refused here, not in failed/.
                     text = try ReportCodec.decode(Array("---\nkind: note\n---\n".utf8) + bytes, format: .markdown, path: bodyFile).body
                 }
-                var fields: [String: FieldValue] = [:]
+                var fields = submitter.stampedFields(destination: submit.destination)
                 for field in extraFields {
                     let parts = field.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                     fields[parts[0].lowercased()] = .text(parts.count > 1 ? String(parts[1]) : "")
                 }
                 if let status { fields["status"] = .text(status.rawValue) }
-                fields["created"] = .text(Timestamp.now().iso8601(in: configuration.timeZone))
-                if let destination = submit.destination { fields["destination"] = .text(destination) }
                 try submitter.submit(Report(kind: .note, title: title, fields: fields, body: text), origin: "note")
             }
         }

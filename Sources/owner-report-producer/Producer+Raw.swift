@@ -26,10 +26,8 @@ extension Producer {
 
         func run() throws {
             try reportingErrors(program: "owner-report-producer") {
-                let configuration = try common.loadConfiguration()
-                let submitter = ReportSubmitter(options: common, configuration: configuration, dryRun: submit.dryRun)
-                try submitter.checkDestination(submit.destination)
-                var bytes = try InputReader.read(file, limit: configuration.delivery.maxReportBytes)
+                let submitter = try submit.makeSubmitter(common)
+                var bytes = try InputReader.read(file, limit: submitter.configuration.delivery.maxReportBytes)
                 let named = ReportFormat(fileName: file)
                 var report = try ReportCodec.decode(bytes, format: named, path: file)
                 let format = named ?? ReportFormat(sniffing: String(decoding: bytes, as: UTF8.self))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import OwnerReportCommandLine
 import OwnerReportCore
 
 /// Flags every producer subcommand shares, besides the common ones.
@@ -8,6 +9,15 @@ struct SubmitOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Print the file that would be written, and write nothing.")
     var dryRun = false
+}
+
+extension SubmitOptions {
+    /// Loads the configuration and checks `--destination`: how every subcommand starts.
+    func makeSubmitter(_ common: CommonOptions) throws -> ReportSubmitter {
+        let submitter = ReportSubmitter(options: common, configuration: try common.loadConfiguration(), dryRun: dryRun)
+        try submitter.checkDestination(destination)
+        return submitter
+    }
 }
 
 extension ReportStatus: ExpressibleByArgument {}

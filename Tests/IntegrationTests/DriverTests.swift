@@ -200,6 +200,18 @@ import TestSupport
         #expect(try fixture.acceptedIDs() == ids)
     }
 
+    @Test func aSecondDriverExitsZeroAtOnceWhileTheLockIsHeld() throws {
+        let fixture = try DriverFixture()
+        let ids = try fixture.enqueueNotes(2)
+        let lock = try #require(try DeliveryLock.acquire(at: fixture.queue.lockPath, wait: false))
+        let run = try fixture.drive()
+        withExtendedLifetime(lock) {}
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stderr.contains("another driver is delivering"))
+        #expect(try fixture.sink.requests().isEmpty)
+        #expect(directoryNames(fixture.queue.pending) == ids)
+    }
+
     @Test func killedAtThirtyRandomMomentsNothingIsLostAndOrderHolds() throws {
         let fixture = try DriverFixture()
         let ids = try fixture.enqueueNotes(300)
