@@ -60,7 +60,8 @@ import TestSupport
         // A forger who recomputes the edited row's hash must also rewrite every later row's link.
         let ledger = try filledLedger()
         try ledger.database.execute("DROP TRIGGER events_refuse_update")
-        try ledger.database.execute("UPDATE events SET hash = 'f' || substr(hash, 2) WHERE seq = 2")
+        // Always a different first digit: replacing it with a fixed one would be a no-op 1 time in 16.
+        try ledger.database.execute("UPDATE events SET hash = (CASE substr(hash, 1, 1) WHEN 'f' THEN '0' ELSE 'f' END) || substr(hash, 2) WHERE seq = 2")
         let broken = try #require(try ledger.verifyChain())
         #expect(broken.sequence == 2)
     }
