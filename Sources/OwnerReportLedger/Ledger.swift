@@ -151,24 +151,3 @@ public final class Ledger {
         }.joined()
     }
 }
-
-/// Where the hash chain breaks: the row and why.
-public struct ChainBreak: Hashable, Sendable, CustomStringConvertible {
-    public var sequence: Int64
-    public var reason: String
-    public init(sequence: Int64, reason: String) {
-        self.sequence = sequence
-        self.reason = reason
-    }
-    public var description: String { "ledger row \(sequence): \(reason)" }
-}
-
-extension Ledger: EnqueueTimeBook {
-    public func enqueueTime(of name: String) throws -> Timestamp? {
-        try query("WHERE report = ? AND event = 'enqueued' ORDER BY seq LIMIT 1", [.text(name)]).first?.enqueuedAt
-    }
-
-    public func recordFirstSeen(_ name: String, enqueuedAt: Timestamp, sha256: String?) throws {
-        try append(.init(.enqueued, report: name, detail: "first seen in pending/ (dropped in by hand)", enqueuedAt: enqueuedAt, sha256: sha256))
-    }
-}
