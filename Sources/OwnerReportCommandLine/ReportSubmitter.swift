@@ -17,9 +17,10 @@ public struct ReportSubmitter {
     /// Checks that a `--destination` names a configured destination.
     public func checkDestination(_ name: String?) throws {
         guard let name else { return }
-        guard configuration.destinations[name] != nil else {
-            let known = configuration.destinations.keys.sorted().joined(separator: ", ")
-            throw UsageError("--destination '\(name)' is not a destination in \(configuration.sourceName) (known: \(known))")
+        do {
+            _ = try configuration.destination(named: name)
+        } catch {
+            throw UsageError("--destination: \(error.message) in \(configuration.sourceName)")
         }
     }
 

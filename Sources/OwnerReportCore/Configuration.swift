@@ -33,11 +33,11 @@ public struct Configuration: Sendable {
         return routes[report.kind] ?? [defaultDestination]
     }
 
-    /// Checks a destination name given on a command line or in a report.
-    public func destination(named name: String) throws(ConfigurationError) -> Destination {
+    /// The destination of that name; the error names where the name came from (`key`) and the known names.
+    public func destination(named name: String, key: String = "destinations") throws(ConfigurationError) -> Destination {
         guard let destination = destinations[name] else {
             let known = destinations.keys.sorted().joined(separator: ", ")
-            throw ConfigurationError(file: sourceName, key: "destinations", message: "no destination named '\(name)' (known: \(known))")
+            throw ConfigurationError(file: sourceName, key: key, message: "no destination named '\(name)' (known: \(known))")
         }
         return destination
     }

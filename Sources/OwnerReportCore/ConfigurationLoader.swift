@@ -60,9 +60,7 @@ public enum ConfigurationLoader {
         }
         let names = configuration.destinations.keys.sorted()
         func checkName(_ name: String, key: String) throws(ConfigurationError) {
-            guard configuration.destinations[name] != nil else {
-                throw ConfigurationError(file: file, key: key, message: "no destination named '\(name)' (known: \(names.joined(separator: ", ")))")
-            }
+            _ = try configuration.destination(named: name, key: key)
         }
         if let name = try reader.string("default_destination") {
             try checkName(name, key: "default_destination")

@@ -57,13 +57,12 @@ public final class DeliveryRun {
     /// Runs the pass and says what it did. Throws only when the queue or the ledger itself fails.
     public func run() throws -> DeliverySummary {
         summary = DeliverySummary()
+        let limit = configuration.delivery.maxReportBytes
         let scan: PendingScan
-        if options.dryRun || ledger == nil {
-            scan = try queue.scanPending(book: ReadOnlyEnqueueTimeBook(ledger), maxReportBytes: configuration.delivery.maxReportBytes)
-        } else if let ledger {
-            scan = try queue.scanPending(book: ledger, maxReportBytes: configuration.delivery.maxReportBytes)
+        if let ledger, !options.dryRun {
+            scan = try queue.scanPending(book: ledger, maxReportBytes: limit)
         } else {
-            return summary
+            scan = try queue.scanPending(book: ReadOnlyEnqueueTimeBook(ledger), maxReportBytes: limit)
         }
         var entries = scan.entries
         if let only = options.onlyReport { entries = entries.filter { $0.name == only } }
@@ -105,11 +104,16 @@ public final class DeliveryRun {
         }
 
         let names = configuration.destinationNames(for: prepared.report)
-        if let unknown = names.first(where: { transports[$0] == nil }) {
-            try quarantine(entry, QuarantineRecord(category: "unroutable", reason: "names destination '\(unknown)', which \(configuration.sourceName) does not have"))
-            return true
+        for name in names where transports[name] == nil {
+            do {
+                _ = try configuration.destination(named: name, key: "destination (in the report)")
+            } catch {
+                try quarantine(entry, QuarantineRecord(category: "unroutable", reason: error.description))
+                return true
+            }
         }
         let history = ReportHistory(events: try ledger?.events(for: entry.name) ?? [])
+        var deliveredTo = history.delivered
         var acted = false
         for name in names where !history.delivered.contains(name) {
             guard let transport = transports[name] else { continue }
@@ -133,7 +137,7 @@ public final class DeliveryRun {
             acted = true
             switch try deliver(prepared, via: transport, history: history) {
             case .accepted:
-                continue
+                deliveredTo.insert(name)
             case .transient(let status, let retryAfter, let detail):
                 let delay = Backoff(policy: configuration.delivery).delay(afterAttempt: attempts + 1, retryAfter: retryAfter)
                 let notBefore = Timestamp.now().adding(nanoseconds: Int64(delay.seconds * 1e9))
@@ -149,9 +153,8 @@ public final class DeliveryRun {
                 return true
             }
         }
-        let deliveredNow = try ledger.map { ReportHistory(events: try $0.events(for: entry.name)).delivered } ?? []
-        if names.allSatisfy(deliveredNow.contains) && !options.dryRun {
-            try ledger.map { try queue.archive(entry, ledger: $0) }
+        if let ledger, !options.dryRun, names.allSatisfy(deliveredTo.contains) {
+            try queue.archive(entry, ledger: ledger)
             if acted { summary.delivered.append(entry.name) } else { summary.recovered.append(entry.name) }
             logger.info("archived", metadata: ["report.id": "\(entry.name)", "resent": "\(acted)"])
             return true

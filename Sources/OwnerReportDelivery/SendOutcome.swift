@@ -25,13 +25,4 @@ public enum SendOutcome: Sendable, Equatable {
             ? .transient(status: nil, retryAfter: nil, detail: error.description)
             : .destinationBroken(status: nil, detail: error.description)
     }
-
-    /// The status code, when there was a response.
-    public var status: Int? {
-        switch self {
-        case .accepted(let status, _), .transient(let status, _, _), .rejected(let status, _),
-            .destinationBroken(let status, _):
-            status
-        }
-    }
 }

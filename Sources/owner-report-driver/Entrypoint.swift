@@ -57,42 +57,42 @@ struct Driver: ParsableCommand {
             let secrets = SecretResolver(environment: common.environment, configurationFile: configuration.sourceName)
             let transports = try TransportFactory.makeAll(for: configuration, queue: queue, secrets: secrets)
             let only = try file.map { path throws -> String in
-                let name = String(path.split(separator: "/").last ?? "")
-                let inPending = "\(queue.pending)/\(name)"
-                guard !name.isEmpty, FileManager.default.fileExists(atPath: inPending) || (try? FileManager.default.destinationOfSymbolicLink(atPath: inPending)) != nil else {
+                let name = DurableFile.fileName(of: path)
+                // attributesOfItem does not follow a symlink: a link in pending/ is a report to quarantine.
+                guard !name.isEmpty, (try? FileManager.default.attributesOfItem(atPath: "\(queue.pending)/\(name)")) != nil else {
                     throw InputError(path: path, message: "no such report in \(queue.pending)/ (enqueue it with owner-report-producer raw first)")
                 }
                 return name
             }
-            let options = DeliveryRun.Options(maxCount: maxCount, dryRun: dryRun, onlyReport: only)
 
+            // A dry run reads the ledger if there is one and takes no lock: it changes nothing.
+            let ledger: Ledger?
+            var lock: DeliveryLock?
             if dryRun {
-                let ledger = try Ledger(readingAt: queue.ledgerPath)
-                let summary = try DeliveryRun(
-                    queue: queue, configuration: configuration, ledger: ledger, transports: transports, secrets: secrets,
-                    options: options, logger: logger
-                ).run()
-                try printDryRun(summary)
-                return
-            }
-
-            if queue.isOnNetworkFileSystem {
-                printError("owner-report-driver: warning: \(queue.root) is on a network file system; flock and SQLite WAL are not safe there")
-            }
-            try queue.prepare()
-            guard let lock = try DeliveryLock.acquire(at: queue.lockPath, wait: false) else {
-                printError("owner-report-driver: another driver is delivering (\(queue.lockPath) is locked); nothing to do")
-                return
-            }
-            let summary = try withExtendedLifetime(lock) {
+                ledger = try Ledger(readingAt: queue.ledgerPath)
+            } else {
+                if queue.isOnNetworkFileSystem {
+                    printError("owner-report-driver: warning: \(queue.root) is on a network file system; flock and SQLite WAL are not safe there")
+                }
+                try queue.prepare()
+                lock = try DeliveryLock.acquire(at: queue.lockPath, wait: false)
+                guard lock != nil else {
+                    printError("owner-report-driver: another driver is delivering (\(queue.lockPath) is locked); nothing to do")
+                    return
+                }
                 try queue.removeStaleTemporaries(olderThan: .seconds(3600))
-                return try DeliveryRun(
-                    queue: queue, configuration: configuration, ledger: try Ledger(queue: queue), transports: transports,
-                    secrets: secrets, options: options, logger: logger
-                ).run()
+                ledger = try Ledger(queue: queue)
             }
-            try printSummary(summary, queue: queue)
-            status = summary.exitStatus
+            let run = DeliveryRun(
+                queue: queue, configuration: configuration, ledger: ledger, transports: transports, secrets: secrets,
+                options: DeliveryRun.Options(maxCount: maxCount, dryRun: dryRun, onlyReport: only), logger: logger)
+            let summary = try withExtendedLifetime(lock) { try run.run() }
+            if dryRun {
+                try printDryRun(summary)
+            } else {
+                try printSummary(summary, queue: queue)
+                status = summary.exitStatus
+            }
         }
         if status != .success { throw ExitCode(status.rawValue) }
     }

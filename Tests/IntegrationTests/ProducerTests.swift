@@ -106,7 +106,7 @@ import TestSupport
     @Test func anUnknownDestinationIsAUsageError() throws {
         let outcome = try checkpoint(["--destination", "nowhere"])
         #expect(outcome.status == 64)
-        #expect(outcome.stderr.contains("--destination 'nowhere' is not a destination"))
+        #expect(outcome.stderr.contains("--destination: no destination named 'nowhere' (known: local) in (embedded default)"))
     }
 
     @Test func theSeedEnvironmentChoosesTheQueue() throws {
