@@ -83,6 +83,9 @@ let package = Package(
             name: "OwnerReportLedgerTests",
             dependencies: ["OwnerReportLedger", "OwnerReportCore", "TestSupport"]),
         .testTarget(
+            name: "OwnerReportDeliveryTests",
+            dependencies: ["OwnerReportDelivery", "OwnerReportCore", "TestSupport"]),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: ["OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer", "owner-report-driver",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -8,6 +8,12 @@ public struct HTTPResponse: Sendable {
     /// At most `HTTPClient.bodyLimit` bytes of the body.
     public var body: [UInt8]
 
+    public init(status: Int, headers: [String: String], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
 
     /// `Retry-After` as seconds or an HTTP date, relative to `now`.

@@ -161,6 +161,32 @@ import TestSupport
         #expect(summary["archived_without_resend"] as? [String] == [ids[0]])
     }
 
+    @Test func aCrashBetweenLinkAndUnlinkLeavesOneCopyInSentAndNoResend() throws {
+        let fixture = try DriverFixture()
+        let ids = try fixture.enqueueNotes(2)
+        // As if the driver died after link(pending/x, sent/x) and before unlink(pending/x).
+        try Ledger(queue: fixture.queue).append(.init(.delivered, report: ids[0], destination: "hook", parts: 1))
+        #expect(link("\(fixture.queue.pending)/\(ids[0])", "\(fixture.queue.sent)/\(ids[0])") == 0)
+        let run = try fixture.drive()
+        #expect(run.status == 0, "\(run)")
+        #expect(try fixture.acceptedIDs() == [ids[1]], "the delivered report is not sent again")
+        #expect(directoryNames(fixture.queue.sent) == ids, "exactly one copy of each in sent/")
+        #expect(directoryNames(fixture.queue.pending).isEmpty)
+        #expect(try fixture.ledgerKinds(of: ids[0]).last == "archived")
+    }
+
+    @Test func aReportNamingAnUnknownDestinationIsQuarantinedAndItsNeighboursDelivered() throws {
+        let fixture = try DriverFixture()
+        let before = try fixture.enqueueNotes(1, prefix: "before")
+        let lost = try fixture.enqueueNotes(1, prefix: "lost", destination: "nowhere")
+        let after = try fixture.enqueueNotes(1, prefix: "after")
+        let run = try fixture.drive()
+        #expect(run.status == 0, "\(run)")
+        #expect(try fixture.acceptedIDs() == before + after)
+        #expect(directoryNames(fixture.queue.failed) == [lost[0], "\(lost[0]).error.json"])
+        #expect(run.stderr.contains("\(lost[0]): moved to failed/: unroutable: \(fixture.configPath): destination (in the report): no destination named 'nowhere' (known: hook, local)"))
+    }
+
     @Test func oneReportToTwoDestinationsIsArchivedOnlyWhenBothAccepted() throws {
         let fixture = try DriverFixture(extra: "\n[routes]\nnote = [\"hook\", \"local\"]\n")
         let ids = try fixture.enqueueNotes(1)
