@@ -23,6 +23,12 @@ static inline CURLcode CCurl_setopt_callback(CURL *handle, CURLoption option, CC
     return curl_easy_setopt(handle, option, value);
 }
 
+// See CCurl_setopt_long: CURLOPT_DEBUGFUNCTION's callback has its own signature (the SMTP dialogue is read through it).
+typedef int (*CCurl_debug_callback)(CURL *handle, curl_infotype type, char *data, size_t size, void *context);
+static inline CURLcode CCurl_setopt_debug_callback(CURL *handle, CCurl_debug_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_DEBUGFUNCTION, value);
+}
+
 // curl_easy_getinfo is variadic; typed wrappers for long-valued information.
 static inline CURLcode CCurl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);

@@ -112,7 +112,7 @@ public enum ConfigurationLoader {
         let secretRoles = ["token", "url", "webhook_url", "secret", "username", "password"]
         let secretKeys = secretRoles.flatMap { ["\($0)_env", "\($0)_file"] }
         try reader.allowOnly(
-            ["channel", "target", "path", "url", "api_base", "smtp_url", "starttls", "from", "to", "cc", "bcc", "username", "thread_id"]
+            ["channel", "target", "path", "url", "api_base", "smtp_url", "starttls", "from", "to", "cc", "bcc", "username", "thread_id", "min_interval"]
                 + secretKeys)
         guard let channelName = try reader.string("channel") else {
             throw ConfigurationError(file: reader.file, key: reader.key("channel"), message: "missing")
@@ -134,6 +134,7 @@ public enum ConfigurationLoader {
         destination.bcc = try reader.strings("bcc") ?? []
         destination.username = try reader.string("username")
         destination.threadID = try reader.string("thread_id")
+        destination.minimumInterval = try reader.duration("min_interval")
         for role in secretRoles {
             let fromEnvironment = try reader.string("\(role)_env")
             let fromFile = try reader.string("\(role)_file")

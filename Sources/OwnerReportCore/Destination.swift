@@ -39,8 +39,10 @@ public struct Destination: Hashable, Sendable {
     public var bcc: [String]
     /// The display name Discord webhooks post under.
     public var username: String?
-    /// Telegram forum topic id.
+    /// Telegram forum topic id, or Discord thread id for a webhook.
     public var threadID: String?
+    /// The least time between two messages to this destination; nil for the channel's own pace.
+    public var minimumInterval: Duration?
     /// Where each secret comes from, keyed by role: `token`, `url`, `secret`, `username`, `password`.
     public var secrets: [String: SecretSource]
 

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import Logging
 import OwnerReportCore
 import OwnerReportLedger
@@ -181,14 +182,38 @@ public final class DeliveryRun {
             return .accepted(status: nil, messageID: nil)
         }
         try record(.init(.attempt, report: prepared.id, destination: lane, part: remaining.first?.part, parts: messages.count))
+        var waits = 0
         for message in remaining {
-            let outcome = transport.send(message, of: prepared)
+            var outcome = transport.send(message, of: prepared)
+            // A short rate-limit pause is waited out here, so that a multi-part report is not put off
+            // for a whole backoff; a long one ends the lane's turn like any transient failure.
+            while let pause = Self.rateLimitPause(outcome), waits < Self.rateLimitWaitsPerReport {
+                waits += 1
+                let until = Timestamp.now().adding(nanoseconds: Int64(pause.seconds * 1e9))
+                try record(.init(.deferred, report: prepared.id, destination: lane, status: 429, part: message.part, parts: message.parts, detail: "rate limited; waiting \(pause) in this run", notBefore: until))
+                logger.info("rate limited; waiting", metadata: ["report.id": "\(prepared.id)", "lane": "\(lane)", "seconds": "\(pause.seconds)"])
+                Thread.sleep(forTimeInterval: pause.seconds)
+                outcome = transport.send(message, of: prepared)
+            }
+            let notices = transport.takeNotices().map(secrets.redact)
+            summary.notices += notices
             guard case .accepted(let status, let messageID) = outcome else { return outcome }
-            try record(.init(.partDelivered, report: prepared.id, destination: lane, status: status, part: message.part, parts: message.parts, detail: messageID.map(secrets.redact)))
+            let detail = ([messageID].compactMap { $0 } + notices).map(secrets.redact).joined(separator: "; ")
+            try record(.init(.partDelivered, report: prepared.id, destination: lane, status: status, part: message.part, parts: message.parts, detail: detail.isEmpty ? nil : detail))
         }
         try record(.init(.delivered, report: prepared.id, destination: lane, parts: messages.count))
         logger.info("delivered", metadata: ["report.id": "\(prepared.id)", "lane": "\(lane)", "parts": "\(messages.count)"])
         return .accepted(status: nil, messageID: nil)
+    }
+
+    /// The longest rate-limit pause waited out inside a run, and how many such waits one report gets.
+    static let longestRateLimitWait: Duration = .seconds(10)
+    static let rateLimitWaitsPerReport = 3
+
+    /// The pause a 429 asks for, when it is short enough to wait out in this run.
+    static func rateLimitPause(_ outcome: SendOutcome) -> Duration? {
+        guard case .transient(429, let retryAfter?, _) = outcome, retryAfter <= longestRateLimitWait else { return nil }
+        return max(retryAfter, .milliseconds(1))
     }
 
     private func quarantine(_ entry: QueueEntry, _ record: QuarantineRecord) throws {

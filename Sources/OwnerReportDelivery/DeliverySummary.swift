@@ -19,6 +19,8 @@ public struct DeliverySummary: Sendable {
     public var waiting = 0
     /// Set when a destination refused as a whole (bad token, unknown webhook): the run stopped.
     public var configurationError: String?
+    /// What the operator should act on though delivery went on (a Telegram chat that moved).
+    public var notices: [String] = []
     /// With `--dry-run`: what each step would have done, in order.
     public var previews: [String] = []
 
@@ -56,7 +58,7 @@ public struct DeliverySummary: Sendable {
             "delivered": delivered, "archived_without_resend": recovered,
             "failed": quarantined.map { ["id": $0.id, "reason": $0.reason] }, "waiting": waiting,
             "stopped_lanes": stoppedLanes, "configuration_error": configurationError as Any,
-            "exit_status": Int(exitStatus.rawValue),
+            "exit_status": Int(exitStatus.rawValue), "notices": notices,
         ]
     }
 }

@@ -14,7 +14,7 @@ public final class FileTransport: Transport {
     private let queue: QueueDirectory
     private let target: String
     /// How times are shown in what it writes.
-    public var timeZone: TimeZone
+    public let timeZone: TimeZone
 
     public init(destination: Destination, queue: QueueDirectory, timeZone: TimeZone = .current) {
         self.destination = destination

@@ -3,23 +3,12 @@ import OwnerReportCore
 
 /// Renders a report as plain text: a status-marked title line, the fields, then the body.
 ///
-/// The `file` channel writes exactly this; chat channels (a later step) style the same parts.
+/// The `file` channel writes exactly this; `ReportComposer` lays out the same parts in Markdown for the
+/// chat channels and e-mail.
 public enum PlainTextRenderer {
-    /// The emoji a status is shown with, the same on every channel.
-    public static func marker(for status: ReportStatus?) -> String {
-        switch status {
-        case .normal: "🟢"
-        case .warning: "🟡"
-        case .critical: "🔴"
-        case .blocked: "⛔"
-        case .done: "✅"
-        case nil: "📝"
-        }
-    }
-
     public static func render(_ prepared: PreparedReport, timeZone: TimeZone) -> String {
         let report = prepared.report
-        var lines = ["\(marker(for: report.status)) [\(report.kind.rawValue)] \(report.title)"]
+        var lines = ["\(StatusStyle(report.status).emoji) [\(report.kind.rawValue)] \(report.title)"]
         for (key, value) in report.orderedFields where key != "destination" {
             switch value {
             case .text(let text):

@@ -13,4 +13,12 @@ public protocol Transport: AnyObject {
 
     /// The exact request or write a message would make, with every secret masked, for `--dry-run`.
     func preview(_ message: OutgoingMessage, of report: PreparedReport) -> String
+
+    /// What the operator should know from the last send though it succeeded (a chat that moved);
+    /// the run records it in the ledger and prints it. Reading empties it.
+    func takeNotices() -> [String]
+}
+
+extension Transport {
+    public func takeNotices() -> [String] { [] }
 }

@@ -1,19 +1,24 @@
+import Foundation
 import OwnerReportCore
 
 /// Builds the transport for each configured destination, reading its secrets once.
 public enum TransportFactory {
     public static func make(
-        _ destination: Destination, queue: QueueDirectory, policy: DeliveryPolicy, secrets: SecretResolver
+        _ destination: Destination, queue: QueueDirectory, policy: DeliveryPolicy, secrets: SecretResolver, timeZone: TimeZone
     ) throws -> Transport {
         switch destination.channel {
         case .file:
-            return FileTransport(destination: destination, queue: queue)
+            return FileTransport(destination: destination, queue: queue, timeZone: timeZone)
         case .webhook:
             return try WebhookTransport(destination: destination, policy: policy, secrets: secrets)
-        case .discord, .telegram, .slack, .email:
-            throw ConfigurationError(
-                file: secrets.configurationFile, key: "destinations.\(destination.name).channel",
-                message: "the \(destination.channel.rawValue) channel is not available in this version yet (file and webhook are)")
+        case .email:
+            return try EmailTransport(destination: destination, policy: policy, secrets: secrets, timeZone: timeZone)
+        case .discord:
+            return try ChatTransport(service: DiscordService(destination: destination, secrets: secrets), policy: policy, secrets: secrets, timeZone: timeZone)
+        case .telegram:
+            return try ChatTransport(service: TelegramService(destination: destination, secrets: secrets), policy: policy, secrets: secrets, timeZone: timeZone)
+        case .slack:
+            return try ChatTransport(service: SlackService(destination: destination, secrets: secrets), policy: policy, secrets: secrets, timeZone: timeZone)
         }
     }
 }
@@ -28,9 +33,7 @@ extension TransportFactory {
     ) throws -> [String: Transport] {
         var transports: [String: Transport] = [:]
         for (name, destination) in configuration.destinations {
-            let transport = try make(destination, queue: queue, policy: configuration.delivery, secrets: secrets)
-            if let file = transport as? FileTransport { file.timeZone = configuration.timeZone }
-            transports[name] = transport
+            transports[name] = try make(destination, queue: queue, policy: configuration.delivery, secrets: secrets, timeZone: configuration.timeZone)
         }
         return transports
     }

@@ -101,6 +101,7 @@ struct Driver: ParsableCommand {
         for item in summary.quarantined {
             printError("owner-report-driver: \(queue.pending)/\(item.id): moved to failed/: \(item.reason)")
         }
+        for notice in summary.notices { printError("owner-report-driver: warning: \(notice)") }
         if let error = summary.configurationError { printError("owner-report-driver: \(error)") }
         if common.json {
             let data = try JSONSerialization.data(withJSONObject: summary.jsonObject, options: [.sortedKeys, .withoutEscapingSlashes])
