@@ -11,9 +11,17 @@ answers by the plan in --plan, re-read on every request so a test can change it 
 A rule applies to a request whose body contains its text, at most `times` times (always when
 absent). `hang` sleeps that many seconds before answering (past the client's timeout); `close`
 drops the connection without an answer. The port is printed on the first line of standard output.
+
+With `"service": {...}` in the plan, a request no rule matches is answered the way the real chat
+services answer (see service_answer): Discord's bot API and webhooks, Telegram's sendMessage and
+Slack's incoming webhooks, their limits and error bodies included. The text the service would show
+is logged as "shown".
 """
 import argparse
+import html.parser
+import itertools
 import json
+import re
 import socket
 import sys
 import threading
@@ -44,6 +52,122 @@ def choose(body):
     return plan.get("default", {"status": 200, "body": "ok"})
 
 
+message_ids = itertools.count(1000)
+nonces = {}
+
+
+def utf16_length(text):
+    return len(text.encode("utf-16-le")) // 2
+
+
+class TelegramHTML(html.parser.HTMLParser):
+    """Telegram's parse_mode HTML: its tag subset only, balanced, entities lt gt amp quot only."""
+    ALLOWED = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
+               "blockquote", "tg-emoji"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.stack, self.text, self.error = [], [], None
+
+    def fail(self, why):
+        self.error = self.error or why
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.ALLOWED:
+            self.fail(f"unsupported start tag \"{tag}\"")
+        if "pre" in self.stack and tag != "code" or "code" in self.stack:
+            self.fail(f"can't nest {tag} in pre/code")
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.fail(f"unmatched end tag \"{tag}\"")
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if "<" in data or ">" in data or "&" in data:
+            self.fail("unescaped <, > or &")
+        self.text.append(data)
+
+    def handle_entityref(self, name):
+        if name not in {"lt", "gt", "amp", "quot"}:
+            self.fail(f"unsupported entity &{name};")
+        self.text.append({"lt": "<", "gt": ">", "amp": "&", "quot": '"'}.get(name, ""))
+
+    def handle_charref(self, name):
+        self.text.append(chr(int(name[1:], 16) if name[0] in "xX" else int(name)))
+
+
+def service_answer(service, path, headers, raw):
+    """Status, extra headers, body and the text shown, the way the real service would answer."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError:
+        data = None
+    match = re.fullmatch(r"/api/v10/channels/(\d+)/messages", path)
+    hook = re.fullmatch(r"/api/webhooks/([^/?]+)/([^/?]+)(\?.*)?", path)
+    if match or hook:
+        if match and headers.get("authorization") != "Bot " + service.get("discord_token", ""):
+            return 401, {}, {"message": "401: Unauthorized", "code": 0}, None
+        if hook and f"{hook.group(1)}/{hook.group(2)}" not in service.get("discord_webhooks", []):
+            return 404, {}, {"message": "Unknown Webhook", "code": 10015}, None
+        if not isinstance(data, dict):
+            return 400, {}, {"message": "Invalid Form Body", "code": 50035}, None
+        content = data.get("content") or ""
+        if not content:
+            return 400, {}, {"message": "Cannot send an empty message", "code": 50006}, None
+        if len(content) > 2000:
+            return 400, {}, {"message": "Invalid Form Body", "code": 50035, "errors": {"content": {"_errors": [
+                {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}}}, None
+        if match and data.get("enforce_nonce") and data.get("nonce") in nonces:
+            return 200, {}, nonces[data["nonce"]], content
+        message = {"id": str(next(message_ids)), "content": content, "channel_id": match.group(1) if match else "hook"}
+        if match and data.get("enforce_nonce"):
+            nonces[data.get("nonce")] = message
+        if hook and "wait=true" not in (hook.group(3) or ""):
+            return 204, {}, None, content
+        return 200, {}, message, content
+    match = re.fullmatch(r"/bot([^/]+)/sendMessage", path)
+    if match:
+        if match.group(1) != service.get("telegram_token"):
+            return 401, {}, {"ok": False, "error_code": 401, "description": "Unauthorized"}, None
+        if not isinstance(data, dict):
+            return 400, {}, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}, None
+        chat = str(data.get("chat_id"))
+        moved = service.get("telegram_migrate", {}).get(chat)
+        if moved:
+            return 400, {}, {"ok": False, "error_code": 400, "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                             "parameters": {"migrate_to_chat_id": int(moved)}}, None
+        if chat not in service.get("telegram_chats", [chat]):
+            return 400, {}, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}, None
+        text = data.get("text") or ""
+        if data.get("parse_mode") == "HTML":
+            parser = TelegramHTML()
+            parser.feed(text)
+            parser.close()
+            if parser.stack:
+                parser.fail(f"unclosed tag \"{parser.stack[-1]}\"")
+            if parser.error:
+                return 400, {}, {"ok": False, "error_code": 400,
+                                 "description": f"Bad Request: can't parse entities: {parser.error}"}, None
+            text = "".join(parser.text)
+        if not text.strip():
+            return 400, {}, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}, None
+        if utf16_length(text) > 4096:
+            return 400, {}, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}, None
+        return 200, {}, {"ok": True, "result": {"message_id": next(message_ids), "chat": {"id": int(chat)}, "text": text}}, text
+    if path.startswith("/services/"):
+        if path not in service.get("slack_paths", []):
+            return 404, {}, "no_service", None
+        if not isinstance(data, dict):
+            return 400, {}, "invalid_payload", None
+        if not data.get("text"):
+            return 400, {}, "no_text", None
+        return 200, {}, "ok", data["text"]
+    return 404, {}, "not found", None
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # One buffered write per answer and no Nagle: otherwise headers and body go out as two segments
@@ -59,8 +183,16 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length)
         body = raw.decode("utf-8", errors="replace")
         answer = choose(body)
-        record = {"time": time.time(), "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                  "body": body, "status": None if answer.get("close") or answer.get("hang") else answer.get("status", 200)}
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        shown = None
+        if "service" in answer:
+            status, extra, reply, shown = service_answer(answer["service"], self.path, headers, raw)
+            answer = {"status": status, "headers": extra,
+                      "body": "" if reply is None else reply if isinstance(reply, str) else json.dumps(reply, ensure_ascii=False)}
+        elif isinstance(answer.get("body"), (dict, list)):
+            answer = dict(answer, body=json.dumps(answer["body"]))
+        record = {"time": time.time(), "path": self.path, "headers": headers, "body": body, "shown": shown,
+                  "status": None if answer.get("close") or answer.get("hang") else answer.get("status", 200)}
         with lock, open(args.log, "a", encoding="utf-8") as log:
             log.write(json.dumps(record, ensure_ascii=False) + "\n")
         if answer.get("hang"):

@@ -10,46 +10,35 @@ public final class HTTPSink: @unchecked Sendable {
         public var body: String
         /// The status answered, or nil when the server hung or dropped the connection.
         public var status: Int?
+        /// With a service plan: the text the emulated service would show (Telegram's after entity parsing).
+        public var shown: String?
     }
 
-    private let process: Process
+    private let server: ServerProcess
     private let directory: TemporaryDirectory
-    public let port: Int
+    public var port: Int { server.port }
     public var baseURL: String { "http://127.0.0.1:\(port)" }
     private var logPath: String { directory.appending("requests.jsonl") }
     private var planPath: String { directory.appending("plan.json") }
 
     public init() throws {
         directory = TemporaryDirectory("owner-report-sink")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Servers/http_sink.py").path
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--log", directory.appending("requests.jsonl"), "--plan", directory.appending("plan.json")]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while !line.contains(0x0A) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw CocoaError(.fileReadCorruptFile)
-        }
-        self.port = port
-    }
-
-    deinit {
-        // SIGKILL: a test runner's children may inherit a blocked SIGTERM, and then terminate() never ends them.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        server = try ServerProcess(
+            script: "http_sink.py", arguments: ["--log", directory.appending("requests.jsonl"), "--plan", directory.appending("plan.json")])
     }
 
     /// Replaces the plan: `rules` as in the script's documentation, and the default answer.
     public func plan(_ rules: [[String: Any]], default fallback: [String: Any] = ["status": 200, "body": "ok"]) throws {
-        let data = try JSONSerialization.data(withJSONObject: ["rules": rules, "default": fallback])
+        try writePlan(["rules": rules, "default": fallback])
+    }
+
+    /// Answers like the chat services (see the script), after `rules`.
+    public func emulate(_ service: [String: Any], rules: [[String: Any]] = []) throws {
+        try writePlan(["rules": rules, "default": ["service": service]])
+    }
+
+    private func writePlan(_ plan: [String: Any]) throws {
+        let data = try JSONSerialization.data(withJSONObject: plan)
         let staging = planPath + ".tmp"
         try data.write(to: URL(fileURLWithPath: staging))
         _ = rename(staging, planPath)
@@ -57,9 +46,7 @@ public final class HTTPSink: @unchecked Sendable {
 
     /// Every request received so far, in arrival order.
     public func requests() throws -> [Request] {
-        guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return [] }
-        let decoder = JSONDecoder()
-        return try text.split(separator: "\n").map { try decoder.decode(Request.self, from: Data($0.utf8)) }
+        try readJSONLines(logPath, as: Request.self)
     }
 
     /// The requests the server accepted with a 2xx.

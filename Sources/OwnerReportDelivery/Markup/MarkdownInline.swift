@@ -141,7 +141,7 @@ private struct InlineParser {
             if characters[index] == "\\", delimiter.first != "`" { index += 2; continue }
             if matches(delimiter, at: index) {
                 // `**` must not be mistaken for the end of a single `*` span.
-                if delimiter.count == 1, delimiter != "`", index + 1 < characters.count, characters[index + 1] == characters[index] {
+                if delimiter == "*" || delimiter == "_", index + 1 < characters.count, characters[index + 1] == characters[index] {
                     index += 2
                     continue
                 }

@@ -1,0 +1,42 @@
+import Foundation
+
+/// A test server script from `Tests/Servers/` running under python3; it prints its port first.
+public final class ServerProcess: @unchecked Sendable {
+    private let process = Process()
+    public let port: Int
+
+    /// Starts `Tests/Servers/<script>` with `arguments` and waits for the port it listens on.
+    public init(script: String, arguments: [String]) throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Servers/\(script)").path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", path] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var line = Data()
+        while !line.contains(0x0A) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "\(script) did not start (is python3 with its modules installed?)"])
+        }
+        self.port = port
+    }
+
+    deinit {
+        // SIGKILL: a test runner's children may inherit a blocked SIGTERM, and then terminate() never ends them.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+/// Reads a JSON-lines log a test server writes.
+func readJSONLines<T: Decodable>(_ path: String, as type: T.Type) throws -> [T] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    let decoder = JSONDecoder()
+    return try text.split(separator: "\n").map { try decoder.decode(T.self, from: Data($0.utf8)) }
+}
