@@ -7,7 +7,7 @@ DEMO_QUEUE   ?= $(CURDIR)/demo-queue
 DEBIAN_DEPS  := libcurl4-openssl-dev libsqlite3-dev libinotifytools0-dev python3
 PRODUCER     := $(BIN)/owner-report-producer
 
-.PHONY: all build deps demo test clean
+.PHONY: all build deps test-deps demo test clean
 
 all: build
 
@@ -27,7 +27,14 @@ build: deps
 demo: build
 	@OWNER_REPORT_BIN=$(BIN) OWNER_REPORT_HOME=$(DEMO_QUEUE) sh examples/demo.sh
 
-test: deps
+# The SMTP test server is aiosmtpd: from PyPI for whichever python3 is first on PATH, else Debian's package.
+test-deps: deps
+	@python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet aiosmtpd \
+	  || python3 -m pip install --quiet --break-system-packages aiosmtpd \
+	  || { if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; $$SUDO apt-get install -y -qq python3-aiosmtpd; }
+	@python3 -c 'import aiosmtpd' || { echo "aiosmtpd is needed by the e-mail tests and could not be installed" >&2; exit 1; }
+
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -14,6 +14,7 @@ import email.policy
 import json
 import socket
 import time
+import warnings
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -24,12 +25,15 @@ parser.add_argument("--user", required=True)
 parser.add_argument("--password", required=True)
 parser.add_argument("--reject", action="append", default=[])
 args = parser.parse_args()
+# A login without TLS is what a local relay accepts; aiosmtpd warns about it on every start.
+warnings.filterwarnings("ignore", category=UserWarning)
 
 
 def authenticate(server, session, envelope, mechanism, auth_data):
     ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == args.user \
         and auth_data.password.decode() == args.password
-    return AuthResult(success=ok)
+    # handled=False: aiosmtpd then answers 535 itself (with True it would answer nothing).
+    return AuthResult(success=ok, handled=False, auth_data=auth_data.login.decode() if ok else None)
 
 
 class Handler:
@@ -49,7 +53,7 @@ class Handler:
             "raw_subject": envelope.original_content.decode("ascii", "replace").split("\r\nSubject: ", 1)[-1].split("\r\n")[0],
             "to": str(message["to"]), "cc": str(message["cc"]) if message["cc"] else None,
             "bcc_header": message["bcc"] is not None, "message_id": str(message["message-id"]),
-            "date": str(message["date"]), "parts": parts, "login": session.login_data.decode() if session.login_data else None,
+            "date": str(message["date"]), "parts": parts, "login": session.auth_data,
             "crlf_only": b"\n" not in envelope.original_content.replace(b"\r\n", b""),
         }
         with open(args.log, "a", encoding="utf-8") as log:
