@@ -18,7 +18,8 @@ public struct ReportSubmitter {
     public func checkDestination(_ name: String?) throws {
         guard let name else { return }
         do {
-            _ = try configuration.destination(named: name)
+            // Several destinations are comma-separated, as in a report's `destination` field.
+            for one in name.split(separator: ",") { _ = try configuration.destination(named: one.trimmingCharacters(in: .whitespaces)) }
         } catch {
             throw UsageError("--destination: \(error.message) in \(configuration.sourceName)")
         }

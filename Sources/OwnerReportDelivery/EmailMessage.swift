@@ -30,9 +30,7 @@ public struct EmailMessage: Sendable {
         reportID = prepared.id
         self.date = date
         text = PlainTextRenderer.render(prepared, timeZone: timeZone)
-        let digest = SHA256.hash(data: Data(prepared.id.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
-        let domain = Self.address(in: from).split(separator: "@").last.map(String.init) ?? "owner-report.invalid"
-        messageID = "<\(digest).owner-report@\(domain)>"
+        messageID = Self.messageID(reportID: prepared.id, from: from)
 
         let dialect = EmailHTML()
         let fields = ReportComposer.markdown(prepared, timeZone: timeZone, includeTitle: false)
@@ -44,6 +42,13 @@ public struct EmailMessage: Sendable {
             \(dialect.render(fields))
             </body></html>
             """
+    }
+
+    /// `<digest.owner-report@sender-domain>`: the same for every try of a report.
+    public static func messageID(reportID: String, from: String) -> String {
+        let digest = SHA256.hash(data: Data(reportID.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        let domain = address(in: from).split(separator: "@").last.map(String.init) ?? "owner-report.invalid"
+        return "<\(digest).owner-report@\(domain)>"
     }
 
     /// The bare address of `Name <a@b>` or `a@b`.

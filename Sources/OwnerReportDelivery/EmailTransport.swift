@@ -41,14 +41,15 @@ public final class EmailTransport: Transport {
 
     public func messages(for report: PreparedReport) throws -> [OutgoingMessage] {
         let message = EmailMessage(report: report, destination: destination, timeZone: timeZone)
-        return [OutgoingMessage(part: 1, parts: 1, payload: message.bytes, text: message.messageID, reportID: report.id)]
+        return [OutgoingMessage(part: 1, parts: 1, payload: message.bytes, text: message.text, reportID: report.id)]
     }
 
     public func send(_ message: OutgoingMessage, of report: PreparedReport) -> SendOutcome {
         let result = client.send(
             url: url, sender: sender, recipients: recipients, message: message.payload, username: username, password: password,
             requireTLS: requiresStartTLS)
-        return Self.classify(result, messageID: message.text, server: CurlError.redacted(url))
+        let messageID = EmailMessage.messageID(reportID: report.id, from: destination.from ?? "")
+        return Self.classify(result, messageID: messageID, server: CurlError.redacted(url))
     }
 
     /// Sorts an SMTP transfer by the replies: a refused recipient or sender and a refused login are
@@ -99,6 +100,9 @@ public final class EmailTransport: Transport {
         lines += recipients.map { "RCPT TO:<\($0)>" }
         lines.append("DATA")
         lines.append(secrets.redact(String(decoding: message.payload, as: UTF8.self)))
+        // The parts are base64 on the wire; the text part is shown decoded too, for reading.
+        lines.append("--- the text/plain part above, decoded (not sent in this form) ---")
+        lines.append(secrets.redact(message.text))
         return lines.joined(separator: "\n")
     }
 }

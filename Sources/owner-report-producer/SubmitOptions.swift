@@ -4,7 +4,7 @@ import OwnerReportCore
 
 /// Flags every producer subcommand shares, besides the common ones.
 struct SubmitOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Send to this configured destination instead of the route for the kind.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("Send to this configured destination (or several, comma-separated) instead of the route for the kind.", valueName: "name"))
     var destination: String?
 
     @Flag(name: .long, help: "Print the file that would be written, and write nothing.")
