@@ -29,7 +29,7 @@ public struct EmailMessage: Sendable {
         subject = report.title
         reportID = prepared.id
         self.date = date
-        text = PlainTextRenderer.render(prepared, timeZone: timeZone)
+        text = ReportComposer.plainText(prepared, timeZone: timeZone)
         messageID = Self.messageID(reportID: prepared.id, from: from)
 
         let dialect = EmailHTML()

@@ -32,7 +32,7 @@ public final class FileTransport: Transport {
     }
 
     public func messages(for report: PreparedReport) throws -> [OutgoingMessage] {
-        let text = PlainTextRenderer.render(report, timeZone: timeZone)
+        let text = ReportComposer.plainText(report, timeZone: timeZone)
         return [OutgoingMessage(part: 1, parts: 1, payload: Array(text.utf8), reportID: report.id)]
     }
 

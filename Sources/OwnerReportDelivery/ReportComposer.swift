@@ -1,25 +1,38 @@
 import Foundation
 import OwnerReportCore
 
-/// Lays a report out as Markdown the same way for every chat channel and e-mail: the status emoji
-/// and title, the fields (team, worker, task, progress first), the body, then a line naming the report.
+/// Lays a report out the same way on every channel: the status emoji, kind and title; the fields
+/// (team, worker, task, progress first); the body; then a line naming the report and its enqueue time.
 ///
-/// The title and field values are escaped, so they show exactly as written; the body is the
-/// report's own Markdown.
+/// Two forms: plain text, which the `file` channel writes and e-mail carries as its text part, and
+/// Markdown, which the chat channels and e-mail's HTML part render. In Markdown the title and field
+/// values are escaped, so they show exactly as written; the body is the report's own Markdown.
 public enum ReportComposer {
+    public static func plainText(_ prepared: PreparedReport, timeZone: TimeZone) -> String {
+        compose(prepared, timeZone: timeZone, markdown: false, includeTitle: true) + "\n"
+    }
+
+    /// - Parameter includeTitle: false where the title is shown apart (an e-mail's heading).
     public static func markdown(_ prepared: PreparedReport, timeZone: TimeZone, includeTitle: Bool = true) -> String {
+        compose(prepared, timeZone: timeZone, markdown: true, includeTitle: includeTitle)
+    }
+
+    private static func compose(_ prepared: PreparedReport, timeZone: TimeZone, markdown: Bool, includeTitle: Bool) -> String {
         let report = prepared.report
+        func text(_ raw: String) -> String { markdown ? MarkdownInline.escaped(raw) : raw }
+        func label(_ key: String) -> String { markdown ? "**\(text(key)):**" : "\(key):" }
         var lines: [String] = []
         if includeTitle {
-            lines.append("\(StatusStyle(report.status).emoji) **[\(report.kind.rawValue)] \(MarkdownInline.escaped(report.title))**")
+            let heading = "[\(report.kind.rawValue)] \(text(report.title))"
+            lines.append("\(StatusStyle(report.status).emoji) \(markdown ? "**\(heading)**" : heading)")
         }
         for (key, value) in report.orderedFields where key != "destination" {
             switch value {
-            case .text(let text):
-                lines.append("**\(MarkdownInline.escaped(key)):** \(MarkdownInline.escaped(text))")
+            case .text(let value):
+                lines.append("\(label(key)) \(text(value))")
             case .list(let items):
-                lines.append("**\(MarkdownInline.escaped(key)):**")
-                lines.append(contentsOf: items.map { "- \(MarkdownInline.escaped($0))" })
+                lines.append(label(key))
+                lines.append(contentsOf: items.map { markdown ? "- \(text($0))" : "  • \($0)" })
             }
         }
         if !report.body.isEmpty {
@@ -27,7 +40,8 @@ public enum ReportComposer {
             lines.append(report.body)
         }
         lines.append("")
-        lines.append("_— \(MarkdownInline.escaped(prepared.id)) · \(prepared.enqueuedAt.iso8601(in: timeZone))_")
+        let footer = "— \(prepared.id), enqueued \(prepared.enqueuedAt.iso8601(in: timeZone))"
+        lines.append(markdown ? "_\(text(footer))_" : footer)
         return lines.joined(separator: "\n")
     }
 }
