@@ -53,6 +53,12 @@ struct ServiceAnswer {
         value(path).flatMap { ($0 as? NSNumber)?.doubleValue ?? Double("\($0)") }
     }
 
+    /// A 429's outcome: the wait the body gives at `path` (more precise), else the Retry-After header.
+    func rateLimited(_ response: HTTPResponse, retryAfterAt path: String, detail: String) -> ChatAnswer {
+        let seconds = number(path) ?? Double(response.headers["retry-after"] ?? "")
+        return .outcome(.transient(status: 429, retryAfter: seconds.map { .milliseconds(Int64($0 * 1000)) }, detail: detail))
+    }
+
     func string(_ path: String) -> String? {
         value(path).map { ($0 as? String) ?? "\($0)" }
     }

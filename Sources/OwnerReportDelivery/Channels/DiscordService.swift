@@ -69,9 +69,7 @@ public final class DiscordService: ChatService {
         case 200..<300:
             return .outcome(.accepted(status: response.status, messageID: answer.string("id")))
         case 429:
-            // The JSON float is more precise than the whole-second header.
-            let seconds = answer.number("retry_after") ?? Double(response.headers["retry-after"] ?? "")
-            return .outcome(.transient(status: 429, retryAfter: seconds.map { .milliseconds(Int64($0 * 1000)) }, detail: detail))
+            return answer.rateLimited(response, retryAfterAt: "retry_after", detail: detail)
         case 404 where answer.string("code") == "10015":
             return .outcome(.destinationBroken(status: 404, detail: "unknown webhook (Discord code 10015): it was deleted; stop using it. \(detail)"))
         default:

@@ -53,8 +53,7 @@ public final class TelegramService: ChatService {
         case 200..<300:
             return .outcome(.accepted(status: response.status, messageID: answer.string("result.message_id")))
         case 429:
-            let seconds = answer.number("parameters.retry_after") ?? Double(response.headers["retry-after"] ?? "")
-            return .outcome(.transient(status: 429, retryAfter: seconds.map { .milliseconds(Int64($0 * 1000)) }, detail: detail))
+            return answer.rateLimited(response, retryAfterAt: "parameters.retry_after", detail: detail)
         case 400 where (answer.string("description") ?? "").lowercased().contains("chat not found"):
             return .outcome(.destinationBroken(status: 400, detail: "the chat \(chatID) does not exist for this bot: \(detail)"))
         default:
