@@ -74,7 +74,7 @@ public struct EmailMessage: Sendable {
             "MIME-Version: 1.0",
             "Auto-Submitted: auto-generated",
             "X-Owner-Report-ID: \(reportID)",
-            "Content-Type: multipart/alternative; boundary=\"\(boundary)\"",
+            "Content-Type: multipart/alternative;\r\n boundary=\"\(boundary)\"",
         ]
         var lines = headers + ["", "This is a multipart message in MIME format."]
         for (type, content) in [("text/plain", text), ("text/html", html)] {
@@ -104,10 +104,11 @@ public struct EmailMessage: Sendable {
         let name = text[..<open].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
         if name.isEmpty { return "<\(address)>" }
         if name.allSatisfy({ $0.isASCII && !"\"\\".contains($0) }) { return "\"\(name)\" <\(address)>" }
-        return "\(encodedWords(name)) <\(address)>"
+        return "\(encodedWords(name))\r\n <\(address)>"
     }
 
-    /// RFC 2047 `=?UTF-8?B?…?=` words of at most 75 characters, cut between characters, folded;
+    /// RFC 2047 `=?UTF-8?B?…?=` words of at most 68 characters (a header name still fits before the
+    /// first within 78), cut between characters, folded;
     /// plain ASCII text stays as it is.
     static func encodedWords(_ text: String) -> String {
         if text.allSatisfy({ $0.isASCII && !$0.isNewline }) && !text.contains("=?") && text.count <= 76 { return text }
@@ -115,8 +116,8 @@ public struct EmailMessage: Sendable {
         var chunk: [UInt8] = []
         for character in text where !character.isNewline {
             let bytes = Array(String(character).utf8)
-            // 45 bytes make 60 base64 characters: with "=?UTF-8?B?" and "?=" the word stays within 75.
-            if chunk.count + bytes.count > 45, !chunk.isEmpty {
+            // 42 bytes make 56 base64 characters; with "=?UTF-8?B?" and "?=", 68.
+            if chunk.count + bytes.count > 42, !chunk.isEmpty {
                 words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
                 chunk = []
             }
