@@ -49,6 +49,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // Watching pending/ (libinotifytools) and the --follow daemon's loop.
+        .target(
+            name: "OwnerReportWatching",
+            dependencies: [
+                "CInotifyTools", "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // What every executable shares: common flags, logging set-up, error → exit status.
         .target(
             name: "OwnerReportCommandLine",
@@ -68,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "owner-report-driver",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportCommandLine",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportWatching", "OwnerReportCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

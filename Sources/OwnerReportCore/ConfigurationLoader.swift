@@ -93,7 +93,7 @@ public enum ConfigurationLoader {
     }
 
     private static func deliveryPolicy(_ reader: TableReader) throws(ConfigurationError) -> DeliveryPolicy {
-        try reader.allowOnly(["max_attempts", "max_age", "backoff_initial", "backoff_max", "max_report_bytes", "timeout", "connect_timeout"])
+        try reader.allowOnly(["max_attempts", "max_age", "backoff_initial", "backoff_max", "max_report_bytes", "timeout", "connect_timeout", "rescan_interval"])
         var policy = DeliveryPolicy()
         if let value = try reader.positiveInteger("max_attempts") { policy.maxAttempts = value }
         if let value = try reader.positiveInteger("max_report_bytes") { policy.maxReportBytes = value }
@@ -102,6 +102,12 @@ public enum ConfigurationLoader {
         if let value = try reader.duration("backoff_max") { policy.backoffMax = value }
         if let value = try reader.duration("timeout") { policy.timeout = value }
         if let value = try reader.duration("connect_timeout") { policy.connectTimeout = value }
+        if let value = try reader.duration("rescan_interval") {
+            guard value >= .seconds(1) else {
+                throw ConfigurationError(file: reader.file, key: "delivery.rescan_interval", message: "must be at least 1s")
+            }
+            policy.rescanInterval = value
+        }
         if policy.backoffMax < policy.backoffInitial {
             throw ConfigurationError(file: reader.file, key: "delivery.backoff_max", message: "must not be shorter than backoff_initial")
         }

@@ -12,6 +12,8 @@ public struct DeliveryPolicy: Hashable, Sendable {
     /// The whole of one request, connection included.
     public var timeout: Duration = .seconds(30)
     public var connectTimeout: Duration = .seconds(10)
+    /// How often `--follow` scans pending/ even without an inotify event: the safety net.
+    public var rescanInterval: Duration = .seconds(300)
 
     public init() {}
 }

@@ -62,7 +62,10 @@ public struct QueueDirectory: Sendable {
     ///
     /// Hidden and editor files (`.*`, `*~`, `*.tmp`, `*.swp`) and names other than `*.md`/`*.json` are
     /// not candidates. Entries that are not regular files are listed with their kind, never opened.
-    public func scanPending(book: some EnqueueTimeBook, maxReportBytes: Int) throws -> PendingScan {
+    ///
+    /// With a `settle` time, a file dropped in by hand (not named by the producer, not yet recorded)
+    /// that was modified less than `settle` ago is left for a later scan: a `cp` may still be writing it.
+    public func scanPending(book: some EnqueueTimeBook, maxReportBytes: Int, settle: Duration = .zero, now: Timestamp = .now()) throws -> PendingScan {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: pending)
@@ -70,6 +73,7 @@ public struct QueueDirectory: Sendable {
             throw QueueError(path: pending, errno: (error as NSError).code == NSFileReadNoSuchFileError ? ENOENT : EIO, operation: "list")
         }
         var entries: [QueueEntry] = []
+        var settlingUntil: Timestamp?
         for name in names where Self.isCandidate(name) {
             let path = "\(pending)/\(name)"
             var info = stat()
@@ -82,6 +86,11 @@ public struct QueueDirectory: Sendable {
                 enqueuedAt = recorded
             } else {
                 enqueuedAt = Timestamp(seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
+                let settled = enqueuedAt.adding(nanoseconds: Int64(settle.seconds * 1e9))
+                if kind == .regularFile, now < settled {
+                    settlingUntil = min(settlingUntil ?? settled, settled)
+                    continue
+                }
                 let hash = kind == .regularFile
                     ? (try? DurableFile.readRegularFile(path, limit: maxReportBytes)).map(Self.sha256) : nil
                 try book.recordFirstSeen(name, enqueuedAt: enqueuedAt, sha256: hash)
@@ -89,7 +98,7 @@ public struct QueueDirectory: Sendable {
             entries.append(QueueEntry(name: name, path: path, kind: kind, size: Int64(info.st_size), enqueuedAt: enqueuedAt))
         }
         entries.sort(by: QueueEntry.precedes)
-        return PendingScan(entries: entries)
+        return PendingScan(entries: entries, settlingUntil: settlingUntil)
     }
 
     /// Removes tmp/ files older than `age`: what a writer killed mid-write left behind.

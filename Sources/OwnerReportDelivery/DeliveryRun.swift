@@ -25,11 +25,20 @@ public final class DeliveryRun {
         public var dryRun: Bool
         /// Deliver only this report id (the `--file` direct path).
         public var onlyReport: String?
+        /// How long a file dropped in by hand must be left alone before it is read (see `scanPending`).
+        public var settle: Duration
+        /// Asked between reports: true ends the run early (a daemon's SIGTERM), the current report done.
+        public var shouldStop: @Sendable () -> Bool
 
-        public init(maxCount: Int? = nil, dryRun: Bool = false, onlyReport: String? = nil) {
+        public init(
+            maxCount: Int? = nil, dryRun: Bool = false, onlyReport: String? = nil, settle: Duration = .zero,
+            shouldStop: @escaping @Sendable () -> Bool = { false }
+        ) {
+            self.settle = settle
             self.maxCount = maxCount
             self.dryRun = dryRun
             self.onlyReport = onlyReport
+            self.shouldStop = shouldStop
         }
     }
 
@@ -61,17 +70,18 @@ public final class DeliveryRun {
         let limit = configuration.delivery.maxReportBytes
         let scan: PendingScan
         if let ledger, !options.dryRun {
-            scan = try queue.scanPending(book: ledger, maxReportBytes: limit)
+            scan = try queue.scanPending(book: ledger, maxReportBytes: limit, settle: options.settle)
         } else {
-            scan = try queue.scanPending(book: ReadOnlyEnqueueTimeBook(ledger), maxReportBytes: limit)
+            scan = try queue.scanPending(book: ReadOnlyEnqueueTimeBook(ledger), maxReportBytes: limit, settle: options.settle)
         }
+        if let settling = scan.settlingUntil { summary.noteDue(settling) }
         var entries = scan.entries
         if let only = options.onlyReport { entries = entries.filter { $0.name == only } }
 
         var acted = 0
         for entry in entries {
             if let limit = options.maxCount, acted >= limit { break }
-            if summary.configurationError != nil { break }
+            if summary.configurationError != nil || options.shouldStop() { break }
             if try handle(entry) { acted += 1 }
         }
         return summary
@@ -124,6 +134,7 @@ public final class DeliveryRun {
             }
             if let notBefore = history.notBefore[name], notBefore > Timestamp.now() {
                 summary.stoppedLanes[name] = "backing off until \(notBefore.iso8601UTC)"
+                summary.noteDue(notBefore)
                 continue
             }
             let attempts = history.attempts[name, default: 0]
@@ -144,6 +155,7 @@ public final class DeliveryRun {
                 let notBefore = Timestamp.now().adding(nanoseconds: Int64(delay.seconds * 1e9))
                 try record(.init(.deferred, report: entry.name, destination: name, status: status, detail: secrets.redact(detail), notBefore: notBefore))
                 summary.stoppedLanes[name] = secrets.redact(detail)
+                summary.noteDue(notBefore)
             case .rejected(let status, let detail):
                 try quarantine(entry, QuarantineRecord(category: "rejected", reason: secrets.redact(detail), destination: name, status: status, responseExcerpt: secrets.redact(detail), attempts: attempts + 1, deliveredTo: history.delivered.sorted()))
                 return true

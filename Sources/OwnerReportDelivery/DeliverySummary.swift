@@ -21,10 +21,16 @@ public struct DeliverySummary: Sendable {
     public var configurationError: String?
     /// What the operator should act on though delivery went on (a Telegram chat that moved).
     public var notices: [String] = []
+    /// The earliest time a stopped lane may be tried again: when a daemon should wake next.
+    public var nextDue: Timestamp?
     /// With `--dry-run`: what each step would have done, in order.
     public var previews: [String] = []
 
     public init() {}
+
+    mutating func noteDue(_ time: Timestamp) {
+        if nextDue.map({ time < $0 }) ?? true { nextDue = time }
+    }
 
     /// 78 when a destination is misconfigured, 75 when work is left for later, else 0.
     public var exitStatus: ExitStatus {

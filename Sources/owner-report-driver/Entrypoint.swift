@@ -4,6 +4,7 @@ import OwnerReportCommandLine
 import OwnerReportCore
 import OwnerReportDelivery
 import OwnerReportLedger
+import OwnerReportWatching
 
 /// `owner-report-driver`: delivers pending reports oldest-first, archives only what was delivered.
 @main
@@ -21,10 +22,16 @@ struct Driver: ParsableCommand {
             (401/403/404) stops the run with exit 78. Only one process delivers at a time (flock on \
             .lock); a second --once exits 0 at once.
 
+            --follow is the daemon: it holds the lock, watches pending/ with inotify, delivers what \
+            arrives at once, wakes when a backoff is over and rescans every delivery.rescan_interval \
+            (default 5m) as a safety net. It writes state/heartbeat for the watchdog and stops after \
+            the current report on SIGTERM or SIGINT (exit 0).
+
             Examples:
               owner-report-driver --once                 # drain everything that is due
               owner-report-driver --once --max-count 5   # a bounded drain, as the watchdog does
               owner-report-driver --once --dry-run       # show each request exactly, change nothing
+              owner-report-driver --follow               # the daemon (systemd: owner-report-driver.service)
               owner-report-driver --file ~/.local/state/owner-report/pending/20261123T081500.123456789Z-note-x-1a2b3c4d.md
             """,
         version: "0.1.0")
@@ -33,6 +40,9 @@ struct Driver: ParsableCommand {
 
     @Flag(help: "Drain pending/ (up to --max-count reports) and exit.")
     var once = false
+
+    @Flag(help: "Run as the daemon: deliver whatever arrives in pending/ until SIGTERM.")
+    var follow = false
 
     @Option(help: ArgumentHelp("Deliver just this report in pending/ now: the single-shot direct path.", valueName: "path"))
     var file: String?
@@ -44,7 +54,8 @@ struct Driver: ParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        if once == (file != nil) { throw ValidationError("choose one of --once or --file PATH") }
+        if [once, follow, file != nil].filter({ $0 }).count != 1 { throw ValidationError("choose one of --once, --follow or --file PATH") }
+        if follow, dryRun || maxCount != nil { throw ValidationError("--follow takes neither --dry-run nor --max-count (use --once with them)") }
         if let maxCount, maxCount < 1 { throw ValidationError("--max-count must be at least 1") }
     }
 
@@ -65,6 +76,17 @@ struct Driver: ParsableCommand {
                 return name
             }
 
+            if follow {
+                if queue.isOnNetworkFileSystem {
+                    printError("owner-report-driver: warning: \(queue.root) is on a network file system; flock, inotify and SQLite WAL are not safe there")
+                }
+                StopSignal.install()
+                let follower = Follower(queue: queue, configuration: configuration, transports: transports, secrets: secrets, logger: logger) { summary in
+                    try? printSummary(summary, queue: queue)
+                }
+                status = try follower.run()
+                return
+            }
             // A dry run reads the ledger if there is one and takes no lock: it changes nothing.
             let ledger: Ledger?
             var lock: DeliveryLock?
@@ -109,6 +131,7 @@ struct Driver: ParsableCommand {
         } else if !summary.isEmpty || common.verbose {
             print(summary.line)
         }
+        fflush(nil)  // every stream: a daemon's lines reach the journal as they happen
     }
 
     private func printDryRun(_ summary: DeliverySummary) throws {

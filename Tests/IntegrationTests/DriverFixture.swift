@@ -49,10 +49,12 @@ final class DriverFixture: @unchecked Sendable {
 
     /// Enqueues `count` notes through the library (fast, for large drains); returns their ids in order.
     func enqueueNotes(_ count: Int, prefix: String = "report", destination: String? = nil) throws -> [String] {
-        try (1...count).map { index in
+        try queue.prepare()
+        let ledger = try Ledger(queue: queue)
+        return try (1...count).map { index in
             var fields: [String: FieldValue] = [:]
             if let destination { fields["destination"] = .text(destination) }
-            return try queue.enqueue(Report(kind: .note, title: "\(prefix) \(String(format: "%03d", index))", fields: fields, body: "本文 \(index) 🚀"))
+            return try queue.enqueue(Report(kind: .note, title: "\(prefix) \(String(format: "%03d", index))", fields: fields, body: "本文 \(index) 🚀"), ledger: ledger)
         }
     }
 

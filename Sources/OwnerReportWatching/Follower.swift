@@ -1,0 +1,137 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import OwnerReportCore
+import OwnerReportDelivery
+import OwnerReportLedger
+
+/// `owner-report-driver --follow`: holds the delivery lock and delivers whenever pending/ changes.
+///
+/// inotify events are only hints (DESIGN.md §8): the follower scans once after the watch is set, so
+/// nothing that arrived before it is missed; scans again on every batch of events, on a queue
+/// overflow, when a backoff or a settling file comes due, and every `rescan_interval` regardless.
+/// Between those it blocks in the kernel and uses no CPU. SIGTERM or SIGINT ends it after the
+/// current report. Each wake-up refreshes `state/heartbeat` for the watchdog.
+public final class Follower {
+    private let queue: QueueDirectory
+    private let configuration: Configuration
+    private let transports: [String: Transport]
+    private let secrets: SecretResolver
+    private let logger: Logger
+    /// Called with each run's summary that did something (the driver prints it).
+    private let report: (DeliverySummary) -> Void
+
+    /// The longest single wait: a signal that lands just before the wait begins is seen by then.
+    static let longestWait = 30
+    /// How long a file copied in by hand must be unmodified before it is read.
+    static let settle: Duration = .seconds(1)
+
+    public init(
+        queue: QueueDirectory, configuration: Configuration, transports: [String: Transport], secrets: SecretResolver,
+        logger: Logger, report: @escaping (DeliverySummary) -> Void
+    ) {
+        self.queue = queue
+        self.configuration = configuration
+        self.transports = transports
+        self.secrets = secrets
+        self.logger = logger
+        self.report = report
+    }
+
+    private var stopping: Bool { StopSignal.received != nil }
+
+    /// Runs until a stop signal (exit 0) or a configuration error (exit 78).
+    public func run() throws -> ExitStatus {
+        try queue.prepare()
+        var lock: DeliveryLock?
+        while lock == nil {
+            if stopping { return .success }
+            lock = try DeliveryLock.acquire(at: queue.lockPath, wait: false)
+            if lock == nil {
+                try writeHeartbeat("waiting for the lock")
+                sleep(1)
+            }
+        }
+        return try withExtendedLifetime(lock) { try follow() }
+    }
+
+    private func follow() throws -> ExitStatus {
+        let ledger = try Ledger(queue: queue)
+        let watcher = try PendingWatcher(directory: queue.pending)
+        logger.info("following", metadata: ["queue": "\(queue.root)", "inotify.queue_limit": "\(PendingWatcher.queueLimit)"])
+        var scanDue = true
+        var lastScan = ContinuousClock.now
+        var nextDue: Timestamp?
+        while !stopping {
+            if scanDue || ContinuousClock.now - lastScan >= configuration.delivery.rescanInterval || nextDue.map({ $0 <= Timestamp.now() }) == true {
+                try writeHeartbeat("delivering")
+                scanDue = false
+                lastScan = ContinuousClock.now
+                try queue.removeStaleTemporaries(olderThan: .seconds(3600))
+                let options = DeliveryRun.Options(settle: Self.settle) { StopSignal.received != nil }
+                let summary = try DeliveryRun(
+                    queue: queue, configuration: configuration, ledger: ledger, transports: transports, secrets: secrets,
+                    options: options, logger: logger
+                ).run()
+                if !summary.isEmpty { report(summary) }
+                if summary.configurationError != nil { return .configuration }
+                nextDue = summary.nextDue
+                continue
+            }
+            try writeHeartbeat("idle", atMostEvery: .seconds(1))
+            switch watcher.next(timeout: waitSeconds(lastScan: lastScan, nextDue: nextDue)) {
+            case .arrived(let name):
+                // A name already gone was delivered by an earlier scan of the same burst.
+                scanDue = QueueDirectory.isCandidate(name) && access("\(queue.pending)/\(name)", F_OK) == 0
+            case .overflow:
+                logger.info("inotify queue overflowed; scanning everything")
+                scanDue = true
+            case .watchLost:
+                logger.info("pending/ was removed or moved; watching it again")
+                try rewatch(watcher)
+                scanDue = true
+            case nil:
+                break
+            }
+        }
+        logger.info("stopping on a signal", metadata: ["signal": "\(StopSignal.received ?? 0)"])
+        try writeHeartbeat("stopped")
+        return .success
+    }
+
+    /// Whole seconds until the next rescan or due time, from 1 (libinotifytools reads 0 as "forever")
+    /// to `longestWait`.
+    private func waitSeconds(lastScan: ContinuousClock.Instant, nextDue: Timestamp?) -> Int {
+        var wait = configuration.delivery.rescanInterval - (ContinuousClock.now - lastScan)
+        if let nextDue {
+            wait = min(wait, .nanoseconds(nextDue.rawValue - Timestamp.now().rawValue))
+        }
+        return min(Self.longestWait, max(1, Int(wait.seconds.rounded(.up))))
+    }
+
+    /// Sets the watch again once pending/ exists; recreates it when it stays away for 5 s.
+    private func rewatch(_ watcher: PendingWatcher) throws {
+        for attempt in 0... {
+            if stopping { return }
+            do {
+                try watcher.watch()
+                return
+            } catch {
+                if attempt == 5 { try queue.prepare() } else { sleep(1) }
+            }
+        }
+    }
+
+    private var lastHeartbeat: (activity: String, at: ContinuousClock.Instant)?
+
+    /// `state/heartbeat`: the pid, the time and what the follower is doing, replaced atomically;
+    /// the same activity is written again only after `interval`.
+    private func writeHeartbeat(_ activity: String, atMostEvery interval: Duration = .zero) throws {
+        if let last = lastHeartbeat, last.activity == activity, ContinuousClock.now - last.at < interval { return }
+        lastHeartbeat = (activity, ContinuousClock.now)
+        let text = "pid=\(getpid())\ntime=\(Timestamp.now().iso8601UTC)\nactivity=\(activity)\n"
+        try DurableFile.replace("\(queue.state)/heartbeat", with: Array(text.utf8), via: queue.tmp)
+    }
+}
