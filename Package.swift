@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "owner-report-producer", targets: ["owner-report-producer"]),
         .executable(name: "owner-report-driver", targets: ["owner-report-driver"]),
+        .executable(name: "owner-report-watchdog", targets: ["owner-report-watchdog"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -79,6 +80,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        .executableTarget(
+            name: "owner-report-watchdog",
+            dependencies: [
+                "OwnerReportCore", "OwnerReportDelivery", "OwnerReportWatching", "OwnerReportCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
         .target(
             name: "TestSupport",
             dependencies: ["OwnerReportCore", "OwnerReportLedger"],
@@ -94,7 +102,7 @@ let package = Package(
             dependencies: ["OwnerReportDelivery", "OwnerReportCore", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer", "owner-report-driver",
+            dependencies: ["OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer", "owner-report-driver", "owner-report-watchdog",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
     ]

@@ -15,6 +15,7 @@ public struct Configuration: Sendable {
     public var destinations: [String: Destination]
     /// Reports a watchdog run drains at most (`OWNER_REPORT_MAX_COUNT`, default 5).
     public var maxCount: Int
+    public var watchdog = WatchdogPolicy()
 
     /// The embedded default: one `file` destination into `outbox/`.
     public static let embeddedDefault = Configuration(

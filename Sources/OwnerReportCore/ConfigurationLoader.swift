@@ -38,7 +38,7 @@ public enum ConfigurationLoader {
             throw ConfigurationError(file: file, message: "invalid TOML: \(error)")
         }
         let reader = TableReader(table: table, file: file, prefix: "")
-        try reader.allowOnly(["timezone", "default_destination", "fallback_destination", "delivery", "routes", "destinations"])
+        try reader.allowOnly(["timezone", "default_destination", "fallback_destination", "delivery", "routes", "destinations", "watchdog"])
 
         var configuration = Configuration.embeddedDefault
         configuration.file = file
@@ -49,6 +49,12 @@ public enum ConfigurationLoader {
             configuration.timeZone = zone
         }
         if let delivery = try reader.table("delivery") { configuration.delivery = try deliveryPolicy(delivery) }
+        if let watchdog = try reader.table("watchdog") {
+            try watchdog.allowOnly(["max_pending_age", "heartbeat_max_age", "reminder_interval"])
+            if let value = try watchdog.duration("max_pending_age") { configuration.watchdog.maxPendingAge = value }
+            if let value = try watchdog.duration("heartbeat_max_age") { configuration.watchdog.heartbeatMaxAge = value }
+            if let value = try watchdog.duration("reminder_interval") { configuration.watchdog.reminderInterval = value }
+        }
 
         if let destinations = try reader.table("destinations") {
             var parsed: [String: Destination] = [:]

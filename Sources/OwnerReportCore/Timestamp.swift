@@ -50,6 +50,21 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
             parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second, nanoseconds / 1000)
     }
 
+    /// Reads `iso8601UTC`'s form back (the ledger's `at`); nil for anything else.
+    public init?(iso8601UTC text: String) {
+        let fields = text.split(whereSeparator: { "-T:.Z".contains($0) }).map { Int64($0) }
+        guard text.hasSuffix("Z"), fields.count == 7, fields.allSatisfy({ $0 != nil }) else { return nil }
+        var parts = tm()
+        parts.tm_year = Int32(fields[0] ?? 0) - 1900
+        parts.tm_mon = Int32(fields[1] ?? 0) - 1
+        parts.tm_mday = Int32(fields[2] ?? 0)
+        parts.tm_hour = Int32(fields[3] ?? 0)
+        parts.tm_min = Int32(fields[4] ?? 0)
+        parts.tm_sec = Int32(fields[5] ?? 0)
+        let seconds = timegm(&parts)
+        self.init(seconds: Int64(seconds), nanoseconds: (fields[6] ?? 0) * 1000)
+    }
+
     /// ISO 8601 to the second in a time zone, with its offset: `2026-11-23T16:15:00+08:00`.
     public func iso8601(in zone: TimeZone) -> String {
         let offset = zone.secondsFromGMT(for: date)

@@ -51,9 +51,13 @@ public final class Ledger {
     }
 
     /// Opens an existing ledger for reading only (dry runs, reports); nil when there is none yet.
+    ///
+    /// With no -wal file beside it no connection is open, and it is opened immutable so that reading
+    /// creates no -wal or -shm file either; otherwise a writer may be at work and SQLite's usual
+    /// read-only locking applies.
     public init?(readingAt path: String) throws(SQLiteError) {
         guard access(path, F_OK) == 0 else { return nil }
-        database = try Database(path: path, readOnly: true)
+        database = try Database(path: path, readOnly: true, immutable: access("\(path)-wal", F_OK) != 0)
     }
 
     /// Opens the ledger of a queue directory.

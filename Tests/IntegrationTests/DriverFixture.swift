@@ -13,13 +13,17 @@ final class DriverFixture: @unchecked Sendable {
     static let urlToken = "T0KEN-in-the-path-9f8e7d"
     var hookURL: String { "\(sink.baseURL)/hooks/\(Self.urlToken)" }
 
-    init(delivery: String = "backoff_initial = \"1s\"\nbackoff_max = \"2s\"\ntimeout = \"2s\"\nconnect_timeout = \"1s\"", extra: String = "") throws {
+    /// - Parameters:
+    ///   - top: top-level keys (before the tables), such as `fallback_destination`.
+    ///   - extra: more tables, after the destinations.
+    init(delivery: String = "backoff_initial = \"1s\"\nbackoff_max = \"2s\"\ntimeout = \"2s\"\nconnect_timeout = \"1s\"", top: String = "", extra: String = "") throws {
         sink = try HTTPSink()
         queue = QueueDirectory(root: directory.appending("queue"))
         configPath = try directory.write(
             "config.toml",
             """
             default_destination = "hook"
+            \(top)
 
             [delivery]
             \(delivery)

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import OwnerReportCommandLine
+import OwnerReportCore
+import OwnerReportDelivery
+import OwnerReportWatching
+
+/// `owner-report-watchdog`: the every-minute supervisor of the chain.
+@main
+struct WatchdogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "owner-report-watchdog",
+        abstract: "Check the chain's health, drain a few reports when no daemon runs, alert when it is broken.",
+        discussion: """
+            One bounded pass, made to run every minute. It reads the backlog, the oldest pending \
+            report's age, failed/, the --follow daemon's heartbeat, the ledger and the last delivery. \
+            When no live daemon holds the queue it delivers up to --max-count reports oldest-first, \
+            with the driver's own code. When the chain is broken (a report pending longer than \
+            watchdog.max_pending_age, new reports in failed/, a dead daemon, a configuration error, \
+            an unwritable ledger) it alerts on fallback_destination: once per condition, again after \
+            watchdog.reminder_interval, and once more when it clears. Every alert is in the ledger. \
+            It writes state/metrics.prom for node_exporter's textfile collector. Quiet when all is \
+            well, so cron mails nothing.
+
+            Examples:
+              * * * * * owner-report-watchdog               # crontab -e
+              owner-report-watchdog --dry-run --verbose      # the health table and what it would do
+              OWNER_REPORT_MAX_COUNT=20 owner-report-watchdog
+            """,
+        version: "0.1.0")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .customLong("max-count"), help: "Deliver at most this many reports (default: $OWNER_REPORT_MAX_COUNT, else 5).")
+    var maxCount: Int?
+
+    @Flag(name: .customLong("dry-run"), help: "Print the health and what would be delivered or alerted; change nothing.")
+    var dryRun = false
+
+    func validate() throws {
+        if let maxCount, maxCount < 1 { throw ValidationError("--max-count must be at least 1") }
+    }
+
+    func run() throws {
+        let logger = common.bootstrapLogging(label: "owner-report-watchdog")
+        var status = ExitStatus.success
+        try reportingErrors(program: "owner-report-watchdog") {
+            let configuration = try common.loadConfiguration()
+            let queue = common.queueDirectory
+            let secrets = SecretResolver(environment: common.environment, configurationFile: configuration.sourceName)
+            let options = Watchdog.Options(dryRun: dryRun, maxCount: maxCount ?? configuration.maxCount)
+            let outcome = try Watchdog(queue: queue, configuration: configuration, secrets: secrets, options: options, logger: logger).run()
+            try show(outcome, policy: configuration.watchdog)
+            if !dryRun { status = outcome.exitStatus }
+        }
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
+
+    private func show(_ outcome: Watchdog.Outcome, policy: WatchdogPolicy) throws {
+        if common.json {
+            let object: [String: Any] = [
+                "dry_run": dryRun,
+                "health": Dictionary(uniqueKeysWithValues: outcome.health.rows(policy).map { ($0.0.replacingOccurrences(of: " ", with: "_"), $0.1) }),
+                "drain": outcome.drain?.jsonObject ?? ["skipped": outcome.drainSkipped ?? ""],
+                "alerts": outcome.alerts.map {
+                    ["condition": $0.message.condition, "kind": $0.message.kind.rawValue, "detail": $0.message.detail,
+                     "destination": $0.destination, "delivered": $0.delivered, "error": $0.error as Any]
+                },
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        if dryRun || common.verbose {
+            for (name, value) in outcome.health.rows(policy) { print("\(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(value)") }
+        }
+        if let drain = outcome.drain {
+            if dryRun {
+                print("would deliver \(drain.previews.count) message(s):")
+                for preview in drain.previews { print("  \(preview.split(separator: "\n").first ?? "")") }
+            } else if !drain.isEmpty {
+                print("drain: \(drain.line)")
+            }
+            for item in drain.quarantined { printError("owner-report-watchdog: \(item.id): moved to failed/: \(item.reason)") }
+            if let error = drain.configurationError { printError("owner-report-watchdog: \(error)") }
+        } else if dryRun || common.verbose {
+            print("no drain: \(outcome.drainSkipped ?? "-")")
+        }
+        for alert in outcome.alerts {
+            let line = "alert \(alert.message.condition) \(alert.message.kind.rawValue) → \(alert.destination): \(alert.message.detail)"
+            if dryRun {
+                print("would send \(line)")
+            } else if alert.delivered {
+                printError("owner-report-watchdog: \(line)")
+            } else {
+                printError("owner-report-watchdog: could not send \(line): \(alert.error ?? "")")
+            }
+        }
+    }
+}
