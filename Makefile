@@ -27,8 +27,11 @@ build: deps
 demo: build
 	@OWNER_REPORT_BIN=$(BIN) OWNER_REPORT_HOME=$(DEMO_QUEUE) sh examples/demo.sh
 
+# systemd-analyze verifies the units in systemd/.
 # The SMTP test server is aiosmtpd: from PyPI for whichever python3 is first on PATH, else Debian's package.
 test-deps: deps
+	@dpkg -s systemd >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get install -y -qq systemd; }
 	@python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet aiosmtpd \
 	  || python3 -m pip install --quiet --break-system-packages aiosmtpd \
 	  || { if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; $$SUDO apt-get install -y -qq python3-aiosmtpd; }
