@@ -60,12 +60,8 @@ struct Driver: ParsableCommand {
     }
 
     func run() throws {
-        let logger = common.bootstrapLogging(label: "owner-report-driver")
-        var status = ExitStatus.success
-        try reportingErrors(program: "owner-report-driver") {
-            let configuration = try common.loadConfiguration()
-            let queue = common.queueDirectory
-            let secrets = SecretResolver(environment: common.environment, configurationFile: configuration.sourceName)
+        try common.run(program: "owner-report-driver") { context in
+            let (configuration, queue, secrets, logger) = (context.configuration, context.queue, context.secrets, context.logger)
             let transports = try TransportFactory.makeAll(for: configuration, queue: queue, secrets: secrets)
             let only = try file.map { path throws -> String in
                 let name = DurableFile.fileName(of: path)
@@ -75,17 +71,14 @@ struct Driver: ParsableCommand {
                 }
                 return name
             }
+            if !dryRun { common.warnIfOnNetworkFileSystem(program: "owner-report-driver") }
 
             if follow {
-                if queue.isOnNetworkFileSystem {
-                    printError("owner-report-driver: warning: \(queue.root) is on a network file system; flock, inotify and SQLite WAL are not safe there")
-                }
                 StopSignal.install()
                 let follower = Follower(queue: queue, configuration: configuration, transports: transports, secrets: secrets, logger: logger) { summary in
                     try? printSummary(summary, queue: queue)
                 }
-                status = try follower.run()
-                return
+                return try follower.run()
             }
             // A dry run reads the ledger if there is one and takes no lock: it changes nothing.
             let ledger: Ledger?
@@ -93,14 +86,11 @@ struct Driver: ParsableCommand {
             if dryRun {
                 ledger = try Ledger(readingAt: queue.ledgerPath)
             } else {
-                if queue.isOnNetworkFileSystem {
-                    printError("owner-report-driver: warning: \(queue.root) is on a network file system; flock and SQLite WAL are not safe there")
-                }
                 try queue.prepare()
                 lock = try DeliveryLock.acquire(at: queue.lockPath, wait: false)
                 guard lock != nil else {
                     printError("owner-report-driver: another driver is delivering (\(queue.lockPath) is locked); nothing to do")
-                    return
+                    return .success
                 }
                 try queue.removeStaleTemporaries(olderThan: .seconds(3600))
                 ledger = try Ledger(queue: queue)
@@ -111,12 +101,11 @@ struct Driver: ParsableCommand {
             let summary = try withExtendedLifetime(lock) { try run.run() }
             if dryRun {
                 try printDryRun(summary)
-            } else {
-                try printSummary(summary, queue: queue)
-                status = summary.exitStatus
+                return .success
             }
+            try printSummary(summary, queue: queue)
+            return summary.exitStatus
         }
-        if status != .success { throw ExitCode(status.rawValue) }
     }
 
     private func printSummary(_ summary: DeliverySummary, queue: QueueDirectory) throws {

@@ -42,18 +42,14 @@ struct WatchdogCommand: ParsableCommand {
     }
 
     func run() throws {
-        let logger = common.bootstrapLogging(label: "owner-report-watchdog")
-        var status = ExitStatus.success
-        try reportingErrors(program: "owner-report-watchdog") {
-            let configuration = try common.loadConfiguration()
-            let queue = common.queueDirectory
-            let secrets = SecretResolver(environment: common.environment, configurationFile: configuration.sourceName)
-            let options = Watchdog.Options(dryRun: dryRun, maxCount: maxCount ?? configuration.maxCount)
-            let outcome = try Watchdog(queue: queue, configuration: configuration, secrets: secrets, options: options, logger: logger).run()
-            try show(outcome, policy: configuration.watchdog)
-            if !dryRun { status = outcome.exitStatus }
+        try common.run(program: "owner-report-watchdog") { context in
+            if !dryRun { common.warnIfOnNetworkFileSystem(program: "owner-report-watchdog") }
+            let options = Watchdog.Options(dryRun: dryRun, maxCount: maxCount ?? context.configuration.maxCount)
+            let watchdog = Watchdog(queue: context.queue, configuration: context.configuration, secrets: context.secrets, options: options, logger: context.logger)
+            let outcome = try watchdog.run()
+            try show(outcome, policy: context.configuration.watchdog)
+            return dryRun ? .success : outcome.exitStatus
         }
-        if status != .success { throw ExitCode(status.rawValue) }
     }
 
     private func show(_ outcome: Watchdog.Outcome, policy: WatchdogPolicy) throws {
