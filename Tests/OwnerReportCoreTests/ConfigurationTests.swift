@@ -105,7 +105,32 @@ import Testing
         .init(label: "route for unknown kind", toml: "[routes]\nmonthly = [\"local\"]", expected: "config.toml: routes.monthly: not a report kind"),
         .init(label: "ambiguous default", toml: "[destinations.a]\nchannel = \"file\"\n[destinations.b]\nchannel = \"file\"", expected: "config.toml: default_destination: missing"),
         .init(label: "unknown default", toml: "default_destination = \"x\"", expected: "config.toml: default_destination: no destination named 'x'"),
+        .init(label: "rescan too often", toml: "[delivery]\nrescan_interval = \"0s\"", expected: "config.toml: delivery.rescan_interval: must be at least 1s"),
+        .init(label: "misspelt watchdog key", toml: "[watchdog]\nmax_pending = \"5m\"", expected: "config.toml: watchdog.max_pending: unknown key"),
+        .init(label: "bad min_interval", toml: "[destinations.a]\nchannel = \"file\"\nmin_interval = \"soon\"", expected: "destinations.a.min_interval: must be a duration"),
     ]
+
+    @Test func watchdogPacingAndRescanSettingsAreRead() throws {
+        let configuration = try ConfigurationLoader.parse(
+            """
+            [delivery]
+            rescan_interval = "2m"
+            [watchdog]
+            max_pending_age = "10m"
+            heartbeat_max_age = "90s"
+            reminder_interval = "4h"
+            [destinations.tg]
+            channel = "telegram"
+            target = "1"
+            token_env = "T"
+            min_interval = "250ms"
+            """, file: "config.toml")
+        #expect(configuration.delivery.rescanInterval == .seconds(120))
+        #expect(configuration.watchdog.maxPendingAge == .seconds(600))
+        #expect(configuration.watchdog.heartbeatMaxAge == .seconds(90))
+        #expect(configuration.watchdog.reminderInterval == .seconds(4 * 3600))
+        #expect(configuration.destinations["tg"]?.minimumInterval == .milliseconds(250))
+    }
 
     @Test(arguments: badConfigs)
     func configurationErrorsNameTheFileTheKeyAndTheProblem(_ sample: BadConfig) {
