@@ -42,7 +42,8 @@ let package = Package(
                 "CSQLite", "OwnerReportCore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        // Delivery: channels, libcurl transport, lanes, the drain that keeps order and never fakes success.
+        // Delivery: the drain that keeps order and never fakes success (DeliveryRun), the channels
+        // (Channels/), how a report looks on each (Markup/) and libcurl's HTTP and SMTP (Transfer/).
         .target(
             name: "OwnerReportDelivery",
             dependencies: [
