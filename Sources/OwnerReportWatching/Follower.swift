@@ -60,7 +60,7 @@ public final class Follower {
     private func follow() throws -> ExitStatus {
         let ledger = try Ledger(queue: queue)
         let watcher = try PendingWatcher(directory: queue.pending)
-        logger.info("following", metadata: ["queue": "\(queue.root)", "inotify.queue_limit": "\(PendingWatcher.queueLimit)"])
+        logger.info("following", metadata: ["queue": "\(queue.root)"])
         var scanDue = true
         var lastScan = ContinuousClock.now
         var nextDue: Timestamp?

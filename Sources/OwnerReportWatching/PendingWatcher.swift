@@ -54,7 +54,4 @@ public final class PendingWatcher {
             if !name.isEmpty { return .arrived(name) }
         }
     }
-
-    /// How many events the kernel queues before it overflows (`/proc/sys/fs/inotify/max_queued_events`).
-    public static var queueLimit: Int { Int(inotifytools_get_max_queued_events()) }
 }

@@ -49,7 +49,7 @@ import TestSupport
     @Test func aBrokenChainAlertsOnceRemindsAfterTheIntervalAndSaysOnceWhenItRecovers() throws {
         let fixture = try Self.fixture(watchdog: "max_pending_age = \"1s\"\nreminder_interval = \"3s\"")
         try fixture.sink.plan([], default: ["status": 503, "body": "down"])
-        let id = try XCTUnwrapFirst(try fixture.enqueueNotes(1))
+        let id = try #require(try fixture.enqueueNotes(1).first)
         Thread.sleep(forTimeInterval: 1.2)
         for _ in 1...4 {
             let run = try Self.watchdog(fixture)
@@ -131,10 +131,4 @@ import TestSupport
         #expect(run.stdout.contains("would send alert backlog raised") && run.stdout.contains("would send alert daemon raised"))
         #expect(run.stdout.contains("would send alert failed raised"))
     }
-}
-
-/// The first element, or a thrown error naming the empty list.
-func XCTUnwrapFirst<T>(_ values: [T]) throws -> T {
-    guard let first = values.first else { throw CocoaError(.coderValueNotFound) }
-    return first
 }

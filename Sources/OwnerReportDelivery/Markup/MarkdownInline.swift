@@ -15,17 +15,6 @@ public indirect enum MarkdownInline: Equatable, Sendable {
         return parser.parse(until: nil)
     }
 
-    /// The characters a reader sees, without markup: for measuring and for plain-text parts.
-    public static func plainText(_ spans: [MarkdownInline]) -> String {
-        spans.map { span in
-            switch span {
-            case .text(let text), .code(let text): text
-            case .strong(let inner), .emphasis(let inner), .strikethrough(let inner): plainText(inner)
-            case .link(let text, let url): "\(plainText(text)) (\(url))"
-            }
-        }.joined()
-    }
-
     /// Characters a backslash makes literal, the same set CommonMark uses for ASCII punctuation.
     public static let escapable: Set<Character> = Set("\\`*_{}[]()#+-.!~|<>&\"'")
 
