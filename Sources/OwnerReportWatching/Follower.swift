@@ -13,7 +13,7 @@ import OwnerReportLedger
 /// nothing that arrived before it is missed; scans again on every batch of events, on a queue
 /// overflow, when a backoff or a settling file comes due, and every `rescan_interval` regardless.
 /// Between those it blocks in the kernel and uses no CPU. SIGTERM or SIGINT ends it after the
-/// current report. Each wake-up refreshes `state/heartbeat` for the watchdog.
+/// current report. Each wake-up refreshes `state/heartbeat` for the watchdog; a clean stop removes it.
 public final class Follower {
     private let queue: QueueDirectory
     private let configuration: Configuration
@@ -47,7 +47,10 @@ public final class Follower {
         try queue.prepare()
         var lock: DeliveryLock?
         while lock == nil {
-            if stopping { return .success }
+            if stopping {
+                removeHeartbeat()
+                return .success
+            }
             lock = try DeliveryLock.acquire(at: queue.lockPath, wait: false)
             if lock == nil {
                 try writeHeartbeat("waiting for the lock")
@@ -97,7 +100,7 @@ public final class Follower {
             }
         }
         logger.info("stopping on a signal", metadata: ["signal": "\(StopSignal.received ?? 0)"])
-        try writeHeartbeat("stopped")
+        removeHeartbeat()
         return .success
     }
 
@@ -125,6 +128,12 @@ public final class Follower {
     }
 
     private var lastHeartbeat: (activity: String, at: ContinuousClock.Instant)?
+
+    /// A daemon stopped on purpose leaves no heartbeat, so the watchdog takes the queue for a cron
+    /// set-up; only a daemon that died (or exited on an error) leaves one to go stale and be alerted.
+    private func removeHeartbeat() {
+        unlink("\(queue.state)/heartbeat")
+    }
 
     /// `state/heartbeat`: the pid, the time and what the follower is doing, replaced atomically;
     /// the same activity is written again only after `interval`.

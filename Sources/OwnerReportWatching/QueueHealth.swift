@@ -15,6 +15,7 @@ public struct QueueHealth: Sendable {
     public var heartbeat: Timestamp?
     /// Whether a process holds the delivery lock now (a daemon, or a `--once` run).
     public var lockHeld = false
+    /// Read from the file modes here; the watchdog replaces it with whether the ledger opened for writing.
     public var ledgerWritable = false
     public var lastDelivery: Timestamp?
     public var now = Timestamp.now()

@@ -65,11 +65,28 @@ public final class Watchdog {
 
     public func run() throws -> Outcome {
         if !options.dryRun { try queue.prepare() }
-        let ledger: Ledger? = options.dryRun ? try Ledger(readingAt: queue.ledgerPath) : try? Ledger(queue: queue)
-        let before = QueueHealth.read(queue, ledger: ledger)
+        // Opening the ledger for writing is the test of whether it is writable, and its error the reason.
+        let ledger: Ledger?
+        var ledgerProblem: String?
+        if options.dryRun {
+            ledger = try Ledger(readingAt: queue.ledgerPath)
+        } else {
+            do {
+                ledger = try Ledger(queue: queue)
+            } catch {
+                ledger = nil
+                ledgerProblem = "\(error)"
+            }
+        }
+        var before = QueueHealth.read(queue, ledger: ledger)
+        if !options.dryRun { before.ledgerWritable = ledgerProblem == nil }
         var outcome = Outcome(health: before)
         (outcome.drain, outcome.drainSkipped) = try drain(before, ledger: ledger)
-        let health = options.dryRun ? before : QueueHealth.read(queue, ledger: ledger)
+        var health = before
+        if !options.dryRun {
+            health = QueueHealth.read(queue, ledger: ledger)
+            health.ledgerWritable = ledgerProblem == nil
+        }
         outcome.health = health
 
         var conditions: [String: String] = [:]
@@ -80,7 +97,7 @@ public final class Watchdog {
             conditions["daemon"] = "the --follow daemon's last heartbeat was \(Int(age.seconds)) s ago and no daemon holds the queue"
         }
         if let error = outcome.drain?.configurationError { conditions["configuration"] = error }
-        if !health.ledgerWritable { conditions["ledger"] = "\(queue.ledgerPath) is not writable" }
+        if !health.ledgerWritable { conditions["ledger"] = ledgerProblem ?? "\(queue.ledgerPath) is not writable" }
 
         var book = AlertBook.read(from: alertBookPath)
         var messages = book.due(conditions, now: health.now, reminder: policy.reminderInterval)

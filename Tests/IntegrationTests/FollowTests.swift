@@ -43,6 +43,7 @@ import TestSupport
 
         let outcome = Self.stop(daemon)
         #expect(outcome.status == 0, "\(outcome)")
+        #expect(!FileManager.default.fileExists(atPath: "\(fixture.queue.state)/heartbeat"), "a clean stop must not leave a heartbeat to go stale")
         #expect(directoryNames(fixture.queue.pending).isEmpty)
         #expect(directoryNames(fixture.queue.sent).count == 3)
         #expect(try fixture.acceptedIDs().count == 3, "a report was sent twice")
