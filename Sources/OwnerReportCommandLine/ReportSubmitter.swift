@@ -33,12 +33,14 @@ public struct ReportSubmitter {
     }
 
     /// Encodes and submits a report built from flags.
-    public func submit(_ report: Report, format: ReportFormat = .markdown, origin: String) throws {
+    @discardableResult
+    public func submit(_ report: Report, format: ReportFormat = .markdown, origin: String) throws -> String? {
         try submit(bytes: Array(ReportCodec.encode(report, as: format).utf8), report: report, format: format, origin: origin)
     }
 
     /// Submits ready bytes that decode to `report`; prints the enqueued path (or what a dry run would write).
-    public func submit(bytes: [UInt8], report: Report, format: ReportFormat, origin: String) throws {
+    @discardableResult
+    public func submit(bytes: [UInt8], report: Report, format: ReportFormat, origin: String) throws -> String? {
         let limit = configuration.delivery.maxReportBytes
         guard bytes.count <= limit else {
             throw ReportFormatError(path: origin, message: "the report is \(bytes.count) bytes, over delivery.max_report_bytes = \(limit)")
@@ -53,17 +55,20 @@ public struct ReportSubmitter {
                 print("dry run: would write \(queue.pending)/\(name) (\(bytes.count) bytes):")
                 print(String(decoding: bytes, as: UTF8.self), terminator: bytes.last == UInt8(ascii: "\n") ? "" : "\n")
             }
-            return
+            return nil
         }
         try queue.prepare()
         let ledger = try Ledger(queue: queue)
         let pacing = options.environment["OWNER_REPORT_FAULT_WRITE_PACING_MS"].flatMap(Int.init).map(Duration.milliseconds) ?? .zero
-        let path = try queue.enqueue(bytes, kind: report.kind, title: report.title, format: format, ledger: ledger, origin: origin, at: now, pacing: pacing)
+        let path = try queue.enqueue(
+            bytes, kind: report.kind, title: report.title, format: format, ledger: ledger, origin: origin, facts: ReportFacts(report),
+            at: now, pacing: pacing)
         if options.json {
             try printJSON(["path": path, "id": DurableFile.fileName(of: path), "kind": report.kind.rawValue])
         } else {
             print(path)
         }
+        return path
     }
 
     private func printJSON(_ object: [String: Any]) throws {

@@ -18,6 +18,14 @@ public enum ReportName {
         return Timestamp(compactUTC: name.prefix(26))
     }
 
+    /// The kind a producer-made name carries, or nil for any other name.
+    public static func kind(of name: String) -> ReportKind? {
+        guard enqueueTime(of: name) != nil else { return nil }
+        let rest = name.dropFirst(27)
+        let word = rest.prefix { $0 != "-" && $0 != "." }
+        return ReportKind(rawValue: String(word))
+    }
+
     /// Lower-case ASCII letters and digits of the title joined by `-`, at most 40 characters.
     static func slug(_ title: String) -> String {
         var slug = ""

@@ -18,12 +18,26 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
         rawValue = seconds * 1_000_000_000 + nanoseconds
     }
 
-    /// The current time from the real-time clock.
+    /// The current time from the real-time clock, moved by `OWNER_REPORT_NOW` when that is set.
     public static func now() -> Timestamp {
+        realNow().adding(nanoseconds: clockOffset)
+    }
+
+    private static func realNow() -> Timestamp {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Timestamp(seconds: Int64(spec.tv_sec), nanoseconds: Int64(spec.tv_nsec))
     }
+
+    /// The injectable clock for tests and back-fills: `OWNER_REPORT_NOW=2026-11-20T09:00:00Z` makes the
+    /// process start at that time, and its clock then runs at the real pace from there. Unset, or not a
+    /// time `parse` reads, the clock is the real one.
+    private static let clockOffset: Int64 = {
+        guard let value = getenv("OWNER_REPORT_NOW").map({ String(cString: $0) }), !value.isEmpty,
+            let start = parse(value, in: TimeZone(identifier: "UTC")!)
+        else { return 0 }
+        return start.rawValue - realNow().rawValue
+    }()
 
     public var seconds: Int64 { rawValue >= 0 ? rawValue / 1_000_000_000 : (rawValue - 999_999_999) / 1_000_000_000 }
     public var nanoseconds: Int64 { rawValue - seconds * 1_000_000_000 }
@@ -107,6 +121,99 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
         parts.tm_min = Int32(minute)
         parts.tm_sec = Int32(second)
         self.init(seconds: Int64(timegm(&parts)), nanoseconds: nanos)
+    }
+
+    /// Reads a time an operator or another system writes: RFC 3339 with `Z` or an offset and optional
+    /// fractions (`2026-11-23T08:00:00.5+08:00`, Alertmanager's form), or a wall-clock time in `zone`
+    /// without an offset (`2026-11-23T08:00`, `2026-11-23 08:00:00`, `2026-11-23` for midnight).
+    /// Nil for anything else, including impossible dates.
+    public static func parse(_ text: String, in zone: TimeZone) -> Timestamp? {
+        let bytes = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+        var index = 0
+        func digits(_ count: Int) -> Int? {
+            guard index + count <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[index..<index + count] {
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            index += count
+            return value
+        }
+        func skip(_ byte: UInt8) -> Bool {
+            guard index < bytes.count, bytes[index] == byte else { return false }
+            index += 1
+            return true
+        }
+        guard let year = digits(4), skip(UInt8(ascii: "-")), let month = digits(2), skip(UInt8(ascii: "-")),
+            let day = digits(2), (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        var hour = 0, minute = 0, second = 0, nanos: Int64 = 0
+        if index < bytes.count {
+            guard skip(UInt8(ascii: "T")) || skip(UInt8(ascii: "t")) || skip(UInt8(ascii: " ")),
+                let h = digits(2), skip(UInt8(ascii: ":")), let m = digits(2), h < 24, m < 60
+            else { return nil }
+            (hour, minute) = (h, m)
+            if skip(UInt8(ascii: ":")) {
+                guard let s = digits(2), s < 61 else { return nil }
+                second = s
+                if skip(UInt8(ascii: ".")) || skip(UInt8(ascii: ",")) {
+                    var scale: Int64 = 100_000_000
+                    var count = 0
+                    while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                        nanos += Int64(bytes[index] - 48) * scale
+                        scale /= 10
+                        index += 1
+                        count += 1
+                    }
+                    guard count > 0 else { return nil }
+                }
+            }
+        }
+        var offset: Int?
+        if index < bytes.count {
+            if skip(UInt8(ascii: "Z")) || skip(UInt8(ascii: "z")) {
+                offset = 0
+            } else {
+                let negative = bytes[index] == UInt8(ascii: "-")
+                guard skip(UInt8(ascii: "+")) || skip(UInt8(ascii: "-")), let h = digits(2) else { return nil }
+                _ = skip(UInt8(ascii: ":"))
+                guard let m = digits(2), h < 24, m < 60 else { return nil }
+                offset = (negative ? -1 : 1) * (h * 3600 + m * 60)
+            }
+            guard index == bytes.count else { return nil }
+        }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        let wall = Int64(timegm(&parts))
+        // timegm normalizes 31 February into March: refuse dates that moved.
+        var check = time_t(wall)
+        var back = tm()
+        gmtime_r(&check, &back)
+        guard back.tm_mday == Int32(day), back.tm_mon == Int32(month - 1) else { return nil }
+        if let offset { return Timestamp(seconds: wall - Int64(offset), nanoseconds: nanos) }
+        // A wall-clock time in the zone: the offset in force then (try the offset at the wall time read as UTC,
+        // then correct once for a change of offset in between).
+        let guess = wall - Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(wall))))
+        let settled = wall - Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(guess))))
+        return Timestamp(seconds: settled, nanoseconds: nanos)
+    }
+
+    /// The calendar date and wall-clock time of this instant in `zone`.
+    public func wallClock(in zone: TimeZone) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+        let parts = brokenDown(offsetSeconds: zone.secondsFromGMT(for: date))
+        return (Int(parts.year), Int(parts.month), Int(parts.day), Int(parts.hour), Int(parts.minute), Int(parts.second))
+    }
+
+    /// `2026-11-23 16:15` in `zone`: how reports show a time to people.
+    public func shortLocal(in zone: TimeZone) -> String {
+        let parts = wallClock(in: zone)
+        return String(format: "%04d-%02d-%02d %02d:%02d", parts.year, parts.month, parts.day, parts.hour, parts.minute)
     }
 
     private func brokenDown(offsetSeconds: Int) -> (

@@ -38,7 +38,8 @@ public final class Ledger {
                 sha256 TEXT,
                 not_before_ns INTEGER,
                 prev_hash TEXT NOT NULL,
-                hash TEXT NOT NULL
+                hash TEXT NOT NULL,
+                facts TEXT
             );
             CREATE INDEX IF NOT EXISTS events_by_report ON events(report, seq);
             CREATE INDEX IF NOT EXISTS events_by_kind ON events(event, seq);
@@ -48,6 +49,16 @@ public final class Ledger {
                 BEGIN SELECT RAISE(ABORT, 'ledger events are append-only: DELETE refused'); END;
             COMMIT;
             """)
+        try addFactsColumnIfMissing()
+    }
+
+    /// Ledgers made before `facts` existed get the column; their rows keep their hashes (see `hashedContent`).
+    private func addFactsColumnIfMissing() throws(SQLiteError) {
+        let columns = try database.prepare("SELECT name FROM pragma_table_info('events')")
+        while try columns.step() {
+            if columns.text(0) == "facts" { return }
+        }
+        try database.execute("ALTER TABLE events ADD COLUMN facts TEXT")
     }
 
     /// Opens an existing ledger for reading only (dry runs, reports); nil when there is none yet.
@@ -79,20 +90,21 @@ public final class Ledger {
                 sequence: next.integer(0) ?? 1, time: time.iso8601UTC, kind: draft.kind, report: draft.report,
                 destination: draft.destination, status: draft.status, part: draft.part, parts: draft.parts,
                 detail: draft.detail, enqueuedAt: draft.enqueuedAt, sha256: draft.sha256, notBefore: draft.notBefore,
-                previousHash: previousHash,
+                facts: draft.facts, previousHash: previousHash,
                 hash: "")
             event.hash = Self.hash(of: event)
             let insert = try database.prepare(
                 """
                 INSERT INTO events (seq, at, event, report, destination, status, part, parts, detail,
-                                    enqueued_at_ns, sha256, not_before_ns, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    enqueued_at_ns, sha256, not_before_ns, prev_hash, hash, facts)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             try insert.run([
                 .integer(event.sequence), .text(event.time), .text(event.kind.rawValue), .optional(event.report),
                 .optional(event.destination), .optional(event.status.map(Int64.init)), .optional(event.part.map(Int64.init)),
                 .optional(event.parts.map(Int64.init)), .optional(event.detail), .optional(event.enqueuedAt?.rawValue),
                 .optional(event.sha256), .optional(event.notBefore?.rawValue), .text(event.previousHash), .text(event.hash),
+                .optional(event.facts),
             ])
             return event
         }
@@ -111,7 +123,7 @@ public final class Ledger {
     /// Events selected by an SQL tail (`WHERE … ORDER BY …`) with bound values.
     public func query(_ tail: String, _ values: [Statement.Value]) throws(SQLiteError) -> [LedgerEvent] {
         let statement = try database.prepare(
-            "SELECT seq, at, event, report, destination, status, part, parts, detail, enqueued_at_ns, sha256, not_before_ns, prev_hash, hash FROM events \(tail)")
+            "SELECT seq, at, event, report, destination, status, part, parts, detail, enqueued_at_ns, sha256, not_before_ns, prev_hash, hash, facts FROM events \(tail)")
         try statement.bind(values)
         var events: [LedgerEvent] = []
         while try statement.step() {
@@ -123,7 +135,7 @@ public final class Ledger {
                     part: statement.integer(6).map(Int.init), parts: statement.integer(7).map(Int.init),
                     detail: statement.text(8), enqueuedAt: statement.integer(9).map(Timestamp.init(rawValue:)),
                     sha256: statement.text(10), notBefore: statement.integer(11).map(Timestamp.init(rawValue:)),
-                    previousHash: statement.text(12) ?? "", hash: statement.text(13) ?? ""))
+                    facts: statement.text(14), previousHash: statement.text(12) ?? "", hash: statement.text(13) ?? ""))
         }
         return events
     }

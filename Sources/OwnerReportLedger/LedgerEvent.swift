@@ -26,6 +26,12 @@ public struct LedgerEvent: Hashable, Sendable {
         public static let requeued = Kind(rawValue: "requeued")
         /// The watchdog raised or cleared an alert.
         public static let alert = Kind(rawValue: "alert")
+        /// An incident was opened; `facts` holds it (id, title, severity, times).
+        public static let incidentOpened = Kind(rawValue: "incident_opened")
+        /// An incident was resolved; `facts` holds it with its resolution time.
+        public static let incidentResolved = Kind(rawValue: "incident_resolved")
+        /// The archiver deleted an archived report whose retention ran out.
+        public static let expired = Kind(rawValue: "expired")
     }
 
     /// Position in the log, from 1.
@@ -48,6 +54,9 @@ public struct LedgerEvent: Hashable, Sendable {
     public var sha256: String?
     /// For `deferred`: no new attempt before this time (backoff and Retry-After).
     public var notBefore: Timestamp?
+    /// Structured facts as a JSON object: for `enqueued`, what the report says (kind, team, status,
+    /// done/next…); for incidents, the incident. The daily and weekly reports are computed from them.
+    public var facts: String?
     public var previousHash: String
     public var hash: String
 
@@ -63,11 +72,12 @@ public struct LedgerEvent: Hashable, Sendable {
         public var enqueuedAt: Timestamp?
         public var sha256: String?
         public var notBefore: Timestamp?
+        public var facts: String?
 
         public init(
             _ kind: Kind, report: String? = nil, destination: String? = nil, status: Int? = nil, part: Int? = nil,
             parts: Int? = nil, detail: String? = nil, enqueuedAt: Timestamp? = nil, sha256: String? = nil,
-            notBefore: Timestamp? = nil
+            notBefore: Timestamp? = nil, facts: String? = nil
         ) {
             self.kind = kind
             self.report = report
@@ -79,17 +89,20 @@ public struct LedgerEvent: Hashable, Sendable {
             self.enqueuedAt = enqueuedAt
             self.sha256 = sha256
             self.notBefore = notBefore
+            self.facts = facts
         }
     }
 
     /// The exact bytes the hash covers: every field but the hash itself, length-prefixed so no two
-    /// different rows serialize alike.
+    /// different rows serialize alike. `facts` is covered when present; rows without it serialize as
+    /// they did before the column existed, so older ledgers still verify.
     var hashedContent: String {
-        let fields: [String?] = [
+        var fields: [String?] = [
             String(sequence), time, kind.rawValue, report, destination, status.map(String.init), part.map(String.init),
             parts.map(String.init), detail, enqueuedAt.map { String($0.rawValue) }, sha256,
             notBefore.map { String($0.rawValue) }, previousHash,
         ]
+        if let facts { fields.append("facts=" + facts) }
         return fields.map { field in field.map { "\($0.utf8.count):\($0);" } ?? "-;" }.joined()
     }
 }

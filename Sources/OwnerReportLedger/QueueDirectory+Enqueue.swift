@@ -7,11 +7,13 @@ extension QueueDirectory {
     /// pending/: a report the driver can see always has its history, and a failed record leaves nothing.
     public func enqueue(
         _ bytes: [UInt8], kind: ReportKind, title: String, format: ReportFormat, ledger: Ledger, origin: String,
-        at time: Timestamp = .now(), pacing: Duration = .zero
+        facts: ReportFacts? = nil, at time: Timestamp = .now(), pacing: Duration = .zero
     ) throws -> String {
         let name = ReportName.make(at: time, kind: kind, title: title, format: format)
         return try enqueue(bytes, named: name, pacing: pacing) { sha256 in
-            try ledger.append(.init(.enqueued, report: name, detail: "\(kind.rawValue) from \(origin)", enqueuedAt: time, sha256: sha256))
+            try ledger.append(
+                .init(.enqueued, report: name, detail: "\(kind.rawValue) from \(origin)", enqueuedAt: time, sha256: sha256, facts: facts?.json),
+                at: time)
         }
     }
 }

@@ -1,0 +1,59 @@
+import Foundation
+
+/// What the ledger keeps of a report's content when it is enqueued, so the daily and weekly reports
+/// can be computed from the ledger alone: its kind and the fields those reports count or list.
+public struct ReportFacts: Codable, Hashable, Sendable {
+    public var kind: String
+    public var title: String?
+    public var team: String?
+    public var worker: String?
+    public var task: String?
+    public var status: String?
+    public var progress: String?
+    public var severity: String?
+    public var category: String?
+    public var service: String?
+    public var incident: String?
+    public var done: [String]?
+    public var next: [String]?
+
+    public init(kind: String) { self.kind = kind }
+
+    /// The facts of `report`; items of `done` and `next` are kept one per entry.
+    public init(_ report: Report) {
+        kind = report.kind.rawValue
+        title = report.title
+        func text(_ key: String) -> String? { report.text(key) }
+        func items(_ key: String) -> [String]? {
+            switch report.fields[key] {
+            case .list(let items): items.isEmpty ? nil : items
+            case .text(let text): text.isEmpty ? nil : [text]
+            case nil: nil
+            }
+        }
+        team = text("team")
+        worker = text("worker")
+        task = text("task")
+        status = text("status")
+        progress = text("progress")
+        severity = text("severity")
+        category = text("category")
+        service = text("service")
+        incident = text("incident")
+        done = items("done")
+        next = items("next")
+    }
+
+    /// The JSON object stored in the ledger's `facts` column (keys sorted, so equal facts are equal text).
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"kind":"\#(kind)"}"#
+    }
+
+    /// Reads the facts back; nil when `json` is absent or not facts.
+    public init?(json: String?) {
+        guard let json, let value = try? JSONDecoder().decode(ReportFacts.self, from: Data(json.utf8)) else { return nil }
+        self = value
+    }
+}
