@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // C libraries from Debian, one system library each (see STYLE.md).
@@ -58,6 +59,15 @@ let package = Package(
                 "CInotifyTools", "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The reports built from the ledger and other sources: incidents (and Alertmanager's webhook),
+        // postmortems, the daily KPIs, the weekly report from git and checkpoints; Mustache layouts.
+        .target(
+            name: "OwnerReportReports",
+            dependencies: [
+                "OwnerReportCore", "OwnerReportLedger",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]),
         // What every executable shares: common flags, logging set-up, error → exit status.
         .target(
             name: "OwnerReportCommandLine",
@@ -70,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "owner-report-producer",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportCommandLine",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportReports", "OwnerReportCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -101,6 +111,9 @@ let package = Package(
         .testTarget(
             name: "OwnerReportDeliveryTests",
             dependencies: ["OwnerReportDelivery", "OwnerReportCore", "TestSupport"]),
+        .testTarget(
+            name: "OwnerReportReportsTests",
+            dependencies: ["OwnerReportReports", "OwnerReportCore", "OwnerReportLedger", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer", "owner-report-driver", "owner-report-watchdog",

@@ -16,6 +16,8 @@ public struct Configuration: Sendable {
     /// Reports a watchdog run drains at most (`OWNER_REPORT_MAX_COUNT`, default 5).
     public var maxCount: Int
     public var watchdog = WatchdogPolicy()
+    public var reports = ReportsPolicy()
+    public var archive = ArchivePolicy()
 
     /// The embedded default: one `file` destination into `outbox/`.
     public static let embeddedDefault = Configuration(

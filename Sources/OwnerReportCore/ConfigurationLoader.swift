@@ -38,7 +38,7 @@ public enum ConfigurationLoader {
             throw ConfigurationError(file: file, message: "invalid TOML: \(error)")
         }
         let reader = TableReader(table: table, file: file, prefix: "")
-        try reader.allowOnly(["timezone", "default_destination", "fallback_destination", "delivery", "routes", "destinations", "watchdog"])
+        try reader.allowOnly(["timezone", "default_destination", "fallback_destination", "delivery", "routes", "destinations", "watchdog", "reports", "archive"])
 
         var configuration = Configuration.embeddedDefault
         configuration.file = file
@@ -54,6 +54,20 @@ public enum ConfigurationLoader {
             if let value = try watchdog.duration("max_pending_age") { configuration.watchdog.maxPendingAge = value }
             if let value = try watchdog.duration("heartbeat_max_age") { configuration.watchdog.heartbeatMaxAge = value }
             if let value = try watchdog.duration("reminder_interval") { configuration.watchdog.reminderInterval = value }
+        }
+        if let reports = try reader.table("reports") {
+            try reports.allowOnly(["postmortem_min_minutes", "templates", "teams", "summarizer_timeout"])
+            if let minutes = try reports.positiveInteger("postmortem_min_minutes") {
+                configuration.reports.postmortemMinimum = .seconds(minutes * 60)
+            }
+            configuration.reports.templatesDirectory = try reports.string("templates").map { relativeToFile($0, file) }
+            configuration.reports.teamsFile = try reports.string("teams").map { relativeToFile($0, file) }
+            if let value = try reports.duration("summarizer_timeout") { configuration.reports.summarizerTimeout = value }
+        }
+        if let archive = try reader.table("archive") {
+            try archive.allowOnly(["retention_days", "failed_retention_days"])
+            if let days = try archive.positiveInteger("retention_days") { configuration.archive.retentionDays = days }
+            configuration.archive.failedRetentionDays = try archive.positiveInteger("failed_retention_days")
         }
 
         if let destinations = try reader.table("destinations") {
@@ -96,6 +110,13 @@ public enum ConfigurationLoader {
             }
         }
         return configuration
+    }
+
+    /// A path from the config file: absolute as it is, else relative to the file's directory.
+    private static func relativeToFile(_ path: String, _ file: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        let directory = (file as NSString).deletingLastPathComponent
+        return directory.isEmpty ? path : "\(directory)/\(path)"
     }
 
     private static func deliveryPolicy(_ reader: TableReader) throws(ConfigurationError) -> DeliveryPolicy {

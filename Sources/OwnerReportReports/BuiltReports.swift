@@ -1,0 +1,123 @@
+import Foundation
+import OwnerReportCore
+
+/// Builds the reports of incidents, postmortems and the daily KPIs: fields for every channel to show,
+/// and a body laid out by the kind's template.
+public struct ReportBuilder {
+    public let templates: ReportTemplates
+    public let timeZone: TimeZone
+    public let postmortemMinimum: Duration
+
+    public init(templates: ReportTemplates, timeZone: TimeZone, postmortemMinimum: Duration) {
+        self.templates = templates
+        self.timeZone = timeZone
+        self.postmortemMinimum = postmortemMinimum
+    }
+
+    /// The zone as reports name it: `Asia/Taipei`.
+    var zoneName: String { timeZone.identifier }
+
+    func local(_ time: Timestamp) -> String { time.shortLocal(in: timeZone) }
+
+    /// Whether an incident lasted long enough for a postmortem (at least the threshold).
+    public func needsPostmortem(_ incident: Incident) -> Bool {
+        guard let duration = incident.duration else { return false }
+        return duration >= postmortemMinimum
+    }
+
+    /// The report announcing an incident's opening or its resolution.
+    public func incidentReport(_ incident: Incident) -> Report {
+        var fields: [String: FieldValue] = [
+            "incident": .text(incident.id), "severity": .text(incident.severity), "source": .text(incident.source),
+            "status": .text(incident.isOpen ? incident.openStatus.rawValue : ReportStatus.done.rawValue),
+            "created": .text(Timestamp.now().iso8601(in: timeZone)),
+        ]
+        if let category = incident.category { fields["category"] = .text(category) }
+        if let service = incident.service { fields["service"] = .text(service) }
+        var context: [String: Any] = [
+            "id": incident.id, "title": incident.title, "severity": incident.severity, "opened": local(incident.openedAt),
+            "zone": zoneName, "resolved": !incident.isOpen,
+            "postmortem_due": needsPostmortem(incident), "threshold": DurationText.describe(postmortemMinimum),
+        ]
+        // Mustache takes an empty string as true: leave absent what there is not.
+        if let summary = incident.summary, !summary.isEmpty { context["summary"] = summary }
+        if let resolvedAt = incident.resolvedAt, let duration = incident.duration {
+            context["resolved_at"] = local(resolvedAt)
+            context["duration"] = DurationText.describe(duration)
+            fields["duration"] = .text(DurationText.describe(duration))
+        }
+        let verb = incident.isOpen ? "opened" : "resolved"
+        return Report(
+            kind: .incident, title: "\(incident.id) \(verb): \(incident.title)", fields: fields,
+            body: templates.render("incident", context))
+    }
+
+    /// What a postmortem says beyond the incident itself.
+    public struct PostmortemDetails: Sendable {
+        public var rootCause: String?
+        public var action: String?
+        public var autoRepaired: Bool
+        public var retries: Int
+
+        public init(rootCause: String? = nil, action: String? = nil, autoRepaired: Bool = false, retries: Int = 0) {
+            self.rootCause = rootCause
+            self.action = action
+            self.autoRepaired = autoRepaired
+            self.retries = retries
+        }
+    }
+
+    /// The postmortem of a resolved incident.
+    public func postmortemReport(_ incident: Incident, _ details: PostmortemDetails) -> Report {
+        let duration = incident.duration.map(DurationText.describe) ?? "?"
+        var handling = details.autoRepaired ? "✅ repaired automatically" : "👤 handled by people"
+        if details.retries > 0 { handling += " (after \(details.retries) retr\(details.retries == 1 ? "y" : "ies"))" }
+        let context: [String: Any] = [
+            "id": incident.id, "title": incident.title, "duration": duration, "opened": local(incident.openedAt),
+            "resolved_at": incident.resolvedAt.map(local) ?? "?", "zone": zoneName, "handling": handling,
+            "root_cause": details.rootCause ?? "Not recorded.", "action": details.action ?? "Not recorded.",
+            "auto_repaired": details.autoRepaired, "retries": details.retries,
+        ]
+        var fields: [String: FieldValue] = [
+            "incident": .text(incident.id), "severity": .text(incident.severity), "duration": .text(duration),
+            "status": .text(ReportStatus.done.rawValue), "created": .text(Timestamp.now().iso8601(in: timeZone)),
+        ]
+        if let category = incident.category { fields["category"] = .text(category) }
+        if let service = incident.service { fields["service"] = .text(service) }
+        return Report(
+            kind: .postmortem, title: "\(incident.id): \(incident.title)", fields: fields,
+            body: templates.render("postmortem", context))
+    }
+
+    /// The daily inspection report of `kpis`.
+    public func dailyReport(_ kpis: DailyKPIs, ledgerPath: String) -> Report {
+        let verdict = HealthVerdict(kpis)
+        func seconds(_ value: Double?) -> String { value.map { DurationText.describe(.milliseconds(Int64($0 * 1000))) } ?? "n/a" }
+        let context: [String: Any] = [
+            "start": local(kpis.start), "end": local(kpis.end), "zone": zoneName, "verdict": verdict.label,
+            "reasons": verdict.reasons, "enqueued": kpis.enqueued,
+            "by_kind": kpis.enqueuedByKind.sorted { $0.key < $1.key }.map { ["kind": $0.key, "count": $0.value] },
+            "delivered": kpis.delivered, "failed": kpis.failed, "deferred": kpis.deferred,
+            "success_rate": kpis.successRate.map(HealthVerdict.percent) ?? "n/a (nothing finished)",
+            "median": seconds(kpis.medianLatency), "p95": seconds(kpis.p95Latency),
+            "incidents_opened": kpis.incidentsOpened.count, "incidents_resolved": kpis.incidentsResolved.count,
+            "incidents_open": kpis.incidentsOpenAtEnd.count, "postmortems": kpis.postmortems,
+            "has_categories": !kpis.topCategories.isEmpty,
+            "categories": kpis.topCategories.map { ["name": $0.category, "count": $0.count] as [String: Any] },
+            "has_open": !kpis.incidentsOpenAtEnd.isEmpty,
+            "open_list": kpis.incidentsOpenAtEnd.map {
+                ["id": $0.id, "severity": $0.severity, "title": $0.title, "opened": local($0.openedAt)]
+            },
+            "rules": HealthVerdict.rules, "ledger": ledgerPath,
+        ]
+        let day = kpis.end.adding(nanoseconds: -1).wallClock(in: timeZone)
+        let fields: [String: FieldValue] = [
+            "status": .text(verdict.status.rawValue), "source": .text("owner-report-producer daily"),
+            "period": .text("\(kpis.start.iso8601(in: timeZone)) / \(kpis.end.iso8601(in: timeZone))"),
+            "created": .text(Timestamp.now().iso8601(in: timeZone)),
+        ]
+        return Report(
+            kind: .daily, title: String(format: "%04d-%02d-%02d inspection: %@", day.year, day.month, day.day, verdict.label),
+            fields: fields, body: templates.render("daily", context))
+    }
+}

@@ -1,0 +1,185 @@
+import OwnerReportCore
+import OwnerReportLedger
+
+/// The key figures of a period, computed from the ledger alone (the daily report's content).
+///
+/// Every number is a count or a measurement of ledger rows in `[start, end)`; none is estimated.
+public struct DailyKPIs: Sendable, Equatable {
+    public var start: Timestamp
+    public var end: Timestamp
+    /// Reports enqueued in the period, by kind (`unknown` for files dropped in by hand).
+    public var enqueuedByKind: [String: Int]
+    /// Deliveries completed (a report routed to two destinations counts twice).
+    public var delivered: Int
+    /// Reports moved to failed/.
+    public var failed: Int
+    /// Transient failures that made a report wait (retries).
+    public var deferred: Int
+    /// Enqueue → delivered, in seconds, for every delivery in the period.
+    public var latencies: [Double]
+    public var incidentsOpened: [Incident]
+    public var incidentsResolved: [Incident]
+    /// Incidents still open at the end of the period.
+    public var incidentsOpenAtEnd: [Incident]
+    public var postmortems: Int
+
+    public var enqueued: Int { enqueuedByKind.values.reduce(0, +) }
+
+    /// delivered / (delivered + failed), nil when nothing finished.
+    public var successRate: Double? {
+        delivered + failed == 0 ? nil : Double(delivered) / Double(delivered + failed)
+    }
+
+    public var medianLatency: Double? { Self.percentile(latencies, 50) }
+    public var p95Latency: Double? { Self.percentile(latencies, 95) }
+
+    /// Incident categories of the period by count, most first, ties by name.
+    public var topCategories: [(category: String, count: Int)] {
+        var counts: [String: Int] = [:]
+        for incident in incidentsOpened { counts[incident.category ?? "uncategorized", default: 0] += 1 }
+        return counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(5).map { ($0.key, $0.value) }
+    }
+
+    /// The nearest-rank percentile (the smallest value with at least `p`% of values at or below it).
+    public static func percentile(_ values: [Double], _ p: Double) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
+        return sorted[max(0, min(sorted.count - 1, rank - 1))]
+    }
+
+    /// Reads the period's figures from `ledger`.
+    public init(ledger: Ledger, start: Timestamp, end: Timestamp) throws {
+        self.start = start
+        self.end = end
+        let window: [Statement.Value] = [.text(start.iso8601UTC), .text(end.iso8601UTC)]
+        var byKind: [String: Int] = [:]
+        var postmortems = 0
+        for event in try ledger.query("WHERE event = 'enqueued' AND at >= ? AND at < ? ORDER BY seq", window) {
+            let kind = ReportFacts(json: event.facts)?.kind ?? event.report.flatMap(ReportName.kind(of:))?.rawValue ?? "unknown"
+            byKind[kind, default: 0] += 1
+            if kind == ReportKind.postmortem.rawValue { postmortems += 1 }
+        }
+        enqueuedByKind = byKind
+        self.postmortems = postmortems
+        func count(_ kind: LedgerEvent.Kind) throws -> Int {
+            let statement = try ledger.database.prepare("SELECT COUNT(*) FROM events WHERE event = ? AND at >= ? AND at < ?")
+            try statement.bind([.text(kind.rawValue)] + window)
+            _ = try statement.step()
+            return Int(statement.integer(0) ?? 0)
+        }
+        delivered = try count(.delivered)
+        failed = try count(.failed)
+        deferred = try count(.deferred)
+        let latency = try ledger.database.prepare(
+            """
+            SELECT d.at, (SELECT MIN(e.enqueued_at_ns) FROM events e WHERE e.report = d.report AND e.event = 'enqueued')
+            FROM events d WHERE d.event = 'delivered' AND d.at >= ? AND d.at < ? ORDER BY d.seq
+            """)
+        try latency.bind(window)
+        var latencies: [Double] = []
+        while try latency.step() {
+            guard let at = latency.text(0).flatMap(Timestamp.init(iso8601UTC:)), let enqueued = latency.integer(1) else { continue }
+            latencies.append(max(0, Double(at.rawValue - enqueued) / 1e9))
+        }
+        self.latencies = latencies
+        let incidents = try IncidentBook(ledger: ledger).all().values.sorted { ($0.openedAt, $0.id) < ($1.openedAt, $1.id) }
+        incidentsOpened = incidents.filter { $0.openedAt >= start && $0.openedAt < end }
+        incidentsResolved = incidents.filter { ($0.resolvedAt.map { $0 >= start && $0 < end }) ?? false }
+        incidentsOpenAtEnd = incidents.filter { $0.openedAt < end && ($0.resolvedAt.map { $0 >= end } ?? true) }
+    }
+}
+
+/// The daily report's one-word judgement, with the thresholds it applies stated in the report.
+public struct HealthVerdict: Sendable, Equatable {
+    public enum Level: Int, Comparable, Sendable {
+        case healthy, attention, unhealthy
+        public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    public var level: Level
+    /// Why it is not healthy, one line per finding; empty when healthy.
+    public var reasons: [String]
+
+    /// The thresholds, as the report states them.
+    public static let rules = [
+        "🟢 healthy: no failed report, success rate ≥ 99 %, p95 latency ≤ 5 min, no incident open at the end",
+        "🟡 needs attention: a failed report, success rate < 99 %, p95 latency > 5 min, or a non-critical incident open",
+        "🔴 unhealthy: success rate < 90 %, p95 latency > 30 min, or a critical incident open",
+    ]
+
+    public init(_ kpis: DailyKPIs) {
+        var level = Level.healthy
+        var reasons: [String] = []
+        func note(_ found: Level, _ reason: String) {
+            level = max(level, found)
+            reasons.append(reason)
+        }
+        if kpis.failed > 0 { note(.attention, "\(kpis.failed) report(s) failed") }
+        if let rate = kpis.successRate {
+            if rate < 0.90 {
+                note(.unhealthy, "success rate \(Self.percent(rate)) < 90 %")
+            } else if rate < 0.99 {
+                note(.attention, "success rate \(Self.percent(rate)) < 99 %")
+            }
+        }
+        if let p95 = kpis.p95Latency {
+            if p95 > 1800 {
+                note(.unhealthy, "p95 latency \(DurationText.describe(.seconds(p95))) > 30 min")
+            } else if p95 > 300 {
+                note(.attention, "p95 latency \(DurationText.describe(.seconds(p95))) > 5 min")
+            }
+        }
+        let critical = kpis.incidentsOpenAtEnd.filter { $0.openStatus == .critical }
+        if !critical.isEmpty { note(.unhealthy, "\(critical.count) critical incident(s) open") }
+        let others = kpis.incidentsOpenAtEnd.count - critical.count
+        if others > 0 { note(.attention, "\(others) incident(s) open") }
+        self.level = level
+        self.reasons = reasons
+    }
+
+    public var label: String {
+        switch level {
+        case .healthy: "🟢 healthy"
+        case .attention: "🟡 needs attention"
+        case .unhealthy: "🔴 unhealthy"
+        }
+    }
+
+    public var status: ReportStatus {
+        switch level {
+        case .healthy: .normal
+        case .attention: .warning
+        case .unhealthy: .critical
+        }
+    }
+
+    static func percent(_ rate: Double) -> String { String(format: "%.1f %%", rate * 100) }
+}
+
+extension DailyKPIs {
+    /// The figures of a period with no ledger at all: everything zero.
+    public static func empty(start: Timestamp, end: Timestamp) -> DailyKPIs {
+        DailyKPIs(
+            start: start, end: end, enqueuedByKind: [:], delivered: 0, failed: 0, deferred: 0, latencies: [],
+            incidentsOpened: [], incidentsResolved: [], incidentsOpenAtEnd: [], postmortems: 0)
+    }
+
+    init(
+        start: Timestamp, end: Timestamp, enqueuedByKind: [String: Int], delivered: Int, failed: Int, deferred: Int,
+        latencies: [Double], incidentsOpened: [Incident], incidentsResolved: [Incident], incidentsOpenAtEnd: [Incident],
+        postmortems: Int
+    ) {
+        self.start = start
+        self.end = end
+        self.enqueuedByKind = enqueuedByKind
+        self.delivered = delivered
+        self.failed = failed
+        self.deferred = deferred
+        self.latencies = latencies
+        self.incidentsOpened = incidentsOpened
+        self.incidentsResolved = incidentsResolved
+        self.incidentsOpenAtEnd = incidentsOpenAtEnd
+        self.postmortems = postmortems
+    }
+}
