@@ -16,5 +16,8 @@ struct Producer: ParsableCommand {
                 --progress 50% --done '第一階段完成' --next '等待第二階段結果' --status normal --source manual-checkpoint
             """,
         version: "0.1.0",
-        subcommands: [Checkpoint.self, Note.self, Raw.self])
+        subcommands: [
+            Checkpoint.self, Note.self, IncidentCommand.self, Alertmanager.self, Postmortem.self, Daily.self, Weekly.self,
+            Templates.self, Raw.self,
+        ])
 }

@@ -1,0 +1,86 @@
+import ArgumentParser
+import OwnerReportCommandLine
+import OwnerReportCore
+import OwnerReportLedger
+import OwnerReportReports
+
+/// What the subcommands that build reports from the ledger share: the submitter, the layouts and the
+/// ledger, opened read-only for a dry run (which must change nothing).
+struct BuiltReportContext {
+    let submitter: ReportSubmitter
+    let builder: ReportBuilder
+    let common: CommonOptions
+
+    init(_ common: CommonOptions, _ submit: SubmitOptions) throws {
+        submitter = try submit.makeSubmitter(common)
+        let configuration = submitter.configuration
+        builder = ReportBuilder(
+            templates: try ReportTemplates(directory: configuration.reports.templatesDirectory), timeZone: configuration.timeZone,
+            postmortemMinimum: configuration.reports.postmortemMinimum)
+        self.common = common
+    }
+
+    var configuration: Configuration { submitter.configuration }
+    var dryRun: Bool { submitter.dryRun }
+    var queue: QueueDirectory { common.queueDirectory }
+
+    /// The ledger to read; nil when there is none yet. A dry run never creates one.
+    func readableLedger() throws -> Ledger? {
+        if dryRun { return try Ledger(readingAt: queue.ledgerPath) }
+        try queue.prepare()
+        return try Ledger(queue: queue)
+    }
+
+    /// The ledger to record in (never called by a dry run).
+    func writableLedger() throws -> Ledger {
+        try queue.prepare()
+        return try Ledger(queue: queue)
+    }
+
+    /// A time from `--at`, read in the configured zone when it has no offset; now when absent.
+    func time(_ text: String?, flag: String = "--at") throws -> Timestamp {
+        guard let text else { return .now() }
+        guard let time = Timestamp.parse(text, in: configuration.timeZone) else {
+            throw ValidationError("\(flag): '\(text)' is not a time (e.g. 2026-11-23T08:00, 2026-11-23T00:00:00Z or 2026-11-23T08:00:00+08:00)")
+        }
+        return time
+    }
+
+    /// Prints a line saying why nothing was enqueued (exit status 0).
+    func explain(_ line: String) {
+        print(line)
+    }
+}
+
+/// The flags of what a postmortem says beyond the incident itself (`postmortem`, and `incident resolve`
+/// when the incident lasted long enough for one).
+struct PostmortemOptions: ParsableArguments {
+    @Option(name: .customLong("root-cause"), help: "What caused the incident.") var rootCause: String?
+    @Option(help: "What was done to resolve it.") var action: String?
+    @Flag(name: .customLong("auto-repaired"), help: "It was repaired automatically, not by people.") var autoRepaired = false
+    @Option(help: "How many retries the repair took.") var retries: Int = 0
+
+    func validate() throws {
+        guard retries >= 0 else { throw ValidationError("--retries must not be negative") }
+    }
+
+    var details: ReportBuilder.PostmortemDetails {
+        .init(rootCause: rootCause, action: action, autoRepaired: autoRepaired, retries: retries)
+    }
+}
+
+extension BuiltReportContext {
+    /// Enqueues an incident's report and records its new state; the report goes first, so a failure
+    /// to record leaves a report that can be sent again rather than a state change nobody heard of.
+    func announce(_ incident: Incident, opened: Bool, postmortem: ReportBuilder.PostmortemDetails?) throws {
+        try submitter.submit(builder.incidentReport(incident), origin: "incident")
+        if !dryRun {
+            let book = IncidentBook(ledger: try writableLedger())
+            if opened { try book.recordOpened(incident) } else { try book.recordResolved(incident) }
+        }
+        guard !opened, let postmortem else { return }
+        if builder.needsPostmortem(incident) {
+            try submitter.submit(builder.postmortemReport(incident, postmortem), origin: "postmortem")
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import OwnerReportCommandLine
+import OwnerReportCore
+import OwnerReportReports
+
+extension Producer {
+    /// `daily`: the key figures of the last 24 hours, from the ledger.
+    struct Daily: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enqueue the daily report: the KPIs of the 24 hours before --at, from the ledger only.",
+            discussion: """
+                Reports by kind, deliveries, failures, the delivery success rate, median and p95 latency \
+                from enqueue to delivery, incidents opened and resolved, postmortems, top incident \
+                categories, and a health verdict whose thresholds the report states. A day with nothing \
+                in it still gives a report that says so. The systemd timer runs it at 08:00 Asia/Taipei.
+
+                Example:
+                  owner-report-producer daily
+                  owner-report-producer daily --at '2026-11-23 08:00' --dry-run
+                """)
+
+        @OptionGroup var common: CommonOptions
+        @OptionGroup var submit: SubmitOptions
+        @Option(help: "The end of the 24 hours (default: now), in the configured time zone unless it has an offset.") var at: String?
+
+        func run() throws {
+            try reportingErrors(program: "owner-report-producer") {
+                let context = try BuiltReportContext(common, submit)
+                let end = try context.time(at)
+                let start = end.adding(nanoseconds: -86_400 * 1_000_000_000)
+                let ledger = try context.readableLedger()
+                let kpis: DailyKPIs
+                if let ledger {
+                    kpis = try DailyKPIs(ledger: ledger, start: start, end: end)
+                } else {
+                    kpis = DailyKPIs.empty(start: start, end: end)
+                }
+                try context.submitter.submit(context.builder.dailyReport(kpis, ledgerPath: context.queue.ledgerPath), origin: "daily")
+            }
+        }
+    }
+}
