@@ -43,3 +43,28 @@ for seq, at, event, dest, detail, h in db.execute(
         (sys.argv[2] + ".%",)):
     print(f"{seq:>4}  {at}  {event:<15} {dest or '':<8} {h[:12]}…  {detail or ''}")
 PY
+
+echo "== 9. an incident that lasted 12 minutes: resolving it also enqueues its postmortem"
+id="INC-$(date +%s)"
+"$BIN/owner-report-producer" incident open --id "$id" --title 'API 5xx above 2%' --severity critical \
+  --category availability --service api --at "$(date -u -d '-15 min' +%Y-%m-%dT%H:%M:%SZ)"
+"$BIN/owner-report-producer" incident resolve --id "$id" --at "$(date -u -d '-3 min' +%Y-%m-%dT%H:%M:%SZ)" \
+  --root-cause 'connection pool exhausted after a deploy' --action 'rolled back, raised the pool to 50'
+
+echo "== 10. the daily report: the last 24 hours of this queue's ledger"
+"$BIN/owner-report-producer" daily
+
+echo "== 11. the weekly report: this week's commits of this repository, and the ledger"
+if git -C "$HERE/.." rev-parse --git-dir >/dev/null 2>&1; then
+  "$BIN/owner-report-producer" weekly --git-repo "$HERE/.."
+else
+  "$BIN/owner-report-producer" weekly
+fi
+"$BIN/owner-report-driver" --once >/dev/null || true
+for kind in daily weekly; do
+  latest=$(ls -1 "$OWNER_REPORT_HOME/outbox" | grep -- "-$kind-" | tail -n 1)
+  echo "== $latest"
+  cat "$OWNER_REPORT_HOME/outbox/$latest"
+done
+echo "-- the weekly Markdown is archived in $OWNER_REPORT_HOME/archive/weekly/:"
+ls -1 "$OWNER_REPORT_HOME/archive/weekly"

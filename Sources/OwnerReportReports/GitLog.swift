@@ -20,6 +20,13 @@ public enum GitLog {
         public var description: String
     }
 
+    /// How a report names a repository: the last component of its real path (`.` becomes the directory's name).
+    public static func displayName(of repository: String) -> String {
+        guard let real = realpath(repository, nil) else { return repository }
+        defer { free(real) }
+        return String(cString: real).split(separator: "/").last.map(String.init) ?? "/"
+    }
+
     /// Non-merge commits of `repository` authored in `[start, end)`, oldest first.
     ///
     /// git's `--since` filters by committer date, which is never earlier than the author date for
@@ -46,7 +53,7 @@ public enum GitLog {
             if message.contains("does not have any commits yet") { return [] }
             throw Error(description: "\(repository): git log failed: \(message)")
         }
-        let name = (repository as NSString).standardizingPath.split(separator: "/").last.map(String.init) ?? repository
+        let name = displayName(of: repository)
         var commits: [Commit] = []
         for record in String(decoding: output.standardOutput, as: UTF8.self).split(separator: "\u{1e}") {
             let fields = record.trimmingCharacters(in: .newlines).split(separator: "\u{1f}", omittingEmptySubsequences: false)

@@ -129,7 +129,7 @@ extension ReportBuilder {
             "week": data.week.description, "start": local(data.week.start), "end": local(data.week.end), "zone": zoneName,
             "commits": data.commits.count,
             "repositories": data.repositories.isEmpty
-                ? "no repository given" : data.repositories.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "),
+                ? "no repository given" : data.repositories.map(GitLog.displayName).joined(separator: ", "),
             "checkpoints": data.checkpoints, "incidents_opened": data.incidentsOpened,
             "incidents_resolved": data.incidentsResolved, "incidents_open": data.openIncidents.count,
             "postmortems": data.postmortems, "delivered": data.delivered, "failed": data.failed.count,
