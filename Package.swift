@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "owner-report-producer", targets: ["owner-report-producer"]),
         .executable(name: "owner-report-driver", targets: ["owner-report-driver"]),
         .executable(name: "owner-report-watchdog", targets: ["owner-report-watchdog"]),
+        .executable(name: "owner-report-archiver", targets: ["owner-report-archiver"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -68,6 +69,13 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]),
+        // The archive and the audit trail: filing and retention, verify, export, requeue, status.
+        .target(
+            name: "OwnerReportArchive",
+            dependencies: [
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // What every executable shares: common flags, logging set-up, error → exit status.
         .target(
             name: "OwnerReportCommandLine",
@@ -98,6 +106,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        .executableTarget(
+            name: "owner-report-archiver",
+            dependencies: [
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportArchive", "OwnerReportCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
         .target(
             name: "TestSupport",
             dependencies: ["OwnerReportCore", "OwnerReportLedger"],
@@ -116,7 +131,7 @@ let package = Package(
             dependencies: ["OwnerReportReports", "OwnerReportCore", "OwnerReportLedger", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer", "owner-report-driver", "owner-report-watchdog",
+            dependencies: ["OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer", "owner-report-driver", "owner-report-watchdog", "owner-report-archiver",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
     ]

@@ -138,7 +138,8 @@ public final class DeliveryRun {
                 continue
             }
             let attempts = history.attempts[name, default: 0]
-            let age = Timestamp.now().rawValue - entry.enqueuedAt.rawValue
+            // A requeued report gets a new budget: its age counts from the requeue.
+            let age = Timestamp.now().rawValue - max(entry.enqueuedAt, history.requeuedAt ?? entry.enqueuedAt).rawValue
             if attempts >= configuration.delivery.maxAttempts || (attempts > 0 && age > Int64(configuration.delivery.maxAge.seconds * 1e9)) {
                 let why = attempts >= configuration.delivery.maxAttempts
                     ? "gave up after \(attempts) attempts (delivery.max_attempts)"

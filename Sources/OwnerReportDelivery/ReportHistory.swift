@@ -11,6 +11,8 @@ public struct ReportHistory: Sendable {
     public private(set) var attempts: [String: Int] = [:]
     public private(set) var notBefore: [String: Timestamp] = [:]
     public private(set) var archived = false
+    /// When the report was last requeued: its `max_age` counts from then.
+    public private(set) var requeuedAt: Timestamp?
 
     public init(events: [LedgerEvent]) {
         for event in events {
@@ -20,6 +22,7 @@ public struct ReportHistory: Sendable {
                 attempts = [:]
                 notBefore = [:]
                 archived = false
+                requeuedAt = Timestamp(iso8601UTC: event.time)
             case .attempt:
                 attempts[destination, default: 0] += 1
             case .partDelivered:

@@ -1,0 +1,110 @@
+import Foundation
+import OwnerReportCore
+import OwnerReportLedger
+
+/// `archiver verify`: the ledger's hash chain, and the archive against what the ledger recorded.
+///
+/// Checks, each reported with what it looked at:
+/// - the chain: every row's hash and its link to the row before;
+/// - every file in sent/ and failed/ has ledger history, and its SHA-256 is the one recorded when it
+///   was enqueued (or when it was last requeued, for a file an operator mended in failed/);
+/// - every report the ledger last put in sent/ or failed/ is there (expired ones excepted).
+public struct ArchiveVerifier {
+    public struct Finding: Sendable, Equatable, CustomStringConvertible {
+        /// The ledger row or the file, as a person would look it up.
+        public var subject: String
+        public var problem: String
+        public var description: String { "\(subject): \(problem)" }
+    }
+
+    public struct Check: Sendable, Equatable {
+        public var name: String
+        public var examined: Int
+        public var findings: [Finding]
+    }
+
+    public let queue: QueueDirectory
+    public let ledger: Ledger?
+
+    public init(queue: QueueDirectory, ledger: Ledger?) {
+        self.queue = queue
+        self.ledger = ledger
+    }
+
+    public func run() throws -> [Check] {
+        guard let ledger else {
+            let files = queue.archivedReports() + queue.failedReports()
+            return [
+                Check(name: "hash chain", examined: 0, findings: []),
+                Check(
+                    name: "files have ledger history", examined: files.count,
+                    findings: files.map { Finding(subject: $0.relativePath, problem: "no ledger at all") }),
+            ]
+        }
+        var checks: [Check] = []
+        let events = try ledger.allEvents()
+        let chainBreak = try ledger.verifyChain()
+        checks.append(
+            Check(
+                name: "hash chain", examined: events.count,
+                findings: chainBreak.map { [Finding(subject: "ledger row \($0.sequence)", problem: $0.reason)] } ?? []))
+
+        // What the ledger says of each report: the recorded hash and where it should be now.
+        var recordedHash: [String: (sha: String, row: Int64)] = [:]
+        var lastPlace: [String: (kind: LedgerEvent.Kind, row: Int64)] = [:]
+        var known: Set<String> = []
+        for event in events {
+            guard let report = event.report else { continue }
+            known.insert(report)
+            if (event.kind == .enqueued || event.kind == .requeued), let sha = event.sha256 { recordedHash[report] = (sha, event.sequence) }
+            if [.archived, .failed, .requeued, .expired].contains(event.kind) { lastPlace[report] = (event.kind, event.sequence) }
+        }
+
+        let sent = queue.archivedReports()
+        let failed = queue.failedReports()
+        var history: [Finding] = []
+        var content: [Finding] = []
+        for file in sent + failed {
+            guard known.contains(file.name) else {
+                history.append(Finding(subject: file.relativePath, problem: "no ledger history"))
+                continue
+            }
+            guard file.isRegularFile, let recorded = recordedHash[file.name] else { continue }
+            guard let bytes = try? DurableFile.readWhole("\(queue.root)/\(file.relativePath)") else {
+                content.append(Finding(subject: file.relativePath, problem: "cannot be read"))
+                continue
+            }
+            let actual = QueueDirectory.sha256(bytes)
+            if actual != recorded.sha {
+                content.append(
+                    Finding(
+                        subject: file.relativePath,
+                        problem: "SHA-256 \(actual.prefix(12))… differs from \(recorded.sha.prefix(12))… recorded in ledger row \(recorded.row) (changed since)"))
+            }
+        }
+        checks.append(Check(name: "files have ledger history", examined: sent.count + failed.count, findings: history))
+        checks.append(Check(name: "files match their recorded SHA-256", examined: sent.count + failed.count, findings: content))
+
+        let sentNames = Set(sent.map(\.name)), failedNames = Set(failed.map(\.name))
+        var missing: [Finding] = []
+        for (report, place) in lastPlace.sorted(by: { $0.value.row < $1.value.row }) {
+            switch place.kind {
+            case .archived where !sentNames.contains(report):
+                missing.append(Finding(subject: "ledger row \(place.row)", problem: "\(report) was delivered and archived, but is not in sent/"))
+            case .failed where !failedNames.contains(report) && !isVariantPresent(report, in: failedNames):
+                missing.append(Finding(subject: "ledger row \(place.row)", problem: "\(report) was moved to failed/, but is not there"))
+            default:
+                break
+            }
+        }
+        checks.append(Check(name: "ledger's archived reports have files", examined: lastPlace.count, findings: missing))
+        return checks
+    }
+
+    /// A clash in failed/ gives the file a stamped variant of its name (`NAME.<stamp>.md`).
+    private func isVariantPresent(_ report: String, in names: Set<String>) -> Bool {
+        guard let dot = report.lastIndex(of: ".") else { return false }
+        let stem = report[..<dot]
+        return names.contains { $0.hasPrefix(stem + ".") && $0 != report }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import OwnerReportCore
+import OwnerReportDelivery
+import OwnerReportLedger
+
+/// `archiver status`: what is waiting, what failed, what went out last (like `postqueue -p`).
+public struct QueueStatus: Sendable {
+    public struct Pending: Sendable, Equatable {
+        public var report: String
+        public var lane: String
+        public var enqueuedAt: Timestamp
+        public var attempts: Int
+        public var nextTry: Timestamp?
+        /// Why it cannot be read, for a file the driver will quarantine.
+        public var problem: String?
+    }
+
+    public struct Failed: Sendable, Equatable {
+        public var report: String
+        public var category: String
+        public var reason: String
+        public var failedAt: String?
+    }
+
+    public struct Delivery: Sendable, Equatable {
+        public var report: String
+        public var destination: String
+        public var at: String
+    }
+
+    public var pending: [Pending] = []
+    public var failed: [Failed] = []
+    public var lastDeliveries: [Delivery] = []
+
+    /// Reads the queue and the ledger; `recent` bounds the last deliveries shown.
+    public init(queue: QueueDirectory, ledger: Ledger?, configuration: Configuration, recent: Int = 10) throws {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: queue.pending)) ?? []).filter(QueueDirectory.isCandidate)
+        for name in names {
+            let events = try ledger?.events(for: name) ?? []
+            let history = ReportHistory(events: events)
+            let enqueuedAt = ReportName.enqueueTime(of: name)
+                ?? events.first { $0.kind == .enqueued }?.enqueuedAt
+                ?? Self.modified("\(queue.pending)/\(name)")
+            let lanes: [String]
+            var problem: String?
+            do {
+                let bytes = try DurableFile.readRegularFile("\(queue.pending)/\(name)", limit: configuration.delivery.maxReportBytes)
+                let format: ReportFormat = name.hasSuffix(".json") ? .json : .markdown
+                lanes = configuration.destinationNames(for: try ReportCodec.decode(bytes, format: format, path: "pending/\(name)"))
+            } catch {
+                lanes = ["?"]
+                problem = "\(error)"
+            }
+            for lane in lanes where !history.delivered.contains(lane) {
+                pending.append(
+                    Pending(
+                        report: name, lane: lane, enqueuedAt: enqueuedAt, attempts: history.attempts[lane, default: 0],
+                        nextTry: history.notBefore[lane], problem: problem))
+            }
+        }
+        pending.sort { ($0.lane, $0.enqueuedAt, $0.report) < ($1.lane, $1.enqueuedAt, $1.report) }
+
+        for file in queue.failedReports() {
+            var entry = Failed(report: file.name, category: "?", reason: "no NAME.error.json beside it", failedAt: nil)
+            if let data = FileManager.default.contents(atPath: "\(queue.failed)/\(file.name).error.json"),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            {
+                entry.category = object["category"] as? String ?? "?"
+                entry.reason = object["reason"] as? String ?? "?"
+                entry.failedAt = object["failed_at"] as? String
+            }
+            failed.append(entry)
+        }
+        if let ledger {
+            lastDeliveries = try ledger.query("WHERE event = 'delivered' ORDER BY seq DESC LIMIT ?", [.integer(Int64(recent))]).map {
+                Delivery(report: $0.report ?? "?", destination: $0.destination ?? "?", at: $0.time)
+            }
+        }
+    }
+
+    private static func modified(_ path: String) -> Timestamp {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return .now() }
+        return Timestamp(seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
+    }
+
+    /// The `--json` form.
+    public func jsonObject(now: Timestamp) -> [String: Any] {
+        [
+            "pending": pending.map { entry -> [String: Any] in
+                var object: [String: Any] = [
+                    "report": entry.report, "lane": entry.lane, "enqueued_at": entry.enqueuedAt.iso8601UTC,
+                    "age_seconds": Double(now.rawValue - entry.enqueuedAt.rawValue) / 1e9, "attempts": entry.attempts,
+                    "next_try": entry.nextTry?.iso8601UTC ?? NSNull(),
+                ]
+                if let problem = entry.problem { object["problem"] = problem }
+                return object
+            },
+            "failed": failed.map { ["report": $0.report, "category": $0.category, "reason": $0.reason, "failed_at": $0.failedAt.map { $0 as Any } ?? NSNull()] as [String: Any] },
+            "last_deliveries": lastDeliveries.map { ["report": $0.report, "destination": $0.destination, "at": $0.at] },
+        ]
+    }
+}
