@@ -27,10 +27,11 @@ build: deps
 demo: build
 	@OWNER_REPORT_BIN=$(BIN) OWNER_REPORT_HOME=$(DEMO_QUEUE) sh examples/demo.sh
 
-# systemd-analyze verifies the units in systemd/; git makes the weekly report's test repositories.
+# systemd-analyze verifies the units in systemd/; git makes the weekly report's test repositories;
+# the sqlite3 CLI edits a ledger behind the archiver's back.
 # The SMTP test server is aiosmtpd: from PyPI for whichever python3 is first on PATH, else Debian's package.
 test-deps: deps
-	@missing=""; for p in systemd git; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in systemd git sqlite3; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get install -y -qq $$missing; fi
 	@python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet aiosmtpd \

@@ -12,10 +12,13 @@ final class ReportsFixture: @unchecked Sendable {
     let queue: QueueDirectory
     let configPath: String
 
-    init(mail: Bool = false, reports: String = "") throws {
+    /// - Parameters:
+    ///   - queueRoot: where the queue lives (default: inside the fixture's directory).
+    ///   - extra: more tables for the config, such as `[archive]`.
+    init(mail: Bool = false, reports: String = "", extra: String = "", queueRoot: String? = nil) throws {
         sink = try HTTPSink()
         smtp = mail ? try SMTPSink() : nil
-        queue = QueueDirectory(root: directory.appending("queue"))
+        queue = QueueDirectory(root: queueRoot ?? directory.appending("queue"))
         let mailTables =
             smtp.map { smtp in
                 """
@@ -53,6 +56,8 @@ final class ReportsFixture: @unchecked Sendable {
             url_env = "TEST_HOOK_URL"
 
             \(mailTables)
+
+            \(extra)
             """)
         try sink.plan([["contains": "reject-me", "status": 400, "body": "{\"error\":\"unprocessable\"}"]])
     }
@@ -75,6 +80,24 @@ final class ReportsFixture: @unchecked Sendable {
         try Program.driver.run(
             ["--once", "--max-count", "1000", "--queue", queue.root, "--config", configPath],
             environment: environment.merging(now.map { ["OWNER_REPORT_NOW": $0] } ?? [:]) { $1 })
+    }
+
+    /// Runs the archiver, its clock starting at `now` when given.
+    @discardableResult
+    func archive(_ arguments: [String] = [], now: String? = nil) throws -> Program.Outcome {
+        try Program.archiver.run(
+            arguments + ["--queue", queue.root, "--config", configPath],
+            environment: environment.merging(now.map { ["OWNER_REPORT_NOW": $0] } ?? [:]) { $1 })
+    }
+
+    /// Every file under `directory` of the queue, as paths relative to the queue.
+    func tree(_ directory: String) -> [String] {
+        let base = "\(queue.root)/\(directory)"
+        let found = FileManager.default.enumerator(atPath: base)?.compactMap { $0 as? String } ?? []
+        return found.filter { name in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: "\(base)/\(name)", isDirectory: &isDirectory) && !isDirectory.boolValue
+        }.map { "\(directory)/\($0)" }.sorted()
     }
 
     /// The pending report files whose names contain `fragment`, oldest first.

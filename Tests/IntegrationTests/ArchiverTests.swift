@@ -1,0 +1,235 @@
+import Foundation
+import OwnerReportCore
+import OwnerReportLedger
+import Testing
+import TestSupport
+
+/// `owner-report-archiver` against queues filled by real producer and driver runs on chosen days.
+@Suite struct ArchiverTests {
+    /// Enqueues and delivers one note at `time`; returns its id.
+    @discardableResult
+    static func deliver(_ fixture: ReportsFixture, _ title: String, at time: String) throws -> String {
+        let made = try fixture.produce(["note", "--title", title, "--body", "x"], now: time)
+        #expect(made.status == 0, "\(made)")
+        let run = try fixture.drive(now: time)
+        #expect(run.status == 0, "\(run)")
+        return DurableFile.fileName(of: made.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    @Test func aMultiDayRunIsFiledByDeliveryDateAndRetentionDeletesExactlyTheExpired() throws {
+        let fixture = try ReportsFixture(extra: "[archive]\nretention_days = 90")
+        let old = try Self.deliver(fixture, "old", at: "2026-08-20T10:00:00Z")
+        let edge = try Self.deliver(fixture, "edge", at: "2026-08-25T17:30:00Z")  // 01:30 on the 26th in Taipei
+        let mid = try Self.deliver(fixture, "mid", at: "2026-11-20T03:00:00Z")
+        let lateSunday = try Self.deliver(fixture, "late", at: "2026-11-22T15:59:59Z")  // 23:59:59 in Taipei
+        let monday = try Self.deliver(fixture, "monday", at: "2026-11-22T16:00:00Z")  // 00:00 on the 23rd
+        // A malformed file quarantined long ago, and a report still waiting: neither is the archive's.
+        try FileManager.default.createDirectory(atPath: fixture.queue.pending, withIntermediateDirectories: true)
+        try Data([0x66, 0xFF]).write(to: URL(fileURLWithPath: "\(fixture.queue.pending)/broken.md"))
+        // Dropped in by hand on that day (a file from the future would still be settling).
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSince1970: 1_785_542_400 - 60)], ofItemAtPath: "\(fixture.queue.pending)/broken.md")
+        #expect(try fixture.drive(now: "2026-08-01T00:00:00Z").status == 0)
+        #expect(try fixture.produce(["note", "--title", "waiting", "--body", "x"], now: "2026-06-01T00:00:00Z").status == 0)
+        let pendingBefore = directoryNames(fixture.queue.pending)
+
+        let dry = try fixture.archive(["--dry-run"], now: "2026-11-23T12:00:00Z")
+        #expect(dry.status == 0 && dry.stdout.contains("dry run: filed 5, expired 1 archived and 0 failed"), "\(dry)")
+        #expect(fixture.tree("sent").count == 5 && fixture.tree("sent").allSatisfy { $0.split(separator: "/").count == 2 }, "a dry run moves nothing")
+
+        let run = try fixture.archive([], now: "2026-11-23T12:00:00Z")
+        #expect(run.status == 0, "\(run)")
+        #expect(fixture.tree("sent") == [
+            "sent/2026/08/26/\(edge)", "sent/2026/11/20/\(mid)", "sent/2026/11/22/\(lateSunday)", "sent/2026/11/23/\(monday)",
+        ])
+        #expect(!FileManager.default.fileExists(atPath: "\(fixture.queue.sent)/2026/08/20"), "an emptied day folder goes")
+        #expect(directoryNames(fixture.queue.pending) == pendingBefore, "pending/ is never touched")
+        #expect(fixture.tree("failed") == ["failed/broken.md", "failed/broken.md.error.json"], "failed/ is kept by default")
+
+        let ledger = try Ledger(queue: fixture.queue)
+        let expired = try ledger.allEvents().filter { $0.kind == .expired }
+        #expect(expired.map(\.report) == [old])
+        #expect(expired.first?.detail?.contains("older than archive.retention_days = 90") == true)
+        #expect(try ledger.allEvents().filter { $0.kind == .filed }.count == 5)
+
+        // A second pass has nothing to do; failed/ retention applies once configured.
+        let again = try fixture.archive([], now: "2026-11-23T12:00:00Z")
+        #expect(again.stdout.hasPrefix("filed 0, expired 0 archived and 0 failed"), "\(again)")
+        let strict = try ReportsFixture(extra: "[archive]\nretention_days = 90\nfailed_retention_days = 30", queueRoot: fixture.queue.root)
+        let failedPass = try strict.archive([], now: "2026-11-23T12:00:00Z")
+        #expect(failedPass.stdout.hasPrefix("filed 0, expired 0 archived and 1 failed"), "\(failedPass)")
+        #expect(fixture.tree("failed").isEmpty)
+        #expect(try fixture.archive(["verify"]).status == 0)
+    }
+
+    @Test func verifyPassesOnAnHonestQueueAndNamesEachKindOfTampering() throws {
+        let fixture = try ReportsFixture()
+        let first = try Self.deliver(fixture, "first", at: "2026-11-20T01:00:00Z")
+        let second = try Self.deliver(fixture, "second", at: "2026-11-20T02:00:00Z")
+        let third = try Self.deliver(fixture, "third", at: "2026-11-20T03:00:00Z")
+        #expect(try fixture.archive([], now: "2026-11-21T00:00:00Z").status == 0)
+        let honest = try fixture.archive(["verify"])
+        #expect(honest.status == 0 && honest.stdout.components(separatedBy: "  ok").count == 5, "\(honest)")
+
+        // (a) One byte of an archived report changed.
+        let firstPath = "\(fixture.queue.sent)/2026/11/20/\(first)"
+        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: firstPath)))
+        bytes[bytes.count - 1] ^= 0x20
+        try Data(bytes).write(to: URL(fileURLWithPath: firstPath))
+        let changed = try fixture.archive(["verify"])
+        #expect(changed.status == 65, "\(changed)")
+        #expect(changed.stdout.contains("sent/2026/11/20/\(first): SHA-256") && changed.stdout.contains("recorded in ledger row 1"), "\(changed)")
+        #expect(changed.stderr.split(separator: "\n").count == 1)
+        bytes[bytes.count - 1] ^= 0x20
+        try Data(bytes).write(to: URL(fileURLWithPath: firstPath))
+        #expect(try fixture.archive(["verify"]).status == 0)
+
+        // (b) A ledger row edited with the sqlite3 CLI, after dropping the trigger that refuses it.
+        let ledgerPath = fixture.queue.ledgerPath
+        let refused = try sqlite3(ledgerPath, "UPDATE events SET detail = 'nothing happened' WHERE seq = 3;")
+        #expect(refused.status != 0 && refused.output.contains("append-only"), "the trigger refuses first: \(refused.output)")
+        let edited = try sqlite3(ledgerPath, "DROP TRIGGER events_refuse_update; UPDATE events SET destination = 'elsewhere' WHERE seq = 3;")
+        #expect(edited.status == 0, "\(edited.output)")
+        let tampered = try fixture.archive(["verify"])
+        #expect(tampered.status == 65 && tampered.stdout.contains("ledger row 3: content does not match its hash (edited)"), "\(tampered)")
+
+        // (c) On a fresh, honest copy: an archived file deleted.
+        let other = try ReportsFixture()
+        _ = try Self.deliver(other, "kept", at: "2026-11-20T01:00:00Z")
+        let gone = try Self.deliver(other, "gone", at: "2026-11-20T02:00:00Z")
+        #expect(try other.archive([], now: "2026-11-21T00:00:00Z").status == 0)
+        try FileManager.default.removeItem(atPath: "\(other.queue.sent)/2026/11/20/\(gone)")
+        let missing = try other.archive(["verify", "--json"])
+        #expect(missing.status == 65)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(missing.stdout.utf8)) as? [String: Any])
+        let findings = (report["checks"] as? [[String: Any]])?.flatMap { $0["findings"] as? [String] ?? [] } ?? []
+        let archivedRow = try #require(try Ledger(queue: other.queue).events(for: gone).first { $0.kind == .archived }?.sequence)
+        #expect(findings == ["ledger row \(archivedRow): \(gone) was delivered and archived, but is not in sent/"])
+        _ = (second, third)
+    }
+
+    @Test func exportRoundTripsThroughPythonsCSVAndJSONReaders() throws {
+        let fixture = try ReportsFixture()
+        try Self.deliver(fixture, "quotes \" and, commas", at: "2026-11-19T23:00:00Z")
+        try Self.deliver(fixture, "報告 ✅ in the window", at: "2026-11-20T01:00:00Z")
+        try Self.deliver(fixture, "after the window", at: "2026-11-21T00:00:00Z")
+        let ledger = try Ledger(queue: fixture.queue)
+        // 2026-11-20 in Asia/Taipei: 2026-11-19T16:00Z to 2026-11-20T16:00Z.
+        let expected = try ledger.allEvents().filter { $0.time >= "2026-11-19T16:00:00" && $0.time < "2026-11-20T16:00:00" }
+        #expect(expected.count >= 8)
+        let csvPath = fixture.directory.appending("audit.csv")
+        let csv = try fixture.archive(["export", "--since", "2026-11-20", "--until", "2026-11-21", "--format", "csv", "--output", csvPath])
+        #expect(csv.status == 0, "\(csv)")
+        let json = try fixture.archive(["export", "--since", "2026-11-20", "--until", "2026-11-21", "--format", "json"])
+        #expect(json.status == 0)
+        let jsonPath = try fixture.directory.write("audit.json", json.stdout)
+        let script = """
+            import csv, json, sys
+            with open(sys.argv[1], newline="", encoding="utf-8") as f:
+                rows = list(csv.DictReader(f))
+            with open(sys.argv[2], encoding="utf-8") as f:
+                objects = json.load(f)
+            assert [r["hash"] for r in rows] == [o["hash"] for o in objects], "csv and json disagree"
+            print(json.dumps([{"seq": int(r["seq"]), "event": r["event"], "report": r["report"], "detail": r["detail"],
+                               "facts": r["facts"], "hash": r["hash"], "json_seq": o["seq"], "json_facts": o["facts"]}
+                              for r, o in zip(rows, objects)]))
+            """
+        let parsed = try runPython(script, [csvPath, jsonPath])
+        #expect(parsed.status == 0, "\(parsed.output)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(parsed.output.utf8)) as? [[String: Any]])
+        #expect(rows.count == expected.count)
+        for (row, event) in zip(rows, expected) {
+            #expect(row["seq"] as? Int == Int(event.sequence) && row["json_seq"] as? Int == Int(event.sequence))
+            #expect(row["event"] as? String == event.kind.rawValue && row["hash"] as? String == event.hash)
+            #expect(row["report"] as? String == (event.report ?? "") && row["detail"] as? String == (event.detail ?? ""))
+            #expect(row["facts"] as? String == (event.facts ?? ""))
+            #expect((row["json_facts"] as? String) == event.facts || (event.facts == nil && row["json_facts"] is NSNull))
+        }
+        #expect(rows.contains { ($0["facts"] as? String)?.contains("報告 ✅") == true })
+        let bad = try fixture.archive(["export", "--since", "last week"])
+        #expect(bad.status == 64 && bad.stderr.contains("--since: 'last week' is not a date or time"), "\(bad)")
+    }
+
+    @Test func aRequeuedReportIsDeliveredOnceWithANewBudget() throws {
+        let fixture = try ReportsFixture()
+        try fixture.sink.plan([["contains": "flaky-report", "status": 400, "body": "{\"error\":\"bad\"}", "times": 1]])
+        #expect(try fixture.produce(["note", "--title", "flaky-report", "--body", "x"]).status == 0)
+        #expect(try fixture.drive().status == 0)
+        let failed = fixture.tree("failed")
+        #expect(failed.count == 2, "\(failed)")
+        let name = DurableFile.fileName(of: try #require(failed.first { $0.hasSuffix(".md") }))
+
+        let dry = try fixture.archive(["requeue", name, "--dry-run"])
+        #expect(dry.status == 0 && dry.stdout.hasPrefix("would requeue \(name)") && fixture.tree("failed").count == 2, "\(dry)")
+        let unknown = try fixture.archive(["requeue", "nope.md"])
+        #expect(unknown.status == 66 && unknown.stderr.contains("failed/nope.md: no such report in failed/"), "\(unknown)")
+
+        let requeued = try fixture.archive(["requeue", name])
+        #expect(requeued.status == 0 && requeued.stdout.contains("pending/\(name)"), "\(requeued)")
+        #expect(fixture.tree("failed").isEmpty, "the report and its sidecar left failed/")
+        #expect(try fixture.drive().status == 0)
+        #expect(try fixture.sink.accepted().filter { $0.body.contains("flaky-report") }.count == 1)
+        #expect(try fixture.drive().status == 0)
+        #expect(try fixture.sink.requests().filter { $0.body.contains("flaky-report") }.count == 2, "one refusal, one delivery, nothing more")
+        let kinds = try Ledger(queue: fixture.queue).events(for: name).map(\.kind.rawValue)
+        #expect(kinds == ["enqueued", "attempt", "failed", "requeued", "attempt", "part_delivered", "delivered", "archived"])
+        #expect(try fixture.archive(["verify"]).status == 0)
+    }
+
+    @Test func statusJSONMatchesTheQueue() throws {
+        let fixture = try ReportsFixture()
+        try fixture.sink.plan([
+            ["contains": "refused-for-good", "status": 400, "body": "{\"error\":\"no\"}"],
+            ["contains": "busy-one", "status": 503, "body": "busy"],
+        ])
+        let delivered = try Self.deliver(fixture, "fine", at: "2026-11-20T00:00:00Z")
+        #expect(try fixture.produce(["note", "--title", "refused-for-good", "--body", "x"], now: "2026-11-20T00:01:00Z").status == 0)
+        #expect(try fixture.produce(["note", "--title", "busy-one", "--body", "x"], now: "2026-11-20T00:02:00Z").status == 0)
+        #expect(try fixture.produce(["note", "--title", "behind-it", "--body", "x"], now: "2026-11-20T00:03:00Z").status == 0)
+        #expect(try fixture.drive(now: "2026-11-20T00:04:00Z").status == 75)
+
+        let run = try fixture.archive(["status", "--json"], now: "2026-11-20T00:05:00Z")
+        #expect(run.status == 0, "\(run)")
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let pending = try #require(status["pending"] as? [[String: Any]])
+        #expect(pending.map { $0["report"] as? String ?? "" } == directoryNames(fixture.queue.pending))
+        #expect(pending.map { $0["lane"] as? String } == ["hook", "hook"])
+        #expect(pending.map { $0["attempts"] as? Int } == [1, 0])
+        let busyAge = try #require(pending.first?["age_seconds"] as? Double)
+        #expect(busyAge > 179 && busyAge < 185, "enqueued 00:02, asked at 00:05: \(busyAge)")
+        #expect((pending.first?["next_try"] as? String)?.hasPrefix("2026-11-20T00:04:0") == true, "\(pending)")
+        #expect(pending.last?["next_try"] is NSNull)
+        let failed = try #require(status["failed"] as? [[String: Any]])
+        #expect(failed.count == 1 && (failed[0]["report"] as? String)?.contains("refused-for-good") == true)
+        #expect(failed[0]["category"] as? String == "rejected")
+        let last = try #require(status["last_deliveries"] as? [[String: Any]])
+        #expect(last.map { $0["report"] as? String } == [delivered])
+        let text = try fixture.archive(["status"], now: "2026-11-20T00:05:00Z")
+        #expect(text.stdout.contains("pending: 2\n  lane hook:\n") && text.stdout.contains("1 attempt(s), due now"), "\(text)")
+        let early = try fixture.archive(["status"], now: "2026-11-20T00:04:00.5Z")
+        #expect(early.stdout.contains("1 attempt(s), next try 2026-11-20T08:04:0"), "\(early)")
+    }
+}
+
+/// Runs the sqlite3 CLI on a database with `sql`.
+func sqlite3(_ database: String, _ sql: String) throws -> (status: Int32, output: String) {
+    try runTool(["sqlite3", database, sql])
+}
+
+/// Runs a Python script with arguments.
+func runPython(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    try runTool(["python3", "-c", script] + arguments)
+}
+
+func runTool(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
