@@ -40,7 +40,9 @@ public final class Database {
         guard code == SQLITE_OK else {
             let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
             sqlite3_free(message)
-            throw SQLiteError(code: code, message: text, sql: sql, path: path)
+            var error = SQLiteError(code: code, message: text, sql: sql, path: path)
+            error.systemErrno = sqlite3_system_errno(handle)
+            throw error
         }
     }
 
@@ -66,7 +68,10 @@ public final class Database {
     }
 
     func error(_ code: Int32, sql: String?) -> SQLiteError {
-        SQLiteError(code: code, message: String(cString: sqlite3_errmsg(handle)), sql: sql, path: path)
+        var error = SQLiteError(code: code, message: String(cString: sqlite3_errmsg(handle)), sql: sql, path: path)
+        // An I/O error is only as clear as the system call under it: ENOSPC is a full disk, not corruption.
+        error.systemErrno = sqlite3_system_errno(handle)
+        return error
     }
 }
 

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import OwnerReportCore
 
 /// A failed SQLite call: the result code, SQLite's message and the statement it was about.
@@ -8,6 +11,11 @@ public struct SQLiteError: OperatorFacingError, Equatable {
     public var sql: String?
     /// The database file.
     public var path: String
+    /// The errno of the system call that failed under an I/O error (`sqlite3_system_errno`), else 0.
+    public var systemErrno: Int32 = 0
+
+    /// Whether the disk (or the file system's quota) is full.
+    public var isDiskFull: Bool { code & 0xFF == 13 || systemErrno == ENOSPC || systemErrno == EDQUOT }
 
     public init(code: Int32, message: String, sql: String? = nil, path: String) {
         self.code = code
@@ -19,8 +27,9 @@ public struct SQLiteError: OperatorFacingError, Equatable {
     public var description: String {
         let hint: String
         switch code & 0xFF {
+        case _ where isDiskFull: hint = " (the disk is full: free space, then run again; nothing was lost)"
         case 5, 6: hint = " (the ledger is locked by another process; try again)"
-        case 13: hint = " (the disk is full)"
+        case 10 where systemErrno != 0: hint = " (\(String(cString: strerror(systemErrno))))"
         case 11, 26: hint = " (the file is not a usable SQLite database)"
         default: hint = ""
         }
@@ -28,7 +37,8 @@ public struct SQLiteError: OperatorFacingError, Equatable {
     }
 
     public var exitStatus: ExitStatus {
-        switch code & 0xFF {
+        if isDiskFull { return .ioError }
+        return switch code & 0xFF {
         case 5, 6: .temporaryFailure
         case 14: .cannotCreate
         default: .ioError
