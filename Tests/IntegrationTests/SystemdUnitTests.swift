@@ -36,7 +36,7 @@ import TestSupport
     func unitsPassSystemdAnalyzeVerify(flavour: String, prefix: String) throws {
         let directory = TemporaryDirectory()
         let units = try Self.stage(flavour, replacing: prefix, in: directory)
-        #expect(units.count >= 7, "driver, watchdog, daily and weekly: \(units)")
+        #expect(units.count == 9, "driver, watchdog, daily, weekly and archiver: \(units)")
         let runtime = directory.appending("runtime")
         try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let outcome = try Self.verify(units, user: flavour == "user", runtime: runtime)
