@@ -68,3 +68,8 @@ for kind in daily weekly; do
 done
 echo "-- the weekly Markdown is archived in $OWNER_REPORT_HOME/archive/weekly/:"
 ls -1 "$OWNER_REPORT_HOME/archive/weekly"
+
+echo "== 12. the archiver: file sent/ by day, then check every file and ledger row"
+"$BIN/owner-report-archiver"
+"$BIN/owner-report-archiver" verify
+"$BIN/owner-report-archiver" status | head -n 8
