@@ -68,15 +68,10 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
     public init?(iso8601UTC text: String) {
         let fields = text.split(whereSeparator: { "-T:.Z".contains($0) }).map { Int64($0) }
         guard text.hasSuffix("Z"), fields.count == 7, fields.allSatisfy({ $0 != nil }) else { return nil }
-        var parts = tm()
-        parts.tm_year = Int32(fields[0] ?? 0) - 1900
-        parts.tm_mon = Int32(fields[1] ?? 0) - 1
-        parts.tm_mday = Int32(fields[2] ?? 0)
-        parts.tm_hour = Int32(fields[3] ?? 0)
-        parts.tm_min = Int32(fields[4] ?? 0)
-        parts.tm_sec = Int32(fields[5] ?? 0)
-        let seconds = timegm(&parts)
-        self.init(seconds: Int64(seconds), nanoseconds: (fields[6] ?? 0) * 1000)
+        let seconds = Self.utcSeconds(
+            year: Int(fields[0] ?? 0), month: Int(fields[1] ?? 0), day: Int(fields[2] ?? 0), hour: Int(fields[3] ?? 0),
+            minute: Int(fields[4] ?? 0), second: Int(fields[5] ?? 0))
+        self.init(seconds: seconds, nanoseconds: (fields[6] ?? 0) * 1000)
     }
 
     /// ISO 8601 to the second in a time zone, with its offset: `2026-11-23T16:15:00+08:00`.
@@ -113,14 +108,9 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
             let nanos = number(16..<25), (1...12).contains(month), (1...31).contains(day), hour < 24,
             minute < 60, second < 61
         else { return nil }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        self.init(seconds: Int64(timegm(&parts)), nanoseconds: nanos)
+        self.init(
+            seconds: Self.utcSeconds(year: Int(year), month: Int(month), day: Int(day), hour: Int(hour), minute: Int(minute), second: Int(second)),
+            nanoseconds: nanos)
     }
 
     /// Reads a time an operator or another system writes: RFC 3339 with `Z` or an offset and optional
@@ -183,14 +173,7 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
             }
             guard index == bytes.count else { return nil }
         }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        let wall = Int64(timegm(&parts))
+        let wall = utcSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         // timegm normalizes 31 February into March: refuse dates that moved.
         var check = time_t(wall)
         var back = tm()
@@ -214,6 +197,18 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
     public func shortLocal(in zone: TimeZone) -> String {
         let parts = wallClock(in: zone)
         return String(format: "%04d-%02d-%02d %02d:%02d", parts.year, parts.month, parts.day, parts.hour, parts.minute)
+    }
+
+    /// Seconds since the epoch of a UTC calendar time (`timegm`; out-of-range fields roll over).
+    static func utcSeconds(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Int64 {
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        return Int64(timegm(&parts))
     }
 
     private func brokenDown(offsetSeconds: Int) -> (

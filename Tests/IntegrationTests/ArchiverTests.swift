@@ -220,16 +220,3 @@ func sqlite3(_ database: String, _ sql: String) throws -> (status: Int32, output
 func runPython(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
     try runTool(["python3", "-c", script] + arguments)
 }
-
-func runTool(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}

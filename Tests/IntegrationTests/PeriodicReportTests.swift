@@ -192,22 +192,10 @@ struct GitRepository {
 
     @discardableResult
     func git(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", path] + arguments
-        var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        env["GIT_CONFIG_NOSYSTEM"] = "1"
-        env["HOME"] = path
-        process.environment = env
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw FixtureError("git \(arguments.joined(separator: " ")): \(text)") }
-        return text
+        let run = try runTool(
+            ["git", "-C", path] + arguments, environment: environment.merging(["GIT_CONFIG_NOSYSTEM": "1", "HOME": path]) { $1 })
+        guard run.status == 0 else { throw FixtureError("git \(arguments.joined(separator: " ")): \(run.output)") }
+        return run.output
     }
 
     private func identity(_ email: String, _ date: String) -> [String: String] {

@@ -17,19 +17,7 @@ import TestSupport
     }
 
     static func verify(_ units: [String], user: Bool, runtime: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["systemd-analyze"] + (user ? ["--user"] : []) + ["verify"] + units
-        var environment = ProcessInfo.processInfo.environment
-        environment["XDG_RUNTIME_DIR"] = runtime
-        process.environment = environment
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = errors
-        try process.run()
-        let output = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try runTool(["systemd-analyze"] + (user ? ["--user"] : []) + ["verify"] + units, environment: ["XDG_RUNTIME_DIR": runtime])
     }
 
     @Test(arguments: [("system", "/usr/local/bin/"), ("user", "%h/.local/bin/")])
