@@ -7,7 +7,7 @@ DEMO_QUEUE   ?= $(CURDIR)/demo-queue
 DEBIAN_DEPS  := libcurl4-openssl-dev libsqlite3-dev libinotifytools0-dev python3
 PRODUCER     := $(BIN)/owner-report-producer
 
-.PHONY: all build deps test-deps demo test clean
+.PHONY: all build deps test-deps demo test fuzz clean
 
 all: build
 
@@ -42,6 +42,11 @@ test-deps: deps
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# libFuzzer on the report parser and the Markdown renderers/splitter, FUZZ_SECONDS each (fuzz/run).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	fuzz/run $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build demo-queue

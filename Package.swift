@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "owner-report-driver", targets: ["owner-report-driver"]),
         .executable(name: "owner-report-watchdog", targets: ["owner-report-watchdog"]),
         .executable(name: "owner-report-archiver", targets: ["owner-report-archiver"]),
+        // For the fuzzers in fuzz/, a separate package built with -sanitize=fuzzer.
+        .library(name: "OwnerReportKit", targets: ["OwnerReportCore", "OwnerReportDelivery"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

@@ -32,6 +32,11 @@ enum JSONReportReader {
             }
             fields[name] = try fieldValue(value, key: key, path: path)
         }
+        // Field names are case-insensitive, as in front matter, so "Kind" or fields.title would be the
+        // kind or title once written as Markdown (found by fuzz/).
+        for reserved in ["kind", "title"] where fields[reserved] != nil {
+            throw ReportFormatError(path: path, message: "\"\(reserved)\" in another case or inside \"fields\" is not allowed: give it as the top-level \"\(reserved)\"")
+        }
         for key in fields.keys where !Report.isValidFieldName(Substring(key)) {
             throw ReportFormatError(path: path, message: "\"\(key)\" is not a field name (letters, digits, '_', '-', '.')")
         }
@@ -106,6 +111,11 @@ enum JSONReportWriter {
         ]
         // Only strings, arrays and dictionaries are in `object`, which JSONSerialization always encodes.
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
+        // Foundation's reader drops a raw U+FEFF inside a string; escaped, it survives (found by fuzz/).
+        var text = String.UnicodeScalarView()
+        for scalar in String(decoding: data, as: UTF8.self).unicodeScalars {
+            if scalar == "\u{FEFF}" { text.append(contentsOf: "\\ufeff".unicodeScalars) } else { text.append(scalar) }
+        }
+        return String(text) + "\n"
     }
 }

@@ -1,7 +1,7 @@
 /// Parses the Markdown form: an optional `---` front-matter block of `key: value` lines, then the body.
 ///
 /// The front matter is the small YAML subset people write by hand: scalars (plain, `"double"` with
-/// `\"` `\\` `\n` `\t` escapes, or `'single'` with `''`), `# comments`, and block lists of `- item`
+/// `\"` `\\` `\n` `\r` `\t` escapes, or `'single'` with `''`), `# comments`, and block lists of `- item`
 /// lines under a `key:` line. Anything else is an error naming its line.
 struct MarkdownReportReader {
     let lines: [Substring]
@@ -37,7 +37,7 @@ struct MarkdownReportReader {
     private func plainNote() -> Report {
         var bodyLines = Array(lines)
         var title: String?
-        if let index = bodyLines.firstIndex(where: { !$0.allSatisfy(\.isWhitespace) }),
+        if let index = bodyLines.firstIndex(where: { !$0.isBlank }),
             bodyLines[index].hasPrefix("# ")
         {
             title = String(bodyLines[index].dropFirst(2)).trimmingSpaces
@@ -62,11 +62,14 @@ struct MarkdownReportReader {
             let content = line.drop(while: { $0 == " " || $0 == "\t" })
             if content.isEmpty || content.hasPrefix("#") { continue }
 
-            if content.hasPrefix("-") && (content.count == 1 || content.dropFirst().first == " ") {
+            // Structure is read by Unicode scalar: a value starting with a combining mark joins the
+            // space before it into one Character (found by fuzz/).
+            let contentScalars = Array(content.unicodeScalars.prefix(2))
+            if contentScalars.first == "-" && (contentScalars.count == 1 || contentScalars[1] == " ") {
                 guard openList != nil else {
                     throw ReportFormatError(path: path, line: number, message: "list item '\(content.prefix(40))' has no 'key:' line above it")
                 }
-                let item = try scalar(content.dropFirst(), line: number)
+                let item = try scalar(Substring(content.unicodeScalars.dropFirst()), line: number)
                 openList?.items.append(item)
                 continue
             }
@@ -88,7 +91,7 @@ struct MarkdownReportReader {
             }
             firstLine[name] = number
             let rest = content[content.index(after: colon)...]
-            if !rest.isEmpty, rest.first != " ", rest.first != "\t" {
+            if let first = rest.unicodeScalars.first, first != " ", first != "\t" {
                 throw ReportFormatError(path: path, line: number, message: "expected a space after '\(key):'")
             }
             let value = try scalar(rest, line: number)
@@ -105,42 +108,45 @@ struct MarkdownReportReader {
     /// One scalar value: quoted or plain, with a trailing ` # comment` removed.
     private func scalar(_ raw: Substring, line: Int) throws(ReportFormatError) -> String {
         let text = raw.trimmingSpaces
-        guard let quote = text.first, quote == "\"" || quote == "'" else {
+        guard let quote = text.unicodeScalars.first, quote == "\"" || quote == "'" else {
             return Self.withoutComment(Substring(text)).trimmingSpaces
         }
-        var value = ""
-        var index = text.index(after: text.startIndex)
-        while index < text.endIndex {
-            let character = text[index]
-            if character == quote {
-                let next = text.index(after: index)
-                if quote == "'", next < text.endIndex, text[next] == "'" {
+        // Quoted values are read scalar by scalar, for the same reason as the structure.
+        let scalars = Array(text.unicodeScalars)
+        var value = String.UnicodeScalarView()
+        var index = 1
+        while index < scalars.count {
+            let current = scalars[index]
+            if current == quote {
+                if quote == "'", index + 1 < scalars.count, scalars[index + 1] == "'" {
                     value.append("'")
-                    index = text.index(after: next)
+                    index += 2
                     continue
                 }
-                let after = text[next...].trimmingSpaces
-                guard after.isEmpty || after.hasPrefix("#") else {
-                    throw ReportFormatError(path: path, line: line, message: "unexpected text after the closing quote: '\(after.prefix(40))'")
+                var after = String.UnicodeScalarView()
+                after.append(contentsOf: scalars[(index + 1)...])
+                let rest = String(after).trimmingSpaces
+                guard rest.isEmpty || rest.hasPrefix("#") else {
+                    throw ReportFormatError(path: path, line: line, message: "unexpected text after the closing quote: '\(rest.prefix(40))'")
                 }
-                return value
+                return String(value)
             }
-            if quote == "\"", character == "\\" {
-                let next = text.index(after: index)
-                guard next < text.endIndex else { break }
-                switch text[next] {
+            if quote == "\"", current == "\\" {
+                guard index + 1 < scalars.count else { break }
+                switch scalars[index + 1] {
                 case "n": value.append("\n")
+                case "r": value.append("\r")
                 case "t": value.append("\t")
                 case "\\": value.append("\\")
                 case "\"": value.append("\"")
                 default:
-                    throw ReportFormatError(path: path, line: line, message: "unknown escape '\\\(text[next])' in a quoted value")
+                    throw ReportFormatError(path: path, line: line, message: "unknown escape '\\\(scalars[index + 1])' in a quoted value")
                 }
-                index = text.index(after: next)
+                index += 2
                 continue
             }
-            value.append(character)
-            index = text.index(after: index)
+            value.append(current)
+            index += 1
         }
         throw ReportFormatError(path: path, line: line, message: "quoted value is never closed by \(quote)")
     }
@@ -158,10 +164,12 @@ struct MarkdownReportReader {
 extension StringProtocol {
     /// The text without leading and trailing spaces and tabs.
     var trimmingSpaces: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else {
+        // By scalar, so that a combining mark after a space keeps its place in the value.
+        let scalars = unicodeScalars
+        let isSpace: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let start = scalars.firstIndex(where: { !isSpace($0) }), let end = scalars.lastIndex(where: { !isSpace($0) }) else {
             return ""
         }
-        return String(self[start...end])
+        return String(String.UnicodeScalarView(scalars[start...end]))
     }
 }

@@ -20,20 +20,21 @@ enum MarkdownReportWriter {
 
     /// A value as a plain scalar when it reads back unchanged, else double-quoted with escapes.
     static func quotedIfNeeded(_ value: String) -> String {
+        // By scalar: "\r\n" is one Character, equal to neither "\r" nor "\n" (found by fuzz/).
         let plainIsSafe =
             !value.isEmpty && value.trimmingSpaces == value
-            && !value.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\t" })
-            && !value.contains(" #") && !"\"'#-".contains(value.first ?? " ")
+            && !value.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\t" })
+            && !value.contains(" #") && !"\"'#-".unicodeScalars.contains(value.unicodeScalars.first ?? " ")
         if plainIsSafe { return value }
         var quoted = "\""
-        for character in value {
-            switch character {
+        for scalar in value.unicodeScalars {
+            switch scalar {
             case "\\": quoted += "\\\\"
             case "\"": quoted += "\\\""
             case "\n": quoted += "\\n"
+            case "\r": quoted += "\\r"
             case "\t": quoted += "\\t"
-            case "\r": continue
-            default: quoted.append(character)
+            default: quoted.unicodeScalars.append(scalar)
             }
         }
         return quoted + "\""

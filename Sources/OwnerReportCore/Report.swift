@@ -73,10 +73,22 @@ public struct Report: Hashable, Sendable {
     }
 
     static func normalizedBody(_ body: String) -> String {
-        var lines = body.split(separator: "\n", omittingEmptySubsequences: false)
-        while let first = lines.first, first.allSatisfy(\.isWhitespace) { lines.removeFirst() }
+        // Every line end (CRLF, and a lone CR) becomes LF, by scalar: rejoining lines must never make
+        // a new CRLF out of a CR and the LF after it (found by fuzz/).
+        var unified = String.UnicodeScalarView()
+        var afterCR = false
+        for scalar in body.unicodeScalars {
+            if scalar == "\n", afterCR {
+                afterCR = false
+                continue
+            }
+            afterCR = scalar == "\r"
+            unified.append(afterCR ? "\n" : scalar)
+        }
+        var lines = String(unified).split(separator: "\n", omittingEmptySubsequences: false)
+        while let first = lines.first, first.isBlank { lines.removeFirst() }
         var text = lines.joined(separator: "\n")
-        while let last = text.last, last.isWhitespace { text.removeLast() }
+        while let last = text.last, last.isBlankSpace { text.removeLast() }
         return text
     }
 }

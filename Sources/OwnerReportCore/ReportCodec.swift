@@ -25,7 +25,7 @@ public enum ReportCodec {
     static func derivedTitle(kind: ReportKind, fields: [String: FieldValue], body: String) -> String {
         let task = [fields["task"]?.joined, fields["progress"]?.joined].compactMap { $0 }.filter { !$0.isEmpty }
         if !task.isEmpty { return task.joined(separator: " ") }
-        if let line = body.split(separator: "\n").first(where: { !$0.allSatisfy(\.isWhitespace) }) {
+        if let line = body.split(whereSeparator: \.isNewline).first(where: { !$0.isBlank }) {
             let stripped = line.drop(while: { $0 == "#" || $0 == " " })
             return String(stripped.prefix(80))
         }

@@ -54,3 +54,14 @@ enum TextValidation {
         bytes[..<offset].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
     }
 }
+
+extension StringProtocol {
+    /// Whether every scalar is white space. `Character.isWhitespace` looks at the first scalar only,
+    /// so a space carrying a combining mark would count as blank and its mark be lost (found by fuzz/).
+    public var isBlank: Bool { unicodeScalars.allSatisfy(\.properties.isWhitespace) }
+}
+
+extension Character {
+    /// Whether every scalar of the character is white space (see `StringProtocol.isBlank`).
+    public var isBlankSpace: Bool { unicodeScalars.allSatisfy(\.properties.isWhitespace) }
+}

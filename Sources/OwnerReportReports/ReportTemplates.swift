@@ -57,7 +57,7 @@ public struct ReportTemplates: Sendable {
     public func render(_ name: String, _ context: [String: Any]) -> String {
         var lines: [Substring] = []
         for line in (templates[name]?.render(context) ?? "").split(separator: "\n", omittingEmptySubsequences: false) {
-            let blank = line.allSatisfy(\.isWhitespace)
+            let blank = line.isBlank
             if blank, lines.last.map({ $0.isEmpty }) ?? true { continue }
             lines.append(blank ? "" : line)
         }

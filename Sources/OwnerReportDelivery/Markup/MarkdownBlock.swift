@@ -1,3 +1,4 @@
+import OwnerReportCore
 /// One block of the Markdown that reports are written in, as far as chat channels and e-mail need it.
 ///
 /// The reader is deliberately small: headings, paragraphs, quotes, list items, fenced code and rules.
@@ -108,7 +109,7 @@ public struct CodeFence: Sendable {
     public func isClosed(by line: Substring) -> Bool {
         let trimmed = line.drop { $0 == " " }
         let run = trimmed.prefix { $0 == marker.first }
-        return run.count >= marker.count && trimmed.dropFirst(run.count).allSatisfy(\.isWhitespace)
+        return run.count >= marker.count && trimmed.dropFirst(run.count).isBlank
     }
 
     /// The line that opens the fence again in a later part.

@@ -1,3 +1,4 @@
+import OwnerReportCore
 /// Cuts a Markdown document into parts that each fit one chat message (DESIGN.md §5, "Long messages").
 ///
 /// Cuts fall between paragraphs where they can, then between lines, and only then inside a line,
@@ -106,7 +107,7 @@ public struct MessageSplitter: Sendable {
                 let room = budget - used - reserve - 1
                 let piece = splitter.prefix(of: rest, costingAtMost: room)
                 add(String(piece), cost: splitter.measure(piece) + 1)
-                rest = rest.dropFirst(piece.count)
+                rest = rest[piece.endIndex...]
                 if !rest.isEmpty { cut() }
             }
         }
@@ -125,8 +126,10 @@ public struct MessageSplitter: Sendable {
             used = 0
             contentLines = 0
             if let fence {
-                lines.append(fence.openingLine)
-                used = splitter.measure(fence.openingLine) + 1
+                // A long info string would crowd out the code; the language is a nicety (found by fuzz/).
+                let opening = splitter.measure(fence.openingLine) <= budget / 4 ? fence.openingLine : fence.closingLine
+                lines.append(opening)
+                used = splitter.measure(opening) + 1
             }
         }
 
@@ -139,7 +142,8 @@ public struct MessageSplitter: Sendable {
     }
 
     /// The longest start of `text` costing at most `room`, ending after a space when one is in its
-    /// second half; at least one grapheme cluster, so that the cutting always advances.
+    /// second half; at least one grapheme cluster (one scalar, for a cluster costing more than
+    /// `room`), so that the cutting always advances.
     func prefix(of text: Substring, costingAtMost room: Int) -> Substring {
         var total = 0
         var end = text.startIndex
@@ -157,6 +161,19 @@ public struct MessageSplitter: Sendable {
         }
         if end < text.endIndex, let lastSpace, spaceCost * 2 >= room {
             return text[..<lastSpace]
+        }
+        if total > room {
+            // One grapheme cluster costing more than a part (a mark-stacked "Zalgo" run): cut it
+            // between scalars rather than send a part over the limit (found by fuzz/).
+            var scalarEnd = text.startIndex
+            var scalarTotal = 0
+            for scalar in text[..<end].unicodeScalars {
+                let next = scalarTotal + cost(Character(scalar))
+                if next > room, scalarEnd > text.startIndex { break }
+                scalarTotal = next
+                scalarEnd = text.unicodeScalars.index(after: scalarEnd)
+            }
+            return text[..<scalarEnd]
         }
         return text[..<end]
     }
@@ -187,7 +204,7 @@ private struct Segment {
                 }
                 continue
             }
-            if line.allSatisfy(\.isWhitespace) {
+            if line.isBlank {
                 finish()
                 blanks += 1
                 continue
