@@ -7,7 +7,7 @@ DEMO_QUEUE   ?= $(CURDIR)/demo-queue
 DEBIAN_DEPS  := libcurl4-openssl-dev libsqlite3-dev libinotifytools0-dev python3
 PRODUCER     := $(BIN)/owner-report-producer
 
-.PHONY: all build deps test-deps demo test fuzz clean
+.PHONY: all build deps test-deps demo test faults fuzz bench clean
 
 all: build
 
@@ -42,6 +42,16 @@ test-deps: deps
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The fault suite at full size (kill -9 loops, a flapping sink, two daemons and a watchdog, clock
+# jumps, a full disk as root); `make test` runs the same scenarios smaller.
+faults: test-deps
+	$(SWIFT) build --build-tests
+	OWNER_REPORT_FAULTS=full $(SWIFT) test --skip-build --filter 'FaultTests|DiskFullTests'
+
+# The benchmark table of the README, against Apprise and a Python requests loop (bench/run).
+bench: deps
+	bench/run
 
 # libFuzzer on the report parser and the Markdown renderers/splitter, FUZZ_SECONDS each (fuzz/run).
 FUZZ_SECONDS ?= 60

@@ -1,0 +1,191 @@
+"""owner-report against its peers: drain throughput, latency, a 100,000-report backlog, the cost of a
+cron pass. Every program runs as a process against the same local sink (Tests/Servers/http_sink.py);
+CPU and peak RSS come from wait4(2) of that process. Run it through bench/run."""
+import json, os, random, shutil, statistics, subprocess, sys, tempfile, time
+
+QUICK = "--quick" in sys.argv
+N_DRAIN = 2000 if QUICK else 10000
+N_APPRISE = 40 if QUICK else 150
+N_FOLLOW = 50 if QUICK else 150
+N_WATCHDOG = 2 if QUICK else 4
+N_BACKLOG = 20000 if QUICK else 100000
+BIN = ".build/release"
+WORK = tempfile.mkdtemp(prefix="owner-report-bench.")
+ENV = {k: v for k, v in os.environ.items() if not k.startswith("OWNER_REPORT_")}
+rows = []
+
+
+def run(argv, env=None, stdin=None):
+    """Runs argv to the end; returns (exit status, wall s, CPU s, peak RSS MiB)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, env=env or ENV, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if stdin:
+        process.stdin.write(stdin)
+        process.stdin.close()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    err = process.stderr.read().decode(errors="replace")
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 75):
+        print(f"  {argv[0]} exited {process.returncode}: {err.strip()[:300]}", file=sys.stderr)
+    return process.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def sink():
+    log, plan = f"{WORK}/requests.jsonl", f"{WORK}/plan.json"
+    with open(plan, "w") as f:
+        json.dump({"default": {"status": 200, "body": "ok"}}, f)
+    proc = subprocess.Popen(["python3", "Tests/Servers/http_sink.py", "--log", log, "--plan", plan],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    port = int(proc.stdout.readline())
+    return proc, port, log
+
+
+def accepted(log, marker):
+    try:
+        with open(log, encoding="utf-8") as f:
+            return sum(1 for line in f if marker in line)
+    except FileNotFoundError:
+        return 0
+
+
+def config(port, path):
+    file = f"{WORK}/config-{path}.toml"
+    with open(file, "w") as f:
+        f.write(f'default_destination = "hook"\n[destinations.hook]\nchannel = "webhook"\n'
+                f'url = "http://127.0.0.1:{port}/{path}"\n[destinations.local]\nchannel = "file"\npath = "outbox"\n')
+    return file
+
+
+def fill(queue, n, label):
+    """n producer-named reports straight into pending/ (the producer's own cost is measured apart)."""
+    os.makedirs(f"{queue}/pending", exist_ok=True)
+    base = time.time_ns() - n * 1000
+    for i in range(n):
+        t = base + i * 1000
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(t // 10**9)) + f".{t % 10**9:09d}Z"
+        with open(f"{queue}/pending/{stamp}-note-{label}-{i:06d}-00000000.md", "w") as f:
+            f.write(f"---\nkind: note\ntitle: {label} {i}\nteam: bench\n---\n基準測試 {i} 🚀 " + "x" * 200 + "\n")
+
+
+def row(section, what, n, wall, cpu, rss, note=""):
+    rows.append((section, what, n, wall, cpu, rss, note))
+    rate = n / wall if wall else 0
+    print(f"  {what:<44} n={n:<6} {wall:8.2f} s  {rate:9.1f}/s  CPU {cpu * 1000 / max(n, 1):7.3f} ms/report  "
+          f"peak {rss:6.1f} MiB {note}", file=sys.stderr)
+
+
+SEED_LOOP = r'''
+import json, os, sys, requests
+pending, sent, url = sys.argv[1], sys.argv[2], sys.argv[3]
+os.makedirs(sent, exist_ok=True)
+session = requests.Session()
+for name in sorted(os.listdir(pending)):
+    with open(os.path.join(pending, name), encoding="utf-8") as f:
+        text = f.read()
+    response = session.post(url, json={"content": text}, timeout=10)
+    if response.status_code // 100 != 2:
+        sys.exit(f"{name}: {response.status_code}")   # stop on failure, as the seed does
+    os.replace(os.path.join(pending, name), os.path.join(sent, name))
+'''
+
+
+def main():
+    began = time.perf_counter()
+    print(f"owner-report benchmarks ({'quick' if QUICK else 'full'}), {os.cpu_count()} cores, work in {WORK}", file=sys.stderr)
+    proc, port, log = sink()
+    try:
+        # 1. Drain throughput to the same sink.
+        print("drain…", file=sys.stderr)
+        queue = f"{WORK}/q-drain"
+        fill(queue, N_DRAIN, "drain")
+        status, wall, cpu, rss = run([f"{BIN}/owner-report-driver", "--once", "--queue", queue, "--config", config(port, "drain")])
+        assert accepted(log, '"path": "/drain"') == N_DRAIN, "the sink did not get every report"
+        row("drain", "owner-report-driver --once (webhook)", N_DRAIN, wall, cpu, rss)
+        drain = (wall, cpu)
+
+        seed_queue = f"{WORK}/q-seed"
+        fill(seed_queue, N_DRAIN, "seed")
+        try:
+            import requests  # noqa: F401
+            status, wall, cpu, rss = run(["python3", "-c", SEED_LOOP, f"{seed_queue}/pending", f"{seed_queue}/sent",
+                                          f"http://127.0.0.1:{port}/seed"], env=dict(ENV, PYTHONPATH=os.environ.get("PYTHONPATH", "")))
+            row("drain", "Python requests loop (the seed's stack)", N_DRAIN, wall, cpu, rss, "no ledger, no fsync")
+            seed = (wall, cpu)
+        except ImportError:
+            seed = None
+            print("  requests is not installed: no seed row", file=sys.stderr)
+
+        apprise = None
+        if shutil.which("python3") and subprocess.run(["python3", "-c", "import apprise"], env=dict(ENV, PYTHONPATH=os.environ.get("PYTHONPATH", "")),
+                                                       capture_output=True).returncode == 0:
+            env = dict(ENV, PYTHONPATH=os.environ.get("PYTHONPATH", ""))
+            total_wall = total_cpu = peak = 0.0
+            for i in range(N_APPRISE):
+                body = f"基準測試 {i} 🚀 " + "x" * 200
+                status, wall, cpu, rss = run(["python3", "-c", "import sys; from apprise.cli import main; sys.exit(main())",
+                                              "-t", f"apprise {i}", "-b", body,
+                                              f"json://127.0.0.1:{port}/apprise"], env=env)
+                total_wall, total_cpu, peak = total_wall + wall, total_cpu + cpu, max(peak, rss)
+            got = accepted(log, '"path": "/apprise"')
+            row("drain", "Apprise CLI, one process per report", N_APPRISE, total_wall, total_cpu, peak, f"({got} accepted)")
+            apprise = (total_wall / N_APPRISE * N_DRAIN, total_cpu / N_APPRISE * N_DRAIN)
+        else:
+            print("  apprise is not installed: no Apprise row", file=sys.stderr)
+
+        # 2. Latency, producer exit to the sink's receipt.
+        print("latency…", file=sys.stderr)
+        latency = subprocess.run(["bash", "bench/latency", str(N_FOLLOW), str(N_WATCHDOG)], capture_output=True, text=True, env=ENV)
+        latency_rows = [line for line in latency.stdout.splitlines() if line.startswith(("driver", "watchdog"))]
+
+        # 3. A backlog of 100,000: time and memory to pick and deliver the oldest one.
+        print(f"backlog of {N_BACKLOG}…", file=sys.stderr)
+        queue = f"{WORK}/q-backlog"
+        fill(queue, N_BACKLOG, "backlog")
+        status, wall, cpu, rss = run([f"{BIN}/owner-report-driver", "--once", "--max-count", "1", "--queue", queue,
+                                      "--config", config(port, "backlog")])
+        oldest = sorted(os.listdir(f"{queue}/sent"))
+        assert len(oldest) == 1 and "-000000-" in oldest[0], f"not the oldest: {oldest}"
+        backlog = (wall, rss)
+
+        # 4. The cost of one cron pass: the watchdog on an empty queue, and the producer.
+        print("cron pass…", file=sys.stderr)
+        queue = f"{WORK}/q-empty"
+        cfg = config(port, "empty")
+        run([f"{BIN}/owner-report-producer", "note", "--queue", queue, "--config", cfg, "--title", "warm-up"])
+        run([f"{BIN}/owner-report-driver", "--once", "--queue", queue, "--config", cfg])
+        watchdog = [run([f"{BIN}/owner-report-watchdog", "--queue", queue, "--config", cfg]) for _ in range(10)]
+        producer = [run([f"{BIN}/owner-report-producer", "checkpoint", "--queue", f"{WORK}/q-producer", "--config", cfg,
+                         "--team", "t", "--worker", "w", "--task-id", "x", "--progress", "50%"]) for _ in range(10)]
+    finally:
+        proc.terminate()
+
+    med = lambda runs, i: statistics.median(r[i] for r in runs)
+    print()
+    print("| measure | owner-report | peer | ratio |")
+    print("|---|---|---|---|")
+    ours_rate, ours_cpu = N_DRAIN / drain[0], drain[1] / N_DRAIN * 1000
+    print(f"| drain {N_DRAIN} reports to a local HTTP sink | {ours_rate:,.0f} reports/s, {ours_cpu:.2f} CPU s per 1,000 | | |")
+    if seed:
+        print(f"| … Python requests loop (seed's stack: no ledger, no fsync) | | {N_DRAIN / seed[0]:,.0f} reports/s, "
+              f"{seed[1] / N_DRAIN * 1000:.2f} CPU s per 1,000 | {ours_rate / (N_DRAIN / seed[0]):.2f}× the rate, "
+              f"{ours_cpu / (seed[1] / N_DRAIN * 1000):.2f}× the CPU |")
+    if apprise:
+        print(f"| … Apprise CLI, one process per report ({N_APPRISE} sent) | | {N_DRAIN / apprise[0]:,.1f} reports/s, "
+              f"{apprise[1] / N_DRAIN * 1000:.1f} CPU s per 1,000 | {ours_rate / (N_DRAIN / apprise[0]):.0f}× the rate, "
+              f"{(apprise[1] / N_DRAIN * 1000) / ours_cpu:.0f}× less CPU |")
+    for line in latency_rows:
+        parts = line.split()
+        label = " ".join(parts[:-5])
+        print(f"| latency, {label} (n={parts[-5]}) | median {float(parts[-4]):.3f} s, p99 {float(parts[-2]):.3f} s | | |")
+    print(f"| pick the oldest of {N_BACKLOG:,} pending and deliver it | {backlog[0]:.2f} s, peak {backlog[1]:.0f} MiB | | |")
+    print(f"| one watchdog pass, empty queue (median of 10) | {med(watchdog, 1) * 1000:.0f} ms, peak {med(watchdog, 3):.0f} MiB | | |")
+    print(f"| one `producer checkpoint` (median of 10) | {med(producer, 1) * 1000:.0f} ms, peak {med(producer, 3):.0f} MiB | | |")
+    print(f"\n(release build, {os.cpu_count()} cores; CPU and peak RSS by wait4(2); latency from bench/latency; "
+          f"Apprise's rate is per process launch, as a cron job or hook would run it; "
+          f"the whole run took {(time.perf_counter() - began) / 60:.1f} min)")
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+main()
