@@ -37,10 +37,8 @@ public func fuzzMarkup(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     return 0
 }
 
-/// SwiftPM links an executable's entry point as `fuzz_markup_main`; it hands over to libFuzzer.
+/// SwiftPM links an executable's entry point as `fuzz_markup_main`; libFuzzer takes over from there.
 @_cdecl("fuzz_markup_main")
 func fuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzzMarkup(data, size) }
+    owner_report_run_fuzzer(argc, argv)
 }
