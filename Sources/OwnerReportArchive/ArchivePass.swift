@@ -35,17 +35,7 @@ public struct ArchivePass {
         public var failedExpired: [String] = []
     }
 
-    /// The last `delivered` time of each report, from the ledger.
-    func deliveryTimes() throws -> [String: Timestamp] {
-        guard let ledger else { return [:] }
-        let statement = try ledger.database.prepare("SELECT report, MAX(at) FROM events WHERE event = 'delivered' GROUP BY report")
-        var times: [String: Timestamp] = [:]
-        while try statement.step() {
-            if let report = statement.text(0), let at = statement.text(1).flatMap(Timestamp.init(iso8601UTC:)) { times[report] = at }
-        }
-        return times
-    }
-
+    /// The last time of each report's `kind` event (`delivered`, `failed`), from the ledger.
     func lastTimes(of kind: LedgerEvent.Kind) throws -> [String: Timestamp] {
         guard let ledger else { return [:] }
         let statement = try ledger.database.prepare("SELECT report, MAX(at) FROM events WHERE event = ? GROUP BY report")
@@ -59,7 +49,7 @@ public struct ArchivePass {
 
     public func run(now: Timestamp = .now()) throws -> Summary {
         var summary = Summary()
-        let delivered = try deliveryTimes()
+        let delivered = try lastTimes(of: .delivered)
         let zone = configuration.timeZone
         // 1. Filing: what the driver left at the top of sent/.
         for file in queue.archivedReports() where file.day == nil && file.isRegularFile {

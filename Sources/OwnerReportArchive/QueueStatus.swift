@@ -34,19 +34,16 @@ public struct QueueStatus: Sendable {
 
     /// Reads the queue and the ledger; `recent` bounds the last deliveries shown.
     public init(queue: QueueDirectory, ledger: Ledger?, configuration: Configuration, recent: Int = 10) throws {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: queue.pending)) ?? []).filter(QueueDirectory.isCandidate)
-        for name in names {
-            let events = try ledger?.events(for: name) ?? []
-            let history = ReportHistory(events: events)
-            let enqueuedAt = ReportName.enqueueTime(of: name)
-                ?? events.first { $0.kind == .enqueued }?.enqueuedAt
-                ?? Self.modified("\(queue.pending)/\(name)")
+        // The driver's own scan decides what is pending and in which order; it records nothing here.
+        let scan = (try? queue.scanPending(book: ReadOnlyEnqueueTimeBook(ledger), maxReportBytes: configuration.delivery.maxReportBytes))
+        for entry in scan?.entries ?? [] {
+            let name = entry.name, enqueuedAt = entry.enqueuedAt
+            let history = ReportHistory(events: try ledger?.events(for: name) ?? [])
             let lanes: [String]
             var problem: String?
             do {
-                let bytes = try DurableFile.readRegularFile("\(queue.pending)/\(name)", limit: configuration.delivery.maxReportBytes)
-                let format: ReportFormat = name.hasSuffix(".json") ? .json : .markdown
-                lanes = configuration.destinationNames(for: try ReportCodec.decode(bytes, format: format, path: "pending/\(name)"))
+                let bytes = try DurableFile.readRegularFile(entry.path, limit: configuration.delivery.maxReportBytes)
+                lanes = configuration.destinationNames(for: try ReportCodec.decode(bytes, format: entry.format, path: "pending/\(name)"))
             } catch {
                 lanes = ["?"]
                 problem = "\(error)"
@@ -76,12 +73,6 @@ public struct QueueStatus: Sendable {
                 Delivery(report: $0.report ?? "?", destination: $0.destination ?? "?", at: $0.time)
             }
         }
-    }
-
-    private static func modified(_ path: String) -> Timestamp {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return .now() }
-        return Timestamp(seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
     }
 
     /// The `--json` form.

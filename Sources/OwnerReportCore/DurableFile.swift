@@ -99,6 +99,13 @@ public enum DurableFile {
         try syscall("fsync directory", path: path) { fsync(fd) }
     }
 
+    /// The whole of a regular file of any size, without following a symlink (its size bounds the read).
+    public static func readWhole(_ path: String) throws(QueueError) -> [UInt8] {
+        var info = stat()
+        try syscall("lstat", path: path) { lstat(path, &info) }
+        return try readRegularFile(path, limit: Int(info.st_size) + 65_536)
+    }
+
     /// Reads a regular file without following a symlink and refusing anything over `limit` bytes.
     public static func readRegularFile(_ path: String, limit: Int) throws(QueueError) -> [UInt8] {
         let fd = try syscall("open", path: path) { open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }

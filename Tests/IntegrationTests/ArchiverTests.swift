@@ -176,6 +176,30 @@ import TestSupport
         #expect(try fixture.archive(["verify"]).status == 0)
     }
 
+    @Test func aRequeuedReportOlderThanMaxAgeGetsANewAgeToo() throws {
+        let fixture = try ReportsFixture()
+        let refuseOnce: [[String: Any]] = [["contains": "stale-report", "status": 503, "body": "busy", "times": 1]]
+        try fixture.sink.plan(refuseOnce)
+        // Enqueued three weeks ago: past delivery.max_age (24h) as soon as one try has failed.
+        let made = try fixture.produce(["note", "--title", "stale-report", "--body", "x"], now: "2026-11-01T00:00:00Z")
+        let name = DurableFile.fileName(of: made.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(try fixture.drive().status == 75)
+        Thread.sleep(forTimeInterval: 1.2)
+        #expect(try fixture.drive().status == 0)
+        #expect(fixture.tree("failed").contains("failed/\(name)"), "given up: older than max_age")
+
+        #expect(try fixture.archive(["requeue", name]).status == 0)
+        // A new rule (the sink counts each rule's uses), refusing once more.
+        try fixture.sink.plan([["contains": "stale-report", "status": 503, "body": "busy again", "times": 1]])
+        #expect(try fixture.drive().status == 75, "one more refusal after the requeue")
+        Thread.sleep(forTimeInterval: 1.2)
+        let retried = try fixture.drive()
+        #expect(retried.status == 0, "\(retried)")
+        #expect(fixture.tree("failed").isEmpty, "its age counts from the requeue, so it is tried again, not given up")
+        #expect(fixture.tree("sent") == ["sent/\(name)"])
+        #expect(try fixture.sink.accepted().filter { $0.body.contains("stale-report") }.count == 1)
+    }
+
     @Test func statusJSONMatchesTheQueue() throws {
         let fixture = try ReportsFixture()
         try fixture.sink.plan([

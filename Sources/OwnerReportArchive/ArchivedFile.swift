@@ -60,12 +60,3 @@ extension QueueDirectory {
         }
     }
 }
-
-extension DurableFile {
-    /// The whole of a regular file of any size, without following a symlink (its size bounds the read).
-    public static func readWhole(_ path: String) throws(QueueError) -> [UInt8] {
-        var info = stat()
-        try syscall("lstat", path: path) { lstat(path, &info) }
-        return try readRegularFile(path, limit: Int(info.st_size) + 65_536)
-    }
-}
