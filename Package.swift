@@ -78,11 +78,19 @@ let package = Package(
                 "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // Submissions by users who do not own the queue: the submit socket's protocol, its server in
+        // the --follow daemon (SO_PEERCRED identity, limits) and the producer's client.
+        .target(
+            name: "OwnerReportSubmission",
+            dependencies: [
+                "OwnerReportCore", "OwnerReportLedger",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // What every executable shares: common flags, logging set-up, error → exit status.
         .target(
             name: "OwnerReportCommandLine",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportSubmission",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -90,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "owner-report-producer",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportReports", "OwnerReportCommandLine",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportReports", "OwnerReportCommandLine", "OwnerReportSubmission",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -98,6 +106,7 @@ let package = Package(
             name: "owner-report-driver",
             dependencies: [
                 "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportWatching", "OwnerReportCommandLine",
+                "OwnerReportSubmission",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -49,8 +49,7 @@ extension QueueDirectory {
 
     /// Every report in failed/ (not the `.error.json` sidecars).
     public func failedReports() -> [ArchivedFile] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: failed)) ?? []).sorted().compactMap { name in
-            guard !name.hasSuffix(".error.json"), !name.hasPrefix(".") else { return nil }
+        failedReportNames().compactMap { name in
             var info = stat()
             guard lstat("\(failed)/\(name)", &info) == 0 else { return nil }
             return ArchivedFile(

@@ -35,6 +35,16 @@ public struct CommonOptions: ParsableArguments {
         QueueDirectory(root: Locations.queueRoot(flag: queue, environment: environment))
     }
 
+    /// The queue a producer submits to: `queueDirectory`, except that a user with no queue of their own
+    /// (none named, none made yet) on a host whose system queue takes submissions submits there.
+    public var submissionQueueDirectory: QueueDirectory {
+        let own = queueDirectory
+        let named = !(queue ?? "").isEmpty || !(environment["OWNER_REPORT_HOME"] ?? "").isEmpty
+        guard !named, geteuid() != 0, access(own.root, F_OK) != 0 else { return own }
+        let system = QueueDirectory(root: Locations.systemQueueRoot)
+        return access(system.submitSocket, F_OK) == 0 ? system : own
+    }
+
     /// Loads the configuration, with environment overrides.
     public func loadConfiguration() throws(ConfigurationError) -> Configuration {
         try ConfigurationLoader.load(flag: config, environment: environment)

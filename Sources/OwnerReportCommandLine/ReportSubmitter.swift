@@ -1,6 +1,7 @@
 import Foundation
 import OwnerReportCore
 import OwnerReportLedger
+import OwnerReportSubmission
 
 /// Puts one built report into the queue, or with `--dry-run` shows what it would write: the producer's last step.
 public struct ReportSubmitter {
@@ -14,9 +15,9 @@ public struct ReportSubmitter {
         self.dryRun = dryRun
     }
 
-    /// Checks that a `--destination` names a configured destination.
+    /// Checks that a `--destination` names a configured destination (another user's queue checks it on submission).
     public func checkDestination(_ name: String?) throws {
-        guard let name else { return }
+        guard let name, !SubmissionClient.isForeign(options.submissionQueueDirectory) else { return }
         do {
             // Several destinations are comma-separated, as in a report's `destination` field.
             for one in name.split(separator: ",") { _ = try configuration.destination(named: one.trimmingCharacters(in: .whitespaces)) }
@@ -45,17 +46,25 @@ public struct ReportSubmitter {
         guard bytes.count <= limit else {
             throw ReportFormatError(path: origin, message: "the report is \(bytes.count) bytes, over delivery.max_report_bytes = \(limit)")
         }
-        let queue = options.queueDirectory
+        let queue = options.submissionQueueDirectory
+        // Another user's queue takes reports through its socket; its daemon names and stamps them.
+        let foreign = SubmissionClient.isForeign(queue)
         let now = Timestamp.now()
         if dryRun {
             let name = ReportName.make(at: now, kind: report.kind, title: report.title, format: format)
+            let target = foreign ? queue.submitSocket : "\(queue.pending)/\(name)"
             if options.json {
-                try printJSON(["dry_run": true, "path": "\(queue.pending)/\(name)", "content": String(decoding: bytes, as: UTF8.self)])
+                try printJSON(["dry_run": true, "path": target, "content": String(decoding: bytes, as: UTF8.self)])
             } else {
-                print("dry run: would write \(queue.pending)/\(name) (\(bytes.count) bytes):")
+                print("dry run: would \(foreign ? "submit through" : "write") \(target) (\(bytes.count) bytes):")
                 print(String(decoding: bytes, as: UTF8.self), terminator: bytes.last == UInt8(ascii: "\n") ? "" : "\n")
             }
             return nil
+        }
+        if foreign {
+            let path = "\(queue.pending)/\(try SubmissionClient.submit(bytes, format: format, to: queue))"
+            try printEnqueued(path, kind: report.kind)
+            return path
         }
         try queue.prepare()
         let ledger = try Ledger(queue: queue)
@@ -63,12 +72,16 @@ public struct ReportSubmitter {
         let path = try queue.enqueue(
             bytes, kind: report.kind, title: report.title, format: format, ledger: ledger, origin: origin, facts: ReportFacts(report),
             at: now, pacing: pacing)
+        try printEnqueued(path, kind: report.kind)
+        return path
+    }
+
+    private func printEnqueued(_ path: String, kind: ReportKind) throws {
         if options.json {
-            try printJSON(["path": path, "id": DurableFile.fileName(of: path), "kind": report.kind.rawValue])
+            try printJSON(["path": path, "id": DurableFile.fileName(of: path), "kind": kind.rawValue])
         } else {
             print(path)
         }
-        return path
     }
 
     private func printJSON(_ object: [String: Any]) throws {

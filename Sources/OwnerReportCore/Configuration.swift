@@ -18,6 +18,7 @@ public struct Configuration: Sendable {
     public var watchdog = WatchdogPolicy()
     public var reports = ReportsPolicy()
     public var archive = ArchivePolicy()
+    public var submit = SubmitPolicy()
 
     /// The embedded default: one `file` destination into `outbox/`.
     public static let embeddedDefault = Configuration(
@@ -48,11 +49,14 @@ public struct Configuration: Sendable {
 
 /// Where the queue directory and the config file are, from flags, the environment and the defaults of DESIGN.md §2.
 public enum Locations {
+    /// The queue of a system install, whose `submit.sock` takes other users' reports.
+    public static let systemQueueRoot = "/var/lib/owner-report"
+
     /// `--queue`, else `OWNER_REPORT_HOME`, else `/var/lib/owner-report` for root, else the XDG state directory.
     public static func queueRoot(flag: String?, environment: [String: String]) -> String {
         if let flag, !flag.isEmpty { return flag }
         if let home = environment["OWNER_REPORT_HOME"], !home.isEmpty { return home }
-        if geteuid() == 0 { return "/var/lib/owner-report" }
+        if geteuid() == 0 { return systemQueueRoot }
         let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(homeDirectory(environment))/.local/state"
         return "\(state)/owner-report"
     }

@@ -38,7 +38,7 @@ public enum ConfigurationLoader {
             throw ConfigurationError(file: file, message: "invalid TOML: \(error)")
         }
         let reader = TableReader(table: table, file: file, prefix: "")
-        try reader.allowOnly(["timezone", "default_destination", "fallback_destination", "delivery", "routes", "destinations", "watchdog", "reports", "archive"])
+        try reader.allowOnly(["timezone", "default_destination", "fallback_destination", "delivery", "routes", "destinations", "watchdog", "reports", "archive", "submit"])
 
         var configuration = Configuration.embeddedDefault
         configuration.file = file
@@ -50,10 +50,16 @@ public enum ConfigurationLoader {
         }
         if let delivery = try reader.table("delivery") { configuration.delivery = try deliveryPolicy(delivery) }
         if let watchdog = try reader.table("watchdog") {
-            try watchdog.allowOnly(["max_pending_age", "heartbeat_max_age", "reminder_interval"])
+            try watchdog.allowOnly(["max_pending_age", "heartbeat_max_age", "reminder_interval", "metrics_path"])
             if let value = try watchdog.duration("max_pending_age") { configuration.watchdog.maxPendingAge = value }
             if let value = try watchdog.duration("heartbeat_max_age") { configuration.watchdog.heartbeatMaxAge = value }
             if let value = try watchdog.duration("reminder_interval") { configuration.watchdog.reminderInterval = value }
+            if let path = try watchdog.string("metrics_path") {
+                guard path.hasSuffix(".prom"), !path.hasSuffix("/") else {
+                    throw ConfigurationError(file: file, key: "watchdog.metrics_path", message: "must name a file ending in .prom (node_exporter reads only those)")
+                }
+                configuration.watchdog.metricsPath = relativeToFile(path, file)
+            }
         }
         if let reports = try reader.table("reports") {
             try reports.allowOnly(["postmortem_min_minutes", "templates", "teams", "summarizer_timeout"])
@@ -68,6 +74,18 @@ public enum ConfigurationLoader {
             try archive.allowOnly(["retention_days", "failed_retention_days"])
             if let days = try archive.positiveInteger("retention_days") { configuration.archive.retentionDays = days }
             configuration.archive.failedRetentionDays = try archive.positiveInteger("failed_retention_days")
+        }
+
+        if let submit = try reader.table("submit") {
+            try submit.allowOnly(["enabled", "group", "everyone", "max_pending_per_user", "max_pending"])
+            configuration.submit.enabled = try submit.bool("enabled") ?? false
+            configuration.submit.group = try submit.string("group")
+            configuration.submit.everyone = try submit.bool("everyone") ?? false
+            if configuration.submit.everyone, configuration.submit.group != nil {
+                throw ConfigurationError(file: file, key: "submit.everyone", message: "give either submit.group or submit.everyone = true, not both")
+            }
+            if let count = try submit.positiveInteger("max_pending_per_user") { configuration.submit.maxPendingPerUser = count }
+            if let count = try submit.positiveInteger("max_pending") { configuration.submit.maxPending = count }
         }
 
         if let destinations = try reader.table("destinations") {

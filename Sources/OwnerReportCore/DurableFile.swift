@@ -10,15 +10,19 @@ import Foundation
 /// Foundation's atomic writes never fsync the directory and `moveItem` silently copies across file
 /// systems, so these use the system calls directly (DESIGN.md §3).
 public enum DurableFile {
-    /// Creates `path` (which must not exist) with `bytes`, mode 0600, and fsyncs it.
+    /// Creates `path` (which must not exist) with `bytes` and `mode` (0600 unless said), and fsyncs it.
     ///
     /// `pacing` is a fault-injection hook for tests: a pause between 64 KiB chunks, so a test can kill a
     /// writer mid-file. Production callers leave it at zero.
-    public static func create(_ path: String, bytes: some Collection<UInt8>, pacing: Duration = .zero) throws(QueueError) {
+    public static func create(
+        _ path: String, bytes: some Collection<UInt8>, mode: mode_t = 0o600, pacing: Duration = .zero
+    ) throws(QueueError) {
         let fd = try syscall("create", path: path) {
-            open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         }
         defer { close(fd) }
+        // The umask may have taken bits away; a mode asked for (0644 metrics) is the mode wanted.
+        if mode != 0o600 { try syscall("fchmod", path: path) { fchmod(fd, mode) } }
         let bytes = Array(bytes)
         var written = 0
         while written < bytes.count {
@@ -80,10 +84,14 @@ public enum DurableFile {
     }
 
     /// Replaces `destination` with `bytes` atomically, for state files that are meant to be overwritten.
-    public static func replace(_ destination: String, with bytes: some Collection<UInt8>, via tmpDirectory: String) throws(QueueError) {
+    ///
+    /// `tmpDirectory` must be on the same file system as `destination` (rename(2) does not cross them).
+    public static func replace(
+        _ destination: String, with bytes: some Collection<UInt8>, via tmpDirectory: String, mode: mode_t = 0o600
+    ) throws(QueueError) {
         let staging = stagingPath(for: destination, in: tmpDirectory)
         do {
-            try create(staging, bytes: bytes)
+            try create(staging, bytes: bytes, mode: mode)
             try syscall("rename to \(destination)", path: staging) { rename(staging, destination) }
             try syncDirectory(directoryName(of: destination))
         } catch {

@@ -23,6 +23,8 @@ public struct QueueDirectory: Sendable {
     public var state: String { "\(root)/state" }
     public var ledgerPath: String { "\(root)/ledger.sqlite3" }
     public var lockPath: String { "\(root)/.lock" }
+    /// The Unix socket through which users who do not own the queue submit reports.
+    public var submitSocket: String { "\(root)/submit.sock" }
 
     /// Creates the tree with mode 0700 where it is missing; existing directories are left as they are.
     public func prepare() throws(QueueError) {
@@ -137,6 +139,33 @@ public struct QueueDirectory: Sendable {
         case S_IFIFO: .fifo
         case S_IFDIR: .directory
         default: .other
+        }
+    }
+}
+
+extension QueueDirectory {
+    /// The entries of failed/ that are reports, by name: not hidden, and not the `NAME.error.json`
+    /// sidecar of another entry (a report that is itself named `x.error.json` still counts).
+    public func failedReportNames() -> [String] {
+        let names = Set((try? FileManager.default.contentsOfDirectory(atPath: failed)) ?? [])
+        return names.filter { name in
+            guard !name.hasPrefix(".") else { return false }
+            guard name.hasSuffix(Self.sidecarSuffix) else { return true }
+            return !names.contains(String(name.dropLast(Self.sidecarSuffix.count)))
+        }.sorted()
+    }
+
+    /// What the driver appends to a failed report's name for the file that says why.
+    public static let sidecarSuffix = ".error.json"
+}
+
+extension QueueDirectory {
+    /// The report candidates' names in pending/, unordered and unread: for counting.
+    public func scanPendingNames() throws(QueueError) -> [String] {
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: pending).filter(Self.isCandidate)
+        } catch {
+            throw QueueError(path: pending, errno: EIO, operation: "list")
         }
     }
 }

@@ -16,6 +16,28 @@ public struct ReportFacts: Codable, Hashable, Sendable {
     public var incident: String?
     public var done: [String]?
     public var next: [String]?
+    /// Who submitted it through the queue's socket, as the kernel said (SO_PEERCRED); nil for the owner's own.
+    public var submitter: Submitter?
+
+    /// A submitting process's identity: never taken from what the report says.
+    public struct Submitter: Codable, Hashable, Sendable {
+        public var uid: UInt32
+        public var user: String?
+        /// The systemd unit the process ran in, when it could be read from /proc.
+        public var unit: String?
+
+        public init(uid: UInt32, user: String?, unit: String?) {
+            self.uid = uid
+            self.user = user
+            self.unit = unit
+        }
+
+        /// How a report shows it: `alice (uid 1001, unit ci-job.service)`.
+        public var description: String {
+            let unitText = unit.map { ", unit \($0)" } ?? ""
+            return "\(user ?? "uid \(uid)") (uid \(uid)\(unitText))"
+        }
+    }
 
     public init(kind: String) { self.kind = kind }
 

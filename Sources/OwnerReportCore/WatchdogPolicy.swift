@@ -6,6 +6,9 @@ public struct WatchdogPolicy: Sendable, Equatable {
     public var heartbeatMaxAge: Duration = .seconds(3 * 60)
     /// An alert still standing is sent again after this long.
     public var reminderInterval: Duration = .seconds(3600)
+    /// Where the Prometheus textfile goes (`metrics_path`); nil means `state/metrics.prom` in the queue.
+    /// Debian's node_exporter reads `/var/lib/prometheus/node-exporter/*.prom`.
+    public var metricsPath: String?
 
     public init() {}
 }

@@ -22,6 +22,8 @@ public final class Follower {
     private let logger: Logger
     /// Called with each run's summary that did something (the driver prints it).
     private let report: (DeliverySummary) -> Void
+    /// What runs only while this daemon holds the lock (the submit socket's server).
+    private let companions: [LockedCompanion]
 
     /// The longest single wait: a signal that lands just before the wait begins is seen by then.
     static let longestWait = 30
@@ -30,8 +32,9 @@ public final class Follower {
 
     public init(
         queue: QueueDirectory, configuration: Configuration, transports: [String: Transport], secrets: SecretResolver,
-        logger: Logger, report: @escaping (DeliverySummary) -> Void
+        logger: Logger, companions: [LockedCompanion] = [], report: @escaping (DeliverySummary) -> Void
     ) {
+        self.companions = companions
         self.queue = queue
         self.configuration = configuration
         self.transports = transports
@@ -57,7 +60,11 @@ public final class Follower {
                 sleep(1)
             }
         }
-        return try withExtendedLifetime(lock) { try follow() }
+        return try withExtendedLifetime(lock) {
+            defer { for companion in companions { companion.stop() } }
+            for companion in companions { try companion.start() }
+            return try follow()
+        }
     }
 
     private func follow() throws -> ExitStatus {

@@ -20,7 +20,10 @@ public enum MetricsFile {
         metric("owner_report_alerts_standing", "gauge", "Watchdog alert conditions that hold now.", [("", Double(standingAlerts))])
         if let ledger {
             metric("owner_report_delivered_total", "counter", "Deliveries accepted, per destination.", try counts(of: "delivered", in: ledger))
-            metric("owner_report_failed_total", "counter", "Reports moved to failed/, per destination.", try counts(of: "failed", in: ledger))
+            metric("owner_report_failed_total", "counter", "Reports a destination refused or gave up on, per destination.", try counts(of: "failed", in: ledger))
+            metric(
+                "owner_report_unreadable_total", "counter", "Reports moved to failed/ before any destination was tried (malformed, binary, oversize, not a regular file).",
+                [("", try unreadableCount(in: ledger))])
             let latencies = try deliveryLatencies(in: ledger)
             lines.append("# HELP owner_report_delivery_latency_seconds Seconds from enqueue to acceptance by the destination.")
             lines.append("# TYPE owner_report_delivery_latency_seconds histogram")
@@ -39,13 +42,21 @@ public enum MetricsFile {
     }
 
     private static func counts(of event: String, in ledger: Ledger) throws -> [(labels: String, value: Double)] {
-        let statement = try ledger.database.prepare("SELECT COALESCE(destination, ''), COUNT(*) FROM events WHERE event = ? GROUP BY 1 ORDER BY 1")
+        // A report that failed before it had a destination is not a destination's: see unreadableCount.
+        let statement = try ledger.database.prepare(
+            "SELECT destination, COUNT(*) FROM events WHERE event = ? AND destination IS NOT NULL AND destination <> '' GROUP BY 1 ORDER BY 1")
         try statement.bind([.text(event)])
         var samples: [(labels: String, value: Double)] = []
         while try statement.step() {
             samples.append(("{destination=\"\(escape(statement.text(0) ?? ""))\"}", Double(statement.integer(1) ?? 0)))
         }
         return samples
+    }
+
+    private static func unreadableCount(in ledger: Ledger) throws -> Double {
+        let statement = try ledger.database.prepare("SELECT COUNT(*) FROM events WHERE event = 'failed' AND (destination IS NULL OR destination = '')")
+        _ = try statement.step()
+        return Double(statement.integer(0) ?? 0)
     }
 
     /// Seconds from each report's enqueue to each destination's `delivered`.

@@ -41,8 +41,7 @@ public struct QueueHealth: Sendable {
                 health.oldestPendingAge = max(health.oldestPendingAge ?? .zero, duration)
             }
         }
-        health.failed = ((try? FileManager.default.contentsOfDirectory(atPath: queue.failed)) ?? [])
-            .filter { QueueDirectory.isCandidate($0) }.sorted()
+        health.failed = queue.failedReportNames()
         health.heartbeat = modificationTime("\(queue.state)/heartbeat")
         health.lockHeld = DeliveryLock.isHeld(at: queue.lockPath)
         health.ledgerWritable = access(queue.ledgerPath, W_OK) == 0 || access(queue.ledgerPath, F_OK) != 0 && access(queue.root, W_OK) == 0

@@ -112,7 +112,10 @@ public final class Watchdog {
             if newFailures.isEmpty || sent.contains(where: { $0.condition == "failed" }) { book.knownFailed = Set(health.failed) }
             try DurableFile.replace(alertBookPath, with: try book.json(), via: queue.tmp)
             let metrics = try MetricsFile.render(health, ledger: ledger, policy: policy, standingAlerts: conditions.count)
-            try DurableFile.replace("\(queue.state)/metrics.prom", with: Array(metrics.utf8), via: queue.tmp)
+            // World-readable (metrics carry no secret) so node_exporter, running as another user, reads
+            // it; staged beside it, since the textfile directory may be on another file system.
+            let path = policy.metricsPath ?? "\(queue.state)/metrics.prom"
+            try DurableFile.replace(path, with: Array(metrics.utf8), via: DurableFile.directoryName(of: path), mode: 0o644)
         }
         return outcome
     }

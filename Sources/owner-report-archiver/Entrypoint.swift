@@ -21,7 +21,7 @@ struct Archiver: ParsableCommand {
               owner-report-archiver requeue --all-failed
               owner-report-archiver status --json
             """,
-        version: "0.1.0",
+        version: OwnerReportVersion.string,
         subcommands: [Run.self, Verify.self, Export.self, Requeue.self, Status.self],
         defaultSubcommand: Run.self)
 }

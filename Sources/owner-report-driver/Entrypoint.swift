@@ -4,6 +4,7 @@ import OwnerReportCommandLine
 import OwnerReportCore
 import OwnerReportDelivery
 import OwnerReportLedger
+import OwnerReportSubmission
 import OwnerReportWatching
 
 /// `owner-report-driver`: delivers pending reports oldest-first, archives only what was delivered.
@@ -25,7 +26,9 @@ struct Driver: ParsableCommand {
             --follow is the daemon: it holds the lock, watches pending/ with inotify, delivers what \
             arrives at once, wakes when a backoff is over and rescans every delivery.rescan_interval \
             (default 5m) as a safety net. It writes state/heartbeat for the watchdog and stops after \
-            the current report on SIGTERM or SIGINT (exit 0).
+            the current report on SIGTERM or SIGINT (exit 0). While it holds the queue it also serves \
+            the queue's submit.sock, through which other users' jobs submit reports (the socket systemd's \
+            owner-report-submit.socket passes, or one it binds itself with [submit] enabled = true).
 
             Examples:
               owner-report-driver --once                 # drain everything that is due
@@ -34,7 +37,7 @@ struct Driver: ParsableCommand {
               owner-report-driver --follow               # the daemon (systemd: owner-report-driver.service)
               owner-report-driver --file ~/.local/state/owner-report/pending/20261123T081500.123456789Z-note-x-1a2b3c4d.md
             """,
-        version: "0.1.0")
+        version: OwnerReportVersion.string)
 
     @OptionGroup var common: CommonOptions
 
@@ -75,7 +78,11 @@ struct Driver: ParsableCommand {
 
             if follow {
                 StopSignal.install()
-                let follower = Follower(queue: queue, configuration: configuration, transports: transports, secrets: secrets, logger: logger) { summary in
+                let submissions = SubmissionService(queue: queue, configuration: configuration, environment: common.environment, logger: logger)
+                let follower = Follower(
+                    queue: queue, configuration: configuration, transports: transports, secrets: secrets, logger: logger,
+                    companions: submissions.isWanted ? [submissions] : []
+                ) { summary in
                     try? printSummary(summary, queue: queue)
                 }
                 return try follower.run()
@@ -136,3 +143,5 @@ struct Driver: ParsableCommand {
         }
     }
 }
+
+extension SubmissionService: LockedCompanion {}

@@ -2,6 +2,7 @@ import ArgumentParser
 import OwnerReportCommandLine
 import OwnerReportCore
 import OwnerReportLedger
+import OwnerReportSubmission
 import OwnerReportReports
 
 /// What the subcommands that build reports from the ledger share: the submitter, the layouts and the
@@ -26,6 +27,7 @@ struct BuiltReportContext {
 
     /// The ledger to read; nil when there is none yet. A dry run never creates one.
     func readableLedger() throws -> Ledger? {
+        try checkOwnQueue()
         if dryRun { return try Ledger(readingAt: queue.ledgerPath) }
         try queue.prepare()
         return try Ledger(queue: queue)
@@ -33,6 +35,7 @@ struct BuiltReportContext {
 
     /// The ledger to record in (never called by a dry run).
     func writableLedger() throws -> Ledger {
+        try checkOwnQueue()
         try queue.prepare()
         return try Ledger(queue: queue)
     }
@@ -44,6 +47,13 @@ struct BuiltReportContext {
             throw ValidationError("\(flag): '\(text)' is not a time (e.g. 2026-11-23T08:00, 2026-11-23T00:00:00Z or 2026-11-23T08:00:00+08:00)")
         }
         return time
+    }
+
+    /// These reports are built from the queue's ledger, which only its owner may read.
+    private func checkOwnQueue() throws {
+        guard SubmissionClient.isForeign(queue) else { return }
+        throw UsageError(
+            "\(queue.root) belongs to another user: incidents, postmortems, daily and weekly reports are built from its ledger, so run this as the queue's owner (checkpoint, note and raw submit through its socket)")
     }
 
     /// Prints a line saying why nothing was enqueued (exit status 0).

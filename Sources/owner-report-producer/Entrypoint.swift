@@ -1,4 +1,5 @@
 import ArgumentParser
+import OwnerReportCore
 
 /// `owner-report-producer`: builds a report and enqueues it atomically into pending/.
 @main
@@ -15,7 +16,7 @@ struct Producer: ParsableCommand {
               owner-report-producer checkpoint --team general-task --worker alice --task-id example-task \\
                 --progress 50% --done '第一階段完成' --next '等待第二階段結果' --status normal --source manual-checkpoint
             """,
-        version: "0.1.0",
+        version: OwnerReportVersion.string,
         subcommands: [
             Checkpoint.self, Note.self, IncidentCommand.self, Alertmanager.self, Postmortem.self, Daily.self, Weekly.self,
             Templates.self, Raw.self,

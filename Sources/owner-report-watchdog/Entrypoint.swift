@@ -27,7 +27,7 @@ struct WatchdogCommand: ParsableCommand {
               owner-report-watchdog --dry-run --verbose      # the health table and what it would do
               OWNER_REPORT_MAX_COUNT=20 owner-report-watchdog
             """,
-        version: "0.1.0")
+        version: OwnerReportVersion.string)
 
     @OptionGroup var common: CommonOptions
 

@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import OwnerReportCore
+
+/// One connected Unix stream socket, read and written within a deadline; closed when released.
+final class SocketConnection: @unchecked Sendable {  // used by one thread at a time: handed over, never shared
+    let descriptor: Int32
+    /// Where it leads, for error messages.
+    let name: String
+    /// No read or write may end later than this: a peer that trickles bytes cannot hold a thread longer.
+    var deadline: ContinuousClock.Instant
+    private var buffered: [UInt8] = []
+
+    init(descriptor: Int32, name: String, timeout: Duration) {
+        self.descriptor = descriptor
+        self.name = name
+        self.deadline = .now + timeout
+    }
+
+    deinit { close(descriptor) }
+
+    /// Connects to the socket at `path`.
+    static func connect(to path: String, timeout: Duration) throws(SubmissionError) -> SocketConnection {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SubmissionError("\(path): socket: \(String(cString: strerror(errno)))", exitStatus: .ioError) }
+        let connection = SocketConnection(descriptor: fd, name: path, timeout: timeout)
+        var address = try UnixAddress(path)
+        let result = address.withSockaddr { Glibc.connect(fd, $0, $1) }
+        guard result == 0 else {
+            let code = errno
+            let status: ExitStatus = code == EACCES || code == EPERM ? .cannotCreate : code == ENOENT || code == ECONNREFUSED ? .unavailable : .ioError
+            let hint =
+                code == EACCES || code == EPERM ? " (ask the operator to add you to the queue's submit group)"
+                : code == ENOENT || code == ECONNREFUSED ? " (is owner-report-driver --follow or its socket unit running?)" : ""
+            throw SubmissionError("\(path): connect: \(String(cString: strerror(code)))\(hint)", exitStatus: status)
+        }
+        return connection
+    }
+
+    /// The kernel's word on who is at the other end: pid, uid and gid at connect time (SO_PEERCRED).
+    func peerCredentials() -> (pid: Int32, uid: UInt32, gid: UInt32)? {
+        // struct ucred is three 32-bit fields; Glibc hides the type itself behind _GNU_SOURCE.
+        var words: [UInt32] = [0, 0, 0]
+        var length = socklen_t(12)
+        let result = words.withUnsafeMutableBytes { getsockopt(descriptor, SOL_SOCKET, SO_PEERCRED, $0.baseAddress, &length) }
+        guard result == 0, length == 12 else { return nil }
+        return (Int32(bitPattern: words[0]), words[1], words[2])
+    }
+
+    /// Waits until the socket is ready for `events` or the deadline passes.
+    private func wait(for events: Int16, doing operation: String) throws(SubmissionError) {
+        while true {
+            let remaining = deadline - .now
+            guard remaining > .zero else {
+                throw SubmissionError("\(name): \(operation): timed out", exitStatus: .temporaryFailure)
+            }
+            var poller = pollfd(fd: descriptor, events: events, revents: 0)
+            let milliseconds = Int32(min(remaining.seconds * 1000 + 1, 60_000))
+            let ready = poll(&poller, 1, milliseconds)
+            if ready > 0 { return }
+            if ready < 0, errno != EINTR {
+                throw SubmissionError("\(name): \(operation): \(String(cString: strerror(errno)))", exitStatus: .ioError)
+            }
+        }
+    }
+
+    /// Reads up to `count` more bytes; an empty result means the peer closed its side.
+    private func readSome(_ count: Int, doing operation: String) throws(SubmissionError) -> [UInt8] {
+        try wait(for: Int16(POLLIN), doing: operation)
+        var chunk = [UInt8](repeating: 0, count: count)
+        let got = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, count, Int32(MSG_DONTWAIT)) }
+        if got < 0 {
+            if errno == EAGAIN || errno == EINTR { return try readSome(count, doing: operation) }
+            throw SubmissionError("\(name): \(operation): \(String(cString: strerror(errno)))", exitStatus: .ioError)
+        }
+        return Array(chunk[..<got])
+    }
+
+    /// One line without its `\n`, at most `limit` bytes long.
+    func readLine(limit: Int, doing operation: String) throws(SubmissionError) -> String {
+        while true {
+            if let newline = buffered.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffered[..<newline], as: UTF8.self)
+                buffered.removeSubrange(...newline)
+                return line
+            }
+            guard buffered.count <= limit else {
+                throw SubmissionError("\(name): \(operation): a line longer than \(limit) bytes", exitStatus: .usage)
+            }
+            let chunk = try readSome(4096, doing: operation)
+            guard !chunk.isEmpty else {
+                throw SubmissionError("\(name): \(operation): the other side closed the connection", exitStatus: .ioError)
+            }
+            buffered += chunk
+        }
+    }
+
+    /// Exactly `count` bytes.
+    func readExactly(_ count: Int, doing operation: String) throws(SubmissionError) -> [UInt8] {
+        while buffered.count < count {
+            let chunk = try readSome(min(65_536, count - buffered.count), doing: operation)
+            guard !chunk.isEmpty else {
+                throw SubmissionError(
+                    "\(name): \(operation): the other side closed after \(buffered.count) of \(count) bytes", exitStatus: .dataError)
+            }
+            buffered += chunk
+        }
+        let bytes = Array(buffered[..<count])
+        buffered.removeFirst(count)
+        return bytes
+    }
+
+    /// Writes all of `bytes`; a peer that went away is an error, never a SIGPIPE.
+    func writeAll(_ bytes: [UInt8], doing operation: String) throws(SubmissionError) {
+        var written = 0
+        while written < bytes.count {
+            try wait(for: Int16(POLLOUT), doing: operation)
+            let count = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress! + written, bytes.count - written, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }  // swift-format-ignore: NeverForceUnwrap
+            if count < 0 {
+                if errno == EAGAIN || errno == EINTR { continue }
+                throw SubmissionError("\(name): \(operation): \(String(cString: strerror(errno)))", exitStatus: .ioError)
+            }
+            written += count
+        }
+    }
+}
