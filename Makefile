@@ -6,6 +6,7 @@ BIN          := .build/$(CONFIG)
 DEMO_QUEUE   ?= $(CURDIR)/demo-queue
 DEBIAN_DEPS  := libcurl4-openssl-dev libsqlite3-dev libinotifytools0-dev python3
 PRODUCER     := $(BIN)/owner-report-producer
+TEST_DEPS    := systemd git sqlite3 prometheus-node-exporter prometheus passwd util-linux
 
 .PHONY: all build deps test-deps demo test faults fuzz bench clean
 
@@ -28,12 +29,14 @@ demo: build
 	@OWNER_REPORT_BIN=$(BIN) OWNER_REPORT_HOME=$(DEMO_QUEUE) sh examples/demo.sh
 
 # systemd-analyze verifies the units in systemd/; git makes the weekly report's test repositories;
-# the sqlite3 CLI edits a ledger behind the archiver's back.
+# the sqlite3 CLI edits a ledger behind the archiver's back; Debian's node_exporter and promtool (from
+# `prometheus`) read the watchdog's metrics; passwd (useradd) and util-linux (setpriv) make and become
+# the submitting users; dpkg-dev and lintian build and check the Debian package.
 # The SMTP test server is aiosmtpd: from PyPI for whichever python3 is first on PATH, else Debian's package.
 test-deps: deps
-	@missing=""; for p in systemd git sqlite3; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(TEST_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-	  $$SUDO apt-get install -y -qq $$missing; fi
+	  $$SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; fi
 	@python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet aiosmtpd \
 	  || python3 -m pip install --quiet --break-system-packages aiosmtpd \
 	  || { if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; $$SUDO apt-get install -y -qq python3-aiosmtpd; }
