@@ -1,4 +1,5 @@
 import Foundation
+import OwnerReportCore
 import Testing
 import TestSupport
 
@@ -24,7 +25,7 @@ import TestSupport
     func unitsPassSystemdAnalyzeVerify(flavour: String, prefix: String) throws {
         let directory = TemporaryDirectory()
         let units = try Self.stage(flavour, replacing: prefix, in: directory)
-        #expect(units.count == 9, "driver, watchdog, daily, weekly and archiver: \(units)")
+        #expect(units.count == (flavour == "system" ? 10 : 9), "driver, watchdog, daily, weekly and archiver, the system's submit socket: \(units)")
         let runtime = directory.appending("runtime")
         try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let outcome = try Self.verify(units, user: flavour == "user", runtime: runtime)
@@ -32,5 +33,28 @@ import TestSupport
         // verify prints warnings without failing; a clean unit prints nothing about itself.
         let ownLines = outcome.output.split(separator: "\n").filter { $0.contains("owner-report") }
         #expect(ownLines.isEmpty, "\(ownLines)")
+    }
+
+    /// The exposure `systemd-analyze security --offline=true` gives each service, from its last line.
+    static func exposure(of unit: String, user: Bool, runtime: String) throws -> Double? {
+        let outcome = try runTool(
+            ["systemd-analyze"] + (user ? ["--user"] : []) + ["security", "--offline=true", "--no-pager", unit], environment: ["XDG_RUNTIME_DIR": runtime])
+        guard let line = outcome.output.split(separator: "\n").last(where: { $0.contains("Overall exposure level") }),
+            let score = line.split(separator: ":").last?.split(separator: " ").first
+        else { return nil }
+        return Double(score)
+    }
+
+    @Test(arguments: [("system", "/usr/local/bin/", 1.5), ("user", "%h/.local/bin/", 3.0)])
+    func everyServiceIsHardenedWithinItsBound(flavour: String, prefix: String, bound: Double) throws {
+        let directory = TemporaryDirectory()
+        let services = try Self.stage(flavour, replacing: prefix, in: directory).filter { $0.hasSuffix(".service") }
+        #expect(services.count == 5)
+        let runtime = directory.appending("runtime")
+        try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for service in services {
+            let score = try Self.exposure(of: service, user: flavour == "user", runtime: runtime)
+            #expect((score ?? .infinity) <= bound, "\(DurableFile.fileName(of: service)): exposure \(score.map { String($0) } ?? "unreadable") over \(bound)")
+        }
     }
 }
