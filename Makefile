@@ -6,9 +6,32 @@ BIN          := .build/$(CONFIG)
 DEMO_QUEUE   ?= $(CURDIR)/demo-queue
 DEBIAN_DEPS  := libcurl4-openssl-dev libsqlite3-dev libinotifytools0-dev python3
 PRODUCER     := $(BIN)/owner-report-producer
-TEST_DEPS    := systemd git sqlite3 prometheus-node-exporter prometheus passwd util-linux
+TEST_DEPS    := systemd git sqlite3 prometheus-node-exporter prometheus passwd util-linux dpkg-dev lintian
 
-.PHONY: all build deps test-deps demo test faults fuzz bench clean
+.PHONY: all build deps test-deps demo test faults fuzz bench clean release install uninstall deb
+
+# One version for every program: the string in Version.swift, which --version prints too.
+VERSION      := $(shell sed -n 's/.*static let string = "\(.*\)".*/\1/p' Sources/OwnerReportCore/Version.swift)
+PROGRAMS     := owner-report-producer owner-report-driver owner-report-watchdog owner-report-archiver
+
+# make install: where things go. DESTDIR stages a tree (as make deb does).
+PREFIX            ?= /usr/local
+DESTDIR           ?=
+BINDIR            ?= $(PREFIX)/bin
+DATADIR           ?= $(PREFIX)/share
+DOCDIR            ?= $(DATADIR)/doc/owner-report
+MANDIR            ?= $(DATADIR)/man
+SYSTEMD_UNIT_DIR  ?= $(PREFIX)/lib/systemd/system
+SYSTEMD_USER_UNIT_DIR ?= $(PREFIX)/lib/systemd/user
+TMPFILES_DIR      ?= $(PREFIX)/lib/tmpfiles.d
+SYSUSERS_DIR      ?= $(PREFIX)/lib/sysusers.d
+BASH_COMPLETION_DIR ?= $(DATADIR)/bash-completion/completions
+ZSH_COMPLETION_DIR  ?= $(DATADIR)/zsh/vendor-completions
+FISH_COMPLETION_DIR ?= $(DATADIR)/fish/vendor_completions.d
+# The Swift runtime linked in, so the programs need only Debian's libraries where they are installed.
+RELEASE_FLAGS     ?= -c release --static-swift-stdlib
+RELEASE_BIN       := .build/release
+MAN_BUILD         := .build/man
 
 all: build
 
@@ -42,7 +65,10 @@ test-deps: deps
 	  || { if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; $$SUDO apt-get install -y -qq python3-aiosmtpd; }
 	@python3 -c 'import aiosmtpd' || { echo "aiosmtpd is needed by the e-mail tests and could not be installed" >&2; exit 1; }
 
+# As root, the Debian package's end-to-end test runs first (packaging/test-deb: build, lintian,
+# install, an ordinary user's report, purge); the suite's closing line stays the last one printed.
 test: test-deps
+	packaging/test-deb
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -61,5 +87,58 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	fuzz/run $(FUZZ_SECONDS)
 
+# Release binaries, their manual pages (swift-argument-parser's generate-manual reads each command's
+# own help; one page per program, its subcommands included) and shell completions (each program's --generate-completion-script).
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+	$(SWIFT) build $(RELEASE_FLAGS) --product generate-manual
+	@rm -rf $(MAN_BUILD) && mkdir -p $(MAN_BUILD)
+	@for p in $(PROGRAMS); do \
+	  $(RELEASE_BIN)/generate-manual $(RELEASE_BIN)/$$p --section 1 \
+	    --date $$(git log -1 --format=%cs 2>/dev/null || date +%F) --authors 'owner-report developers' -o $(MAN_BUILD) || exit 1; \
+	done
+	@# mdoc wants .Pp, not blank lines, between paragraphs of the commands' discussions.
+	@sed -i 's/^$$/.Pp/' $(MAN_BUILD)/*.1
+
+# Installs the programs, units (their paths rewritten for PREFIX), tmpfiles.d and sysusers.d files,
+# documentation, manual pages and bash/zsh/fish completions. Enables and starts nothing.
+install: release
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSTEMD_UNIT_DIR) $(DESTDIR)$(SYSTEMD_USER_UNIT_DIR) \
+	  $(DESTDIR)$(TMPFILES_DIR) $(DESTDIR)$(SYSUSERS_DIR) $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/examples \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASH_COMPLETION_DIR) $(DESTDIR)$(ZSH_COMPLETION_DIR) $(DESTDIR)$(FISH_COMPLETION_DIR)
+	@for p in $(PROGRAMS); do \
+	  install -m 0755 -s $(RELEASE_BIN)/$$p $(DESTDIR)$(BINDIR)/$$p; \
+	  $(RELEASE_BIN)/$$p --generate-completion-script bash | sed '1{/^#!/d}' > $(DESTDIR)$(BASH_COMPLETION_DIR)/$$p; \
+	  $(RELEASE_BIN)/$$p --generate-completion-script zsh > $(DESTDIR)$(ZSH_COMPLETION_DIR)/_$$p; \
+	  $(RELEASE_BIN)/$$p --generate-completion-script fish > $(DESTDIR)$(FISH_COMPLETION_DIR)/$$p.fish; \
+	done
+	install -m 0644 $(MAN_BUILD)/*.1 $(DESTDIR)$(MANDIR)/man1/
+	@for f in systemd/system/*; do \
+	  sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/share/doc/owner-report|$(DOCDIR)|g' $$f \
+	    > $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$(basename $$f); chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$(basename $$f); \
+	done
+	@for f in systemd/user/*; do \
+	  install -m 0644 $$f $(DESTDIR)$(SYSTEMD_USER_UNIT_DIR)/$$(basename $$f); \
+	done
+	install -m 0644 queue-layout/owner-report.conf $(DESTDIR)$(TMPFILES_DIR)/owner-report.conf
+	install -m 0644 packaging/owner-report.sysusers $(DESTDIR)$(SYSUSERS_DIR)/owner-report.conf
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
+	install -m 0644 packaging/config.toml examples/* $(DESTDIR)$(DOCDIR)/examples/
+	@echo "installed owner-report $(VERSION) under $(DESTDIR)$(PREFIX); next: docs/operator-manual.md, section 1"
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGRAMS))
+	rm -f $(DESTDIR)$(SYSTEMD_UNIT_DIR)/owner-report-* $(DESTDIR)$(SYSTEMD_USER_UNIT_DIR)/owner-report-*
+	rm -f $(DESTDIR)$(TMPFILES_DIR)/owner-report.conf $(DESTDIR)$(SYSUSERS_DIR)/owner-report.conf
+	rm -f $(DESTDIR)$(MANDIR)/man1/owner-report-*.1
+	rm -f $(addprefix $(DESTDIR)$(BASH_COMPLETION_DIR)/,$(PROGRAMS)) $(addprefix $(DESTDIR)$(ZSH_COMPLETION_DIR)/_,$(PROGRAMS))
+	rm -f $(addsuffix .fish,$(addprefix $(DESTDIR)$(FISH_COMPLETION_DIR)/,$(PROGRAMS)))
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# A Debian package of the system flavour: make deb, then dpkg -i build-deb/owner-report_*.deb.
+deb: deps
+	packaging/build-deb
+
 clean:
-	rm -rf .build demo-queue
+	rm -rf .build demo-queue build-deb

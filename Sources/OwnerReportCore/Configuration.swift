@@ -47,7 +47,7 @@ public struct Configuration: Sendable {
     }
 }
 
-/// Where the queue directory and the config file are, from flags, the environment and the defaults of DESIGN.md §2.
+/// Where the queue directory and the config file are, from flags, the environment and the defaults of docs/design.md §2.
 public enum Locations {
     /// The queue of a system install, whose `submit.sock` takes other users' reports.
     public static let systemQueueRoot = "/var/lib/owner-report"

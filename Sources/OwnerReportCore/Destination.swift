@@ -1,4 +1,4 @@
-/// The transports a destination can use (DESIGN.md §6).
+/// The transports a destination can use (docs/design.md §6).
 public enum Channel: String, CaseIterable, Sendable {
     case discord, telegram, slack, email, webhook, file
 }

@@ -8,7 +8,7 @@ import Foundation
 /// Crash-safe file operations: write to tmp/, fsync, link into place without overwriting, fsync the directory.
 ///
 /// Foundation's atomic writes never fsync the directory and `moveItem` silently copies across file
-/// systems, so these use the system calls directly (DESIGN.md §3).
+/// systems, so these use the system calls directly (docs/design.md §3).
 public enum DurableFile {
     /// Creates `path` (which must not exist) with `bytes` and `mode` (0600 unless said), and fsyncs it.
     ///

@@ -1,4 +1,4 @@
-/// A process exit status from sysexits(3), as DESIGN.md §2 assigns them.
+/// A process exit status from sysexits(3), as docs/design.md §2 assigns them.
 public struct ExitStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: Int32
     public init(rawValue: Int32) { self.rawValue = rawValue }

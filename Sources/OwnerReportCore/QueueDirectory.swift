@@ -6,7 +6,7 @@ import Darwin
 import Crypto
 import Foundation
 
-/// The queue's directory tree (DESIGN.md §3): tmp/, pending/, sent/, failed/, state/, the ledger and the lock.
+/// The queue's directory tree (docs/design.md §3): tmp/, pending/, sent/, failed/, state/, the ledger and the lock.
 public struct QueueDirectory: Sendable {
     public let root: String
 

@@ -6,7 +6,7 @@ import Logging
 import OwnerReportCore
 import OwnerReportLedger
 
-/// One pass over pending/: delivers reports oldest-first per lane with DESIGN.md §5's guarantees.
+/// One pass over pending/: delivers reports oldest-first per lane with docs/design.md §5's guarantees.
 ///
 /// - Only a destination's acceptance of every part moves a report toward sent/, and only after the
 ///   ledger has committed `delivered` for every destination it goes to.

@@ -1,4 +1,4 @@
-/// How a destination answered one message, sorted by what the driver must do next (DESIGN.md §5).
+/// How a destination answered one message, sorted by what the driver must do next (docs/design.md §5).
 public enum SendOutcome: Sendable, Equatable {
     /// Accepted (HTTP 2xx, SMTP 250); the id the service gave the message, when it gives one.
     case accepted(status: Int?, messageID: String?)

@@ -4,7 +4,7 @@ import Glibc
 #endif
 import OwnerReportCore
 
-/// The audit ledger (DESIGN.md §7): an append-only, hash-chained event log in SQLite.
+/// The audit ledger (docs/design.md §7): an append-only, hash-chained event log in SQLite.
 ///
 /// Triggers refuse UPDATE and DELETE; each row's hash covers its content and the previous row's hash,
 /// so an edit made after dropping the triggers is still found by `verifyChain()`.

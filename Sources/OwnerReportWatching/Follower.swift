@@ -9,7 +9,7 @@ import OwnerReportLedger
 
 /// `owner-report-driver --follow`: holds the delivery lock and delivers whenever pending/ changes.
 ///
-/// inotify events are only hints (DESIGN.md §8): the follower scans once after the watch is set, so
+/// inotify events are only hints (docs/design.md §8): the follower scans once after the watch is set, so
 /// nothing that arrived before it is missed; scans again on every batch of events, on a queue
 /// overflow, when a backoff or a settling file comes due, and every `rescan_interval` regardless.
 /// Between those it blocks in the kernel and uses no CPU. SIGTERM or SIGINT ends it after the

@@ -4,7 +4,7 @@ import OwnerReportCore
 import OwnerReportDelivery
 import OwnerReportLedger
 
-/// `owner-report-watchdog`: one bounded pass, made to run every minute (DESIGN.md §2).
+/// `owner-report-watchdog`: one bounded pass, made to run every minute (docs/design.md §2).
 ///
 /// It reads the chain's health; when no live daemon holds the queue it drains up to `maxCount`
 /// reports with the driver's own `DeliveryRun`; it raises de-duplicated alerts on the fallback

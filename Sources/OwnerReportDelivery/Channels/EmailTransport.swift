@@ -5,7 +5,7 @@ import OwnerReportCore
 /// `starttls = false`, or `smtps://`), To, Cc and Bcc from the config, login from a secret.
 ///
 /// SMTP has no idempotency key: a connection lost after the final "." may still have delivered,
-/// so a resend can duplicate (at-least-once, as DESIGN.md §5 says).
+/// so a resend can duplicate (at-least-once, as docs/design.md §5 says).
 public final class EmailTransport: Transport {
     public let destination: Destination
     private let client: SMTPClient

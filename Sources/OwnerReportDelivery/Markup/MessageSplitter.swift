@@ -1,5 +1,5 @@
 import OwnerReportCore
-/// Cuts a Markdown document into parts that each fit one chat message (DESIGN.md §5, "Long messages").
+/// Cuts a Markdown document into parts that each fit one chat message (docs/design.md §5, "Long messages").
 ///
 /// Cuts fall between paragraphs where they can, then between lines, and only then inside a line,
 /// at a space when one is near, otherwise between two grapheme clusters: never inside a multi-byte
