@@ -182,6 +182,35 @@ struct SubmissionTests {
         #expect(eventually { (try? host.fixture.acceptedIDs().count) == 1 }, "only the real report")
         #expect(host.stop().status == 0, "the daemon survived them all")
     }
+
+    @Test func theDaemonServesTheSocketSystemdPassesIt() throws {
+        // Tests/Servers/socket_activate.py binds the socket with a socket unit's mode and group and
+        // execs the daemon with it as descriptor 3 (LISTEN_FDS=1, LISTEN_PID), as systemd does for
+        // owner-report-submit.socket. The config has no [submit] table: the daemon binds nothing itself.
+        let fixture = try DriverFixture()
+        chmod(fixture.directory.path, 0o755)
+        try fixture.queue.prepare()
+        chmod(fixture.queue.root, 0o711)
+        let producer = try Program.producer.publicCopy(in: fixture.directory.path)
+        let alice = try HostUser.make("or-alice", groups: [Self.group])
+        let socket = fixture.queue.submitSocket
+        let activator = Process()
+        activator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        activator.arguments =
+            ["python3", ServerProcess.script("socket_activate.py"), socket, "660", Self.group, "--", Program.driver.path, "--follow", "--verbose",
+             "--queue", fixture.queue.root, "--config", fixture.configPath]
+        activator.environment = ProcessInfo.processInfo.environment.merging(fixture.environment) { $1 }
+        let daemon = try RunningProgram.launch(activator, input: nil)
+        #expect(eventually { access("\(fixture.queue.state)/heartbeat", F_OK) == 0 }, "the daemon did not start")
+        let outcome = try alice.run([producer, "note", "--queue", fixture.queue.root, "--title", "through systemd's socket"])
+        #expect(outcome.status == 0, "\(outcome)")
+        #expect(eventually { (try? fixture.acceptedIDs()) == [Self.id(outcome)] })
+        daemon.signal(SIGTERM)
+        let stopped = daemon.wait()
+        #expect(stopped.status == 0, "\(stopped)")
+        #expect(stopped.stderr.contains("socket=from systemd"), "the daemon served the socket it was handed: \(stopped.stderr)")
+        #expect(access(socket, F_OK) == 0, "a socket systemd owns is not the daemon's to remove")
+    }
 }
 
 /// A hand-made client of the submit socket, for what the producer would never send.

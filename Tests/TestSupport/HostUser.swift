@@ -28,15 +28,7 @@ public struct HostUser: Sendable {
         var merged = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C.UTF-8"]
         for (key, value) in environment { merged[key] = value }
         process.environment = merged
-        let (stdout, stderr, stdin) = (Pipe(), Pipe(), Pipe())
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = stdin
-        let running = RunningProgram(process: process, stdout: stdout, stderr: stderr)
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(input) }
-        try? stdin.fileHandleForWriting.close()
-        return running.wait()
+        return try RunningProgram.launch(process, input: input).wait()
     }
 }
 

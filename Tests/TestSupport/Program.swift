@@ -46,17 +46,7 @@ public struct Program: Sendable {
         for key in ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] { merged[key] = nil }
         for (key, value) in environment { merged[key] = value }
         process.environment = merged
-        let stdout = Pipe()
-        let stderr = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = stdin
-        let running = RunningProgram(process: process, stdout: stdout, stderr: stderr)
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(input) }
-        try? stdin.fileHandleForWriting.close()
-        return running
+        return try RunningProgram.launch(process, input: input)
     }
 }
 
@@ -70,6 +60,19 @@ public final class RunningProgram: @unchecked Sendable {
         self.process = process
         self.stdoutData = PipeCollector(stdout)
         self.stderrData = PipeCollector(stderr)
+    }
+
+    /// Starts `process` with its output collected and `input` (if any) on its standard input, then closed.
+    public static func launch(_ process: Process, input: Data?) throws -> RunningProgram {
+        let (stdout, stderr, stdin) = (Pipe(), Pipe(), Pipe())
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = stdin
+        let running = RunningProgram(process: process, stdout: stdout, stderr: stderr)
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(input) }
+        try? stdin.fileHandleForWriting.close()
+        return running
     }
 
     public var pid: Int32 { process.processIdentifier }

@@ -5,10 +5,14 @@ public final class ServerProcess: @unchecked Sendable {
     private let process = Process()
     public let port: Int
 
+    /// The path of `Tests/Servers/<script>`.
+    public static func script(_ script: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Servers/\(script)").path
+    }
+
     /// Starts `Tests/Servers/<script>` with `arguments` and waits for the port it listens on.
     public init(script: String, arguments: [String]) throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Servers/\(script)").path
+        let path = Self.script(script)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", path] + arguments
         let output = Pipe()
