@@ -141,6 +141,9 @@ let package = Package(
             name: "OwnerReportReportsTests",
             dependencies: ["OwnerReportReports", "OwnerReportCore", "OwnerReportLedger", "TestSupport"]),
         .testTarget(
+            name: "OwnerReportSubmissionTests",
+            dependencies: ["OwnerReportSubmission", "OwnerReportCore", "OwnerReportLedger", "TestSupport"]),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: ["OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer", "owner-report-driver", "owner-report-watchdog", "owner-report-archiver",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -24,6 +24,11 @@ enum PeerIdentity {
     /// nil when /proc hides it (another user's process under `ProtectProc=invisible`) or it runs in none.
     static func unit(of pid: Int32) -> String? {
         guard pid > 0, let text = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8) else { return nil }
+        return unit(fromCgroup: text)
+    }
+
+    /// The unit named by the text of a `/proc/PID/cgroup` file.
+    static func unit(fromCgroup text: String) -> String? {
         for line in text.split(separator: "\n") where line.hasPrefix("0::") {
             let components = line.dropFirst(3).split(separator: "/")
             if let unit = components.last(where: { $0.hasSuffix(".service") || $0.hasSuffix(".scope") }) {
