@@ -80,17 +80,15 @@ struct PostmortemOptions: ParsableArguments {
 }
 
 extension BuiltReportContext {
-    /// Enqueues an incident's report and records its new state; the report goes first, so a failure
-    /// to record leaves a report that can be sent again rather than a state change nobody heard of.
+    /// The incident desk over this queue's ledger (read-only and recording nothing on a dry run).
+    func incidentDesk() throws -> IncidentDesk {
+        IncidentDesk(builder: builder, ledger: try readableLedger(), records: !dryRun) { report, origin in
+            try submitter.submit(report, origin: origin).map(DurableFile.fileName(of:))
+        }
+    }
+
+    /// Enqueues an incident's report and records its new state (see `IncidentDesk.announce`).
     func announce(_ incident: Incident, opened: Bool, postmortem: ReportBuilder.PostmortemDetails?) throws {
-        try submitter.submit(builder.incidentReport(incident), origin: "incident")
-        if !dryRun {
-            let book = IncidentBook(ledger: try writableLedger())
-            if opened { try book.recordOpened(incident) } else { try book.recordResolved(incident) }
-        }
-        guard !opened, let postmortem else { return }
-        if builder.needsPostmortem(incident) {
-            try submitter.submit(builder.postmortemReport(incident, postmortem), origin: "postmortem")
-        }
+        try incidentDesk().announce(incident, opened: opened, postmortem: postmortem)
     }
 }
