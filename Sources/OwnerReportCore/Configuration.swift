@@ -19,6 +19,7 @@ public struct Configuration: Sendable {
     public var reports = ReportsPolicy()
     public var archive = ArchivePolicy()
     public var submit = SubmitPolicy()
+    public var intake = IntakePolicy()
 
     /// The embedded default: one `file` destination into `outbox/`.
     public static let embeddedDefault = Configuration(

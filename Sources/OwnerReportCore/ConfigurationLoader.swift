@@ -38,7 +38,7 @@ public enum ConfigurationLoader {
             throw ConfigurationError(file: file, message: "invalid TOML: \(error)")
         }
         let reader = TableReader(table: table, file: file, prefix: "")
-        try reader.allowOnly(["timezone", "default_destination", "fallback_destination", "delivery", "routes", "destinations", "watchdog", "reports", "archive", "submit"])
+        try reader.allowOnly(["timezone", "default_destination", "fallback_destination", "delivery", "routes", "destinations", "watchdog", "reports", "archive", "submit", "intake"])
 
         var configuration = Configuration.embeddedDefault
         configuration.file = file
@@ -86,6 +86,10 @@ public enum ConfigurationLoader {
             }
             if let count = try submit.positiveInteger("max_pending_per_user") { configuration.submit.maxPendingPerUser = count }
             if let count = try submit.positiveInteger("max_pending") { configuration.submit.maxPending = count }
+        }
+
+        if let intake = try reader.table("intake") {
+            configuration.intake = try intakePolicy(intake)
         }
 
         if let destinations = try reader.table("destinations") {
@@ -199,6 +203,41 @@ public enum ConfigurationLoader {
         }
         try requireSettings(of: destination, reader)
         return destination
+    }
+
+    /// `[intake]`: listening addresses, secrets and limits. A non-loopback address needs a token.
+    private static func intakePolicy(_ reader: TableReader) throws(ConfigurationError) -> IntakePolicy {
+        try reader.allowOnly([
+            "listen", "socket", "token_env", "token_file", "relay_secret_env", "relay_secret_file", "max_request_bytes",
+            "max_connections", "request_timeout",
+        ])
+        var policy = IntakePolicy()
+        policy.listen = try reader.strings("listen") ?? []
+        for address in policy.listen {
+            guard let port = address.split(separator: ":").last.flatMap({ Int($0) }), (1...65535).contains(port) else {
+                throw ConfigurationError(file: reader.file, key: reader.key("listen"), message: "'\(address)' is not host:port")
+            }
+        }
+        policy.socket = try reader.string("socket")
+        func secret(_ role: String) throws(ConfigurationError) -> SecretSource? {
+            let fromEnvironment = try reader.string("\(role)_env")
+            let fromFile = try reader.string("\(role)_file")
+            if fromEnvironment != nil, fromFile != nil {
+                throw ConfigurationError(file: reader.file, key: reader.key("\(role)_file"), message: "give \(role)_env or \(role)_file, not both")
+            }
+            return fromEnvironment.map(SecretSource.environment) ?? fromFile.map(SecretSource.file)
+        }
+        policy.token = try secret("token")
+        policy.relaySecret = try secret("relay_secret")
+        if let open = policy.listen.first(where: { !IntakePolicy.isLoopback($0) }), policy.token == nil {
+            throw ConfigurationError(
+                file: reader.file, key: reader.key("listen"),
+                message: "'\(open)' is not a loopback address: set token_env or token_file so that nobody else can submit")
+        }
+        if let bytes = try reader.positiveInteger("max_request_bytes") { policy.maxRequestBytes = bytes }
+        if let count = try reader.positiveInteger("max_connections") { policy.maxConnections = count }
+        if let timeout = try reader.duration("request_timeout") { policy.requestTimeout = timeout }
+        return policy
     }
 
     /// The settings a channel cannot work without; secrets' presence is checked when they are read.

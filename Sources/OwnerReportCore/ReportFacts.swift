@@ -18,6 +18,8 @@ public struct ReportFacts: Codable, Hashable, Sendable {
     public var next: [String]?
     /// Who submitted it through the queue's socket, as the kernel said (SO_PEERCRED); nil for the owner's own.
     public var submitter: Submitter?
+    /// The sender's key for this report (an `Idempotency-Key`, a relayed `webhook-id`): the same key is enqueued once.
+    public var idempotencyKey: String?
 
     /// A submitting process's identity: never taken from what the report says.
     public struct Submitter: Codable, Hashable, Sendable {

@@ -21,7 +21,14 @@ public final class SecretResolver: @unchecked Sendable {
     /// The secret for `role` of a destination, or nil when the destination has none for that role.
     public func value(_ role: String, of destination: Destination) throws(ConfigurationError) -> String? {
         guard let source = destination.secrets[role] else { return nil }
-        let key = "destinations.\(destination.name).\(role)_\(source.isFile ? "file" : "env")"
+        let value = try value(of: source, key: "destinations.\(destination.name).\(role)")
+        if role == "url" { rememberParts(ofURL: value) }
+        return value
+    }
+
+    /// The secret `source` holds; `key` (without `_env`/`_file`) names the setting in errors.
+    public func value(of source: SecretSource, key role: String) throws(ConfigurationError) -> String {
+        let key = "\(role)_\(source.isFile ? "file" : "env")"
         let value: String
         switch source {
         case .environment(let name):
@@ -46,7 +53,6 @@ public final class SecretResolver: @unchecked Sendable {
             }
         }
         remember(value)
-        if role == "url" { rememberParts(ofURL: value) }
         if value.hasPrefix("whsec_") { remember(String(value.dropFirst(6))) }
         return value
     }

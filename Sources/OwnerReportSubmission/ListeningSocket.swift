@@ -4,10 +4,10 @@ import Glibc
 import OwnerReportCore
 
 /// The submit socket the daemon listens on: handed over by systemd's socket unit, or bound here.
-public final class ListeningSocket {
-    let descriptor: Int32
+public final class ListeningSocket: @unchecked Sendable {
+    public let descriptor: Int32
     /// The socket's path, when this process bound it (and so removes it when done).
-    let boundPath: String?
+    public let boundPath: String?
 
     private init(descriptor: Int32, boundPath: String?) {
         self.descriptor = descriptor
@@ -23,22 +23,64 @@ public final class ListeningSocket {
     /// the socket is descriptor 3), or nil when there is none. The variables are removed so that a child
     /// does not take the socket for its own.
     public static func fromSystemd(environment: [String: String]) -> ListeningSocket? {
+        allFromSystemd(environment: environment).first
+    }
+
+    /// Every socket systemd passed: descriptors 3 to 3 + `LISTEN_FDS` - 1.
+    public static func allFromSystemd(environment: [String: String]) -> [ListeningSocket] {
         guard let pid = environment["LISTEN_PID"].flatMap(Int32.init), pid == getpid(),
             let count = environment["LISTEN_FDS"].flatMap(Int.init), count >= 1
-        else { return nil }
+        else { return [] }
         for name in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"] { unsetenv(name) }
-        let descriptor: Int32 = 3
-        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        return (0..<Int32(count)).map { offset in
+            _ = fcntl(3 + offset, F_SETFD, FD_CLOEXEC)
+            return ListeningSocket(descriptor: 3 + offset, boundPath: nil)
+        }
+    }
+
+    /// Whether connections on it come from this machine's processes, whose uid the kernel can tell.
+    public var isUnixDomain: Bool {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        return result == 0 && Int32(storage.ss_family) == AF_UNIX
+    }
+
+    /// Binds and listens on a TCP `host:port` (`[::1]:port` for IPv6), with SO_REUSEADDR.
+    public static func bind(tcp address: String) throws(SubmissionError) -> ListeningSocket {
+        let host: String
+        let port: String
+        if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
+            host = String(address[address.index(after: address.startIndex)..<close])
+            port = String(address[address.index(after: close)...].dropFirst())
+        } else {
+            host = String(address.prefix { $0 != ":" })
+            port = String(address.drop { $0 != ":" }.dropFirst())
+        }
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_NUMERICSERV
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, port, &hints, &found) == 0, let first = found else {
+            throw SubmissionError("\(address): not an address this host can listen on", exitStatus: .usage)
+        }
+        defer { freeaddrinfo(found) }
+        let descriptor = socket(first.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw failure(address, "socket") }
+        var one: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        guard Glibc.bind(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0, listen(descriptor, 512) == 0 else {
+            let error = failure(address, "bind")
+            close(descriptor)
+            throw error
+        }
         return ListeningSocket(descriptor: descriptor, boundPath: nil)
     }
 
-    /// Binds and listens on `queue`'s `submit.sock` with the policy's mode and group.
-    ///
-    /// Called by the holder of the delivery lock only, so a socket file already there is a dead
-    /// daemon's and is replaced. When others may connect, the queue directory is made 0711:
-    /// traversable to reach the socket, not listable, and every directory inside stays 0700.
-    public static func bind(queue: QueueDirectory, policy: SubmitPolicy) throws(SubmissionError) -> ListeningSocket {
-        let path = queue.submitSocket
+    /// Binds and listens on a Unix socket at `path` with `mode`, replacing a dead one left there.
+    public static func bind(unix path: String, mode: mode_t) throws(SubmissionError) -> ListeningSocket {
         var info = stat()
         if lstat(path, &info) == 0 {
             guard info.st_mode & S_IFMT == S_IFSOCK else {
@@ -59,6 +101,19 @@ public final class ListeningSocket {
             throw error
         }
         let socket = ListeningSocket(descriptor: descriptor, boundPath: path)
+        guard chmod(path, mode) == 0 else { throw failure(path, "chmod") }
+        guard listen(descriptor, 512) == 0 else { throw failure(path, "listen") }
+        return socket
+    }
+
+    /// Binds and listens on `queue`'s `submit.sock` with the policy's mode and group.
+    ///
+    /// Called by the holder of the delivery lock only, so a socket file already there is a dead
+    /// daemon's and is replaced. When others may connect, the queue directory is made 0711:
+    /// traversable to reach the socket, not listable, and every directory inside stays 0700.
+    public static func bind(queue: QueueDirectory, policy: SubmitPolicy) throws(SubmissionError) -> ListeningSocket {
+        let path = queue.submitSocket
+        let socket = try bind(unix: path, mode: 0o600)
         if let group = policy.group {
             guard let entry = getgrnam(group) else {
                 throw SubmissionError("submit.group: no group named '\(group)' on this host", exitStatus: .configuration)
@@ -67,12 +122,12 @@ public final class ListeningSocket {
         }
         guard chmod(path, mode_t(policy.socketMode)) == 0 else { throw failure(path, "chmod") }
         if policy.socketMode != 0o600 {
+            var info = stat()
             guard stat(queue.root, &info) == 0 else { throw failure(queue.root, "stat") }
             if info.st_mode & 0o011 != 0o011, chmod(queue.root, (info.st_mode & 0o7777) | 0o711) != 0 {
                 throw failure(queue.root, "make the queue directory traversable (0711)")
             }
         }
-        guard listen(descriptor, 128) == 0 else { throw failure(path, "listen") }
         return socket
     }
 

@@ -19,42 +19,79 @@ public final class SubmissionDesk {
     /// The field a submitted report shows its submitter in; whatever the report itself said there is replaced.
     public static let submittedByField = "submitted_by"
 
-    /// Enqueues `bytes` for `submitter` and returns the report's id (its name in pending/).
+    /// A report the desk took: its id, and whether it was already taken under the same key.
+    public struct Accepted: Sendable, Equatable {
+        public var id: String
+        public var duplicate: Bool
+    }
+
+    /// Enqueues `bytes` for `submitter` (nil: not a local user's, such as an authenticated HTTP sender)
+    /// and returns the report's id (its name in pending/). A `key` already taken returns that report
+    /// again, enqueuing nothing. `via` says how it came, for the ledger.
     ///
     /// - Throws: `SubmissionError` naming what is wrong; nothing is enqueued then.
-    public func accept(_ bytes: [UInt8], format: ReportFormat, from submitter: ReportFacts.Submitter) throws(SubmissionError) -> String {
-        let origin = "submission from \(submitter.description)"
+    public func accept(
+        _ bytes: [UInt8], format: ReportFormat, from submitter: ReportFacts.Submitter?, key: String? = nil, via: String = "the submit socket"
+    ) throws(SubmissionError) -> Accepted {
+        if let key, let id = reportID(forKey: key) { return Accepted(id: id, duplicate: true) }
+        let origin = "submission from \(submitter?.description ?? via)"
         let limit = configuration.delivery.maxReportBytes
         guard bytes.count <= limit else {
             throw SubmissionError("\(origin): \(bytes.count) bytes, over delivery.max_report_bytes = \(limit)", exitStatus: .dataError)
         }
-        var report: Report
+        let report: Report
         do {
             report = try ReportCodec.decode(bytes, format: format, path: origin)
         } catch {
             throw SubmissionError(error.description, exitStatus: .dataError)
         }
+        return try enqueue(report, format: format, from: submitter, key: key, via: via)
+    }
+
+    /// Enqueues a report already read (a relayed one, an incident's), with the same checks, stamp and bounds.
+    public func enqueue(
+        _ report: Report, format: ReportFormat = .markdown, from submitter: ReportFacts.Submitter?, key: String? = nil, via: String
+    ) throws(SubmissionError) -> Accepted {
+        if let key, let id = reportID(forKey: key) { return Accepted(id: id, duplicate: true) }
+        var report = report
+        let origin = "submission from \(submitter?.description ?? via)"
         for name in configuration.destinationNames(for: report) where configuration.destinations[name] == nil {
             let known = configuration.destinations.keys.sorted().joined(separator: ", ")
             throw SubmissionError("\(origin): destination: no destination named '\(name)' in this queue (known: \(known))", exitStatus: .usage)
         }
-        try checkRoom(for: submitter)
-        report.fields[Self.submittedByField] = .text(submitter.description)
+        if let submitter {
+            try checkRoom(for: submitter)
+            report.fields[Self.submittedByField] = .text(submitter.description)
+        }
         var facts = ReportFacts(report)
         facts.submitter = submitter
+        facts.idempotencyKey = key
         do {
             let path = try queue.enqueue(
                 Array(ReportCodec.encode(report, as: format).utf8), kind: report.kind, title: report.title, format: format,
-                ledger: ledger, origin: "the submit socket, \(submitter.description)", facts: facts)
+                ledger: ledger, origin: submitter.map { "\(via), \($0.description)" } ?? via, facts: facts)
             let name = DurableFile.fileName(of: path)
-            submitterOfName[name] = submitter.uid
-            return name
+            submitterOfName[name] = submitter?.uid
+            if let key { idOfKey[key] = name }
+            return Accepted(id: name, duplicate: false)
         } catch let error as OperatorFacingError {
-            // A full disk or an unwritable ledger: the submitter keeps its report and tries again later.
+            // A full disk or an unwritable ledger: the sender keeps its report and tries again later.
             throw SubmissionError("\(error)", exitStatus: .temporaryFailure)
         } catch {
             throw SubmissionError("\(error)", exitStatus: .temporaryFailure)
         }
+    }
+
+    /// Reports already taken, by the sender's key: from memory, else from the ledger's `enqueued` rows.
+    private var idOfKey: [String: String] = [:]
+
+    private func reportID(forKey key: String) -> String? {
+        if let known = idOfKey[key] { return known }
+        let statement = try? ledger.database.prepare(
+            "SELECT report FROM events WHERE event = 'enqueued' AND json_extract(facts, '$.idempotencyKey') = ? ORDER BY seq LIMIT 1")
+        guard let statement, (try? statement.bind([.text(key)])) != nil, (try? statement.step()) == true, let id = statement.text(0) else { return nil }
+        idOfKey[key] = id
+        return id
     }
 
     /// Refuses (exit 75, try again later) when this user, or all submitters together, already have as

@@ -23,7 +23,7 @@ import TestSupport
     @Test func aSubmissionIsEnqueuedWithTheKernelsSubmitterInPlaceOfTheReportsClaim() throws {
         let directory = TemporaryDirectory()
         let (desk, queue) = try Self.desk(directory)
-        let id = try desk.accept(Array("---\nkind: note\ntitle: hi\nsubmitted_by: root (uid 0)\n---\nbody\n".utf8), format: .markdown, from: Self.alice)
+        let id = try desk.accept(Array("---\nkind: note\ntitle: hi\nsubmitted_by: root (uid 0)\n---\nbody\n".utf8), format: .markdown, from: Self.alice).id
         let report = try ReportCodec.decode(try DurableFile.readWhole("\(queue.pending)/\(id)"), format: .markdown, path: id)
         #expect(report.text("submitted_by") == "alice (uid 1001, unit ci-job.service)")
         let enqueued = try #require(try Ledger(queue: queue).events(for: id).first)
@@ -51,7 +51,7 @@ import TestSupport
         let directory = TemporaryDirectory()
         let (desk, queue) = try Self.desk(directory, submit: "max_pending_per_user = 2\nmax_pending = 3")
         let note = Array("---\nkind: note\n---\nx\n".utf8)
-        let first = try desk.accept(note, format: .markdown, from: Self.alice)
+        let first = try desk.accept(note, format: .markdown, from: Self.alice).id
         _ = try desk.accept(note, format: .markdown, from: Self.alice)
         #expect(throws: SubmissionError("alice (uid 1001, unit ci-job.service) already has 2 report(s) waiting (submit.max_pending_per_user); try again later", exitStatus: .temporaryFailure)) {
             try desk.accept(note, format: .markdown, from: Self.alice)

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import OwnerReportCore
 
@@ -10,7 +9,7 @@ import OwnerReportCore
 public final class WebhookTransport: Transport {
     public let destination: Destination
     private let url: String
-    private let signingKey: SymmetricKey?
+    private let signature: StandardWebhookSignature?
     private let token: String?
     private let client: HTTPClient
     private let secrets: SecretResolver
@@ -25,16 +24,9 @@ public final class WebhookTransport: Transport {
         } else {
             throw ConfigurationError(file: secrets.configurationFile, key: "destinations.\(destination.name).url", message: "missing")
         }
-        signingKey = try secrets.value("secret", of: destination).map(Self.signingKey(from:))
+        signature = try secrets.value("secret", of: destination).map(StandardWebhookSignature.init(secret:))
         token = try secrets.value("token", of: destination)
         client = try HTTPClient(timeout: policy.timeout, connectTimeout: policy.connectTimeout)
-    }
-
-    /// A Standard Webhooks secret: base64 after an optional `whsec_`; other text is used as raw bytes.
-    static func signingKey(from secret: String) -> SymmetricKey {
-        let body = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
-        if let decoded = Data(base64Encoded: body), !decoded.isEmpty { return SymmetricKey(data: decoded) }
-        return SymmetricKey(data: Data(secret.utf8))
     }
 
     public func messages(for report: PreparedReport) throws -> [OutgoingMessage] {
@@ -59,10 +51,8 @@ public final class WebhookTransport: Transport {
             ("Content-Type", "application/json"), ("webhook-id", message.idempotencyKey),
             ("webhook-timestamp", String(timestamp)), ("Idempotency-Key", message.idempotencyKey),
         ]
-        if let signingKey {
-            let signed = Array("\(message.idempotencyKey).\(timestamp).".utf8) + message.payload
-            let mac = HMAC<SHA256>.authenticationCode(for: signed, using: signingKey)
-            headers.append(("webhook-signature", "v1,\(Data(mac).base64EncodedString())"))
+        if let signature {
+            headers.append(("webhook-signature", signature.sign(id: message.idempotencyKey, timestamp: timestamp, body: message.payload)))
         }
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
         return headers
