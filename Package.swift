@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "owner-report-driver", targets: ["owner-report-driver"]),
         .executable(name: "owner-report-watchdog", targets: ["owner-report-watchdog"]),
         .executable(name: "owner-report-archiver", targets: ["owner-report-archiver"]),
+        .executable(name: "owner-report-intake", targets: ["owner-report-intake"]),
         // For the fuzzers in fuzz/, a separate package built with -sanitize=fuzzer.
         .library(name: "OwnerReportKit", targets: ["OwnerReportCore", "OwnerReportDelivery"]),
     ],
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // C libraries from Debian, one system library each (see STYLE.md).
@@ -86,6 +88,17 @@ let package = Package(
                 "OwnerReportCore", "OwnerReportLedger",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The HTTP intake: reports, Alertmanager and Grafana alerts, and relayed reports over HTTP,
+        // each on disk (fsynced, recorded) before the sender hears 2xx. swift-nio parses HTTP.
+        .target(
+            name: "OwnerReportIntake",
+            dependencies: [
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportReports", "OwnerReportSubmission",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // What every executable shares: common flags, logging set-up, error → exit status.
         .target(
             name: "OwnerReportCommandLine",
@@ -124,6 +137,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        .executableTarget(
+            name: "owner-report-intake",
+            dependencies: [
+                "OwnerReportCore", "OwnerReportDelivery", "OwnerReportIntake", "OwnerReportSubmission", "OwnerReportWatching",
+                "OwnerReportCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
         .target(
             name: "TestSupport",
             dependencies: ["OwnerReportCore", "OwnerReportLedger"],
@@ -146,6 +167,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer", "owner-report-driver", "owner-report-watchdog", "owner-report-archiver",
+                "owner-report-intake",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
     ]

@@ -1,7 +1,8 @@
 import Foundation
 import OwnerReportCore
 
-/// Prometheus Alertmanager's webhook body (version 4), as far as incidents need it.
+/// Prometheus Alertmanager's webhook body (version 4), or Grafana's Alertmanager-shaped one (version 1),
+/// as far as incidents need it.
 ///
 /// Everything is checked before anything is used: a payload that is not JSON, not version 4, or has
 /// an alert without a status, fingerprint or readable start time is refused whole, so a bad payload
@@ -51,7 +52,11 @@ public struct AlertmanagerPayload: Sendable {
         }
         guard let top = object as? [String: Any] else { throw fail("not an Alertmanager payload: the top level is not an object") }
         guard let version = top["version"] as? String else { throw fail("no \"version\": not an Alertmanager webhook payload") }
-        guard version == "4" else { throw fail("version \"\(version)\" is not supported (only Alertmanager's version 4)") }
+        // Grafana's webhook contact point sends the same shape as version "1", with orgId, title, state,
+        // message and per-alert values beside it; those extra fields are not needed and not checked.
+        guard version == "4" || (version == "1" && top["orgId"] != nil) else {
+            throw fail("version \"\(version)\" is not supported (Alertmanager's version 4, or Grafana's version 1 with orgId)")
+        }
         guard let status = top["status"] as? String, ["firing", "resolved"].contains(status) else {
             throw fail("\"status\" must be \"firing\" or \"resolved\"")
         }

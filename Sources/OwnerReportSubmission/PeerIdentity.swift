@@ -5,10 +5,20 @@ import Foundation
 import OwnerReportCore
 
 /// Who a connected process is, from what the kernel says (SO_PEERCRED) and never from what it sends.
-enum PeerIdentity {
+public enum PeerIdentity {
     /// The submitter behind a uid and pid: the user name from the password database and, when /proc
     /// shows it, the systemd unit the process runs in.
-    static func submitter(uid: UInt32, pid: Int32) -> ReportFacts.Submitter {
+    /// Who is at the other end of a connected Unix socket: pid, uid and gid at connect time (SO_PEERCRED).
+    public static func credentials(of descriptor: Int32) -> (pid: Int32, uid: UInt32, gid: UInt32)? {
+        // struct ucred is three 32-bit fields; Glibc hides the type itself behind _GNU_SOURCE.
+        var words: [UInt32] = [0, 0, 0]
+        var length = socklen_t(12)
+        let result = words.withUnsafeMutableBytes { getsockopt(descriptor, SOL_SOCKET, SO_PEERCRED, $0.baseAddress, &length) }
+        guard result == 0, length == 12 else { return nil }
+        return (Int32(bitPattern: words[0]), words[1], words[2])
+    }
+
+    public static func submitter(uid: UInt32, pid: Int32) -> ReportFacts.Submitter {
         ReportFacts.Submitter(uid: uid, user: userName(uid), unit: unit(of: pid))
     }
 

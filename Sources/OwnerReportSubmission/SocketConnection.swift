@@ -38,14 +38,9 @@ final class SocketConnection: @unchecked Sendable {  // used by one thread at a 
         return connection
     }
 
-    /// The kernel's word on who is at the other end: pid, uid and gid at connect time (SO_PEERCRED).
+    /// The kernel's word on who is at the other end (see `PeerIdentity.credentials(of:)`).
     func peerCredentials() -> (pid: Int32, uid: UInt32, gid: UInt32)? {
-        // struct ucred is three 32-bit fields; Glibc hides the type itself behind _GNU_SOURCE.
-        var words: [UInt32] = [0, 0, 0]
-        var length = socklen_t(12)
-        let result = words.withUnsafeMutableBytes { getsockopt(descriptor, SOL_SOCKET, SO_PEERCRED, $0.baseAddress, &length) }
-        guard result == 0, length == 12 else { return nil }
-        return (Int32(bitPattern: words[0]), words[1], words[2])
+        PeerIdentity.credentials(of: descriptor)
     }
 
     /// Waits until the socket is ready for `events` or the deadline passes.

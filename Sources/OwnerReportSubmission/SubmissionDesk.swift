@@ -6,7 +6,8 @@ import OwnerReportLedger
 public final class SubmissionDesk {
     let queue: QueueDirectory
     let configuration: Configuration
-    private let ledger: Ledger
+    /// The queue's ledger, which the desk writes `enqueued` rows to (the intake's incidents read it too).
+    public let ledger: Ledger
     /// Who submitted each report seen in pending/ (nil: the owner's own); names never change meaning.
     private var submitterOfName: [String: UInt32?] = [:]
 
