@@ -8,6 +8,7 @@ public struct Program: Sendable {
     public static let driver = Program(name: "owner-report-driver")
     public static let watchdog = Program(name: "owner-report-watchdog")
     public static let archiver = Program(name: "owner-report-archiver")
+    public static let intake = Program(name: "owner-report-intake")
 
     /// The built executable: `$OWNER_REPORT_BIN_DIR/<name>`, else beside the test bundle, else `.build/debug/`.
     public var path: String {

@@ -1,0 +1,130 @@
+import Foundation
+import OwnerReportCore
+import OwnerReportLedger
+import Testing
+import TestSupport
+
+/// `owner-report-intake` as a process, with real HTTP clients: the durability contract, refusals,
+/// Standard Webhooks signatures made by the reference library, and a relay hop between two queues.
+@Suite struct IntakeTests {
+    static let note = Array(#"{"kind": "note", "title": "from CI", "fields": {"pipeline": "build-42"}, "body": "本文 🚀"}"#.utf8)
+
+    @Test func aTwoHundredAndTwoMeansOnDiskAndRecordedAndARetryIsTakenOnce() throws {
+        let intake = try IntakeFixture()
+        let first = try intake.request("POST", "/v1/reports", body: Self.note, headers: ["Idempotency-Key: build-42"])
+        #expect(first.status == 202, "\(first)")
+        let id = try #require(first.json["id"] as? String)
+        // Nothing else runs: what is there now was there when the answer was sent.
+        #expect(directoryNames(intake.queue.pending) == [id])
+        let enqueued = try #require(try intake.ledger().events(for: id).first)
+        #expect(enqueued.kind == .enqueued && ReportFacts(json: enqueued.facts)?.idempotencyKey == "build-42")
+        let retry = try intake.request("POST", "/v1/reports", body: Self.note, headers: ["Idempotency-Key: build-42"])
+        #expect(retry.status == 202 && retry.json["id"] as? String == id && retry.json["duplicate"] as? Bool == true, "\(retry)")
+        #expect(directoryNames(intake.queue.pending) == [id], "the retry enqueued nothing")
+        // The key outlives the process: a restarted intake still knows it.
+        try intake.restart()
+        let later = try intake.request("POST", "/v1/reports", body: Self.note, headers: ["Idempotency-Key: build-42"])
+        #expect(later.json["id"] as? String == id && later.json["duplicate"] as? Bool == true, "\(later)")
+        let delivered = try intake.fixture.drive()
+        let accepted = try intake.fixture.acceptedIDs()
+        #expect(delivered.status == 0 && accepted == [id], "\(delivered)")
+        #expect(intake.stop().status == 0)
+    }
+
+    @Test func badRequestsAreRefusedNamingTheProblemAndWriteNothing() throws {
+        let intake = try IntakeFixture(intake: "max_request_bytes = 65536")
+        let cases: [(String, String, [UInt8], Bool, Int, String)] = [
+            ("POST", "/v1/reports", Array("not json".utf8), true, 400, "not JSON"),
+            ("POST", "/v1/reports", [0xff, 0xfe, 0x00], true, 400, "not JSON"),
+            ("POST", "/v1/reports", Array(#"{"kind": "note", "fields": {"destination": "nowhere"}}"#.utf8), true, 422, "no destination named 'nowhere'"),
+            ("POST", "/v1/reports", Array(repeating: UInt8(ascii: "a"), count: 100_000), true, 413, "over intake.max_request_bytes"),
+            ("POST", "/v1/reports", Self.note, false, 401, "Bearer"),
+            ("POST", "/v1/alertmanager", Array(#"{"version": "3", "alerts": []}"#.utf8), true, 422, "is not supported (Alertmanager"),
+            ("POST", "/v1/alertmanager", Array(#"{"version": "4", "status": "firing", "alerts": [{"status": "firing"}]}"#.utf8), true, 422, "alerts[0].fingerprint"),
+            ("POST", "/v1/relay", Self.note, true, 401, "webhook-id"),
+            ("GET", "/v1/reports", [], true, 405, "not allowed"),
+            ("POST", "/v2/everything", Self.note, true, 404, "no endpoint"),
+        ]
+        for (method, path, body, bearer, status, words) in cases {
+            let answer = try intake.request(method, path, body: body, bearer: bearer)
+            #expect(answer.status == status && answer.body.contains(words), "\(method) \(path): \(answer)")
+        }
+        #expect(directoryNames(intake.queue.pending).isEmpty)
+        #expect(try intake.ledger().allEvents().isEmpty, "nothing was recorded either")
+        #expect(intake.stop().status == 0, "and the intake is still up to stop cleanly")
+    }
+
+    @Test func relayedReportsAreVerifiedWithTheReferenceLibraryAndTakenOncePerWebhookID() throws {
+        let intake = try IntakeFixture()
+        let body = Array(#"{"id": "20261124T080000.000000000Z-note-a-00000001.md", "kind": "incident", "title": "relayed", "fields": {"severity": "critical", "destination": "theirs"}, "body": "x"}"#.utf8)
+        let good = try intake.request("POST", "/v1/relay", body: body, bearer: false, sign: ("msg-1", nil))
+        #expect(good.status == 202, "\(good)")
+        let replayed = try intake.request("POST", "/v1/relay", body: body, bearer: false, sign: ("msg-1", nil))
+        #expect(replayed.status == 202 && replayed.json["duplicate"] as? Bool == true && replayed.json["id"] as? String == good.json["id"] as? String)
+        let forged = try intake.request("POST", "/v1/relay", body: body, bearer: false, sign: ("msg-2", nil), secret: "whsec_QWxsIHlvdXIgYmFzZSBhcmUgYmVsb25nIHRvIHVz")
+        #expect(forged.status == 401 && forged.body.contains("does not match"), "\(forged)")
+        let stale = try intake.request("POST", "/v1/relay", body: body, bearer: false, sign: ("msg-3", Int(Date().timeIntervalSince1970) - 600))
+        #expect(stale.status == 401 && stale.body.contains("webhook-timestamp"), "\(stale)")
+        let id = try #require(good.json["id"] as? String)
+        #expect(directoryNames(intake.queue.pending) == [id])
+        let text = try String(contentsOfFile: "\(intake.queue.pending)/\(id)", encoding: .utf8)
+        #expect(text.contains("\"relayed_from\"") && !text.contains("theirs"), "routed by this queue, not the origin's destination: \(text)")
+        #expect(intake.stop().status == 0)
+    }
+
+    @Test func onTheUnixSocketThePeersUidIsTheSubmitterAndNoTokenIsNeeded() throws {
+        let intake = try IntakeFixture()
+        let answer = try intake.request("POST", "/v1/reports", body: Self.note, bearer: false, unix: true)
+        #expect(answer.status == 202, "\(answer)")
+        let id = try #require(answer.json["id"] as? String)
+        let enqueued = try #require(try intake.ledger().events(for: id).first)
+        #expect(ReportFacts(json: enqueued.facts)?.submitter?.uid == geteuid())
+        #expect(intake.stop().status == 0)
+    }
+
+    @Test func aChainOfTwoQueuesDeliversEachReportOnceInTheSendersOrderThroughKills() throws {
+        // Host B: the intake; host A: a queue whose webhook destination is B's /v1/relay.
+        let centre = try IntakeFixture()
+        let origin = TemporaryDirectory()
+        let originQueue = QueueDirectory(root: origin.appending("queue"))
+        let config = try origin.write(
+            "config.toml",
+            """
+            default_destination = "centre"
+            [delivery]
+            backoff_initial = "1s"
+            backoff_max = "1s"
+            timeout = "2s"
+            connect_timeout = "1s"
+            [destinations.centre]
+            channel = "webhook"
+            url = "\(centre.baseURL)/v1/relay"
+            secret_env = "TEST_RELAY_SECRET"
+            """)
+        try originQueue.prepare()
+        let ledger = try Ledger(queue: originQueue)
+        let sent = try (1...40).map { index in
+            try originQueue.enqueue(Report(kind: .note, title: "hop \(String(format: "%02d", index))", body: "本文 \(index)"), ledger: ledger)
+        }
+        let environment = ["TEST_RELAY_SECRET": IntakeFixture.relaySecret]
+        var driver = try Program.driver.start(["--follow", "--queue", originQueue.root, "--config", config], environment: environment)
+        // Kill the centre's intake and the origin's driver at moments along the way.
+        for round in 1...4 {
+            Thread.sleep(forTimeInterval: 0.15)
+            if round % 2 == 1 { try centre.restart() } else {
+                driver.signal(SIGKILL)
+                _ = driver.wait()
+                driver = try Program.driver.start(["--follow", "--queue", originQueue.root, "--config", config], environment: environment)
+            }
+        }
+        #expect(eventually(timeout: .seconds(60)) { directoryNames(originQueue.pending).isEmpty }, "the origin drained")
+        driver.signal(SIGTERM)
+        _ = driver.wait()
+        // The centre holds each origin report once, in the origin's order.
+        let relayed = try centre.ledger().query("WHERE event = 'enqueued' ORDER BY seq", []).compactMap(\.report).map { id in
+            try ReportCodec.decode(try DurableFile.readWhole("\(centre.queue.pending)/\(id)"), format: .json, path: id).text("relayed_from")
+        }
+        #expect(relayed == sent, "\(relayed.count) relayed for \(sent.count) sent")
+        #expect(centre.stop().status == 0)
+    }
+}
