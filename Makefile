@@ -6,13 +6,13 @@ BIN          := .build/$(CONFIG)
 DEMO_QUEUE   ?= $(CURDIR)/demo-queue
 DEBIAN_DEPS  := libcurl4-openssl-dev libsqlite3-dev libinotifytools0-dev python3
 PRODUCER     := $(BIN)/owner-report-producer
-TEST_DEPS    := systemd git sqlite3 prometheus-node-exporter prometheus passwd util-linux dpkg-dev lintian
+TEST_DEPS    := systemd git sqlite3 prometheus-node-exporter prometheus prometheus-alertmanager passwd util-linux dpkg-dev lintian
 
 .PHONY: all build deps test-deps demo test faults fuzz bench clean release install uninstall deb
 
 # One version for every program: the string in Version.swift, which --version prints too.
 VERSION      := $(shell sed -n 's/.*static let string = "\(.*\)".*/\1/p' Sources/OwnerReportCore/Version.swift)
-PROGRAMS     := owner-report-producer owner-report-driver owner-report-watchdog owner-report-archiver
+PROGRAMS     := owner-report-producer owner-report-driver owner-report-watchdog owner-report-archiver owner-report-intake
 
 # make install: where things go. DESTDIR stages a tree (as make deb does).
 PREFIX            ?= /usr/local
@@ -54,7 +54,8 @@ demo: build
 # systemd-analyze verifies the units in systemd/; git makes the weekly report's test repositories;
 # the sqlite3 CLI edits a ledger behind the archiver's back; Debian's node_exporter and promtool (from
 # `prometheus`) read the watchdog's metrics; passwd (useradd) and util-linux (setpriv) make and become
-# the submitting users; dpkg-dev and lintian build and check the Debian package.
+# the submitting users; dpkg-dev and lintian build and check the Debian package; Alertmanager posts
+# to the intake and PyPI's standardwebhooks (the reference implementation) signs relayed reports.
 # The SMTP test server is aiosmtpd: from PyPI for whichever python3 is first on PATH, else Debian's package.
 test-deps: deps
 	@missing=""; for p in $(TEST_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -64,6 +65,9 @@ test-deps: deps
 	  || python3 -m pip install --quiet --break-system-packages aiosmtpd \
 	  || { if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; $$SUDO apt-get install -y -qq python3-aiosmtpd; }
 	@python3 -c 'import aiosmtpd' || { echo "aiosmtpd is needed by the e-mail tests and could not be installed" >&2; exit 1; }
+	@python3 -c 'import standardwebhooks' 2>/dev/null || python3 -m pip install --quiet standardwebhooks \
+	  || python3 -m pip install --quiet --break-system-packages standardwebhooks
+	@python3 -c 'import standardwebhooks' || { echo "standardwebhooks (PyPI) signs the intake's relay tests and could not be installed" >&2; exit 1; }
 
 # As root, the Debian package's end-to-end test runs first (packaging/test-deb: build, lintian,
 # install, an ordinary user's report, purge); the suite's closing line stays the last one printed.
