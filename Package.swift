@@ -11,7 +11,7 @@ let package = Package(
         .executable(name: "owner-report-archiver", targets: ["owner-report-archiver"]),
         .executable(name: "owner-report-intake", targets: ["owner-report-intake"]),
         // For the fuzzers in fuzz/, a separate package built with -sanitize=fuzzer.
-        .library(name: "OwnerReportKit", targets: ["OwnerReportCore", "OwnerReportDelivery"]),
+        .library(name: "OwnerReportKit", targets: ["OwnerReportCore", "OwnerReportDelivery", "OwnerReportIntake"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

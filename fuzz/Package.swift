@@ -1,5 +1,6 @@
 // swift-tools-version: 6.1
-// libFuzzer targets for the report parser and the Markdown → channel renderers and splitter.
+// libFuzzer targets for the report parser, the Markdown → channel renderers and splitter, and the
+// intake's request handler.
 // Built and run by fuzz/run (swift build -Xswiftc -sanitize=fuzzer,address); not part of `make test`.
 import PackageDescription
 
@@ -12,6 +13,10 @@ let package = Package(
         .target(name: "CFuzzer"),
         .executableTarget(
             name: "fuzz-report",
+            dependencies: ["CFuzzer", .product(name: "OwnerReportKit", package: "owner-report")],
+            swiftSettings: fuzzer),
+        .executableTarget(
+            name: "fuzz-intake",
             dependencies: ["CFuzzer", .product(name: "OwnerReportKit", package: "owner-report")],
             swiftSettings: fuzzer),
         .executableTarget(

@@ -78,6 +78,38 @@ import TestSupport
         return lines.count == 1 && (text.contains("No space left on device") || text.contains("disk is full"))
     }
 
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func theIntakeAnswers503WithRetryAfterOnAFullDiskAndTakesTheReportOnceThereIsRoom() throws {
+        let mountPoint = TemporaryDirectory("owner-report-tmpfs")
+        let mounted = try runTool(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", mountPoint.path])
+        try #require(mounted.status == 0, "\(mounted.output)")
+        defer { _ = try? runTool(["umount", "-l", mountPoint.path]) }
+        let intake = try IntakeFixture(queueRoot: mountPoint.appending("queue"))
+        let first = try intake.request("POST", "/v1/reports", body: IntakeTests.note)
+        #expect(first.status == 202, "\(first)")
+        // An empty write-ahead log, so the next ledger write must grow a file.
+        #expect(try sqlite3(intake.queue.ledgerPath, "PRAGMA wal_checkpoint(TRUNCATE);").status == 0)
+        let filler = mountPoint.appending("filler")
+        let fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        try #require(fd >= 0)
+        let chunk = [UInt8](repeating: 0x5A, count: 65_536)
+        while chunk.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) > 0 {}
+        close(fd)
+
+        let big = Array(#"{"kind": "note", "title": "no room", "body": "\#(String(repeating: "x", count: 20_000))"}"#.utf8)
+        let refused = try intake.request("POST", "/v1/reports", body: big, headers: ["Idempotency-Key: later"])
+        #expect(refused.status == 503 && refused.headers["retry-after"] == "30", "\(refused)")
+        #expect(directoryNames(intake.queue.tmp).isEmpty, "nothing half-written")
+        let firstID = try #require(first.json["id"] as? String)
+        #expect(directoryNames(intake.queue.pending) == [firstID])
+
+        unlink(filler)
+        let retried = try intake.request("POST", "/v1/reports", body: big, headers: ["Idempotency-Key: later"])
+        #expect(retried.status == 202 && retried.json["duplicate"] as? Bool == false, "\(retried)")
+        #expect(directoryNames(intake.queue.pending).count == 2)
+        #expect(intake.stop().status == 0)
+    }
+
     /// Path → SHA-256 of every report file in pending/, sent/ and failed/.
     func fingerprint(_ fixture: ReportsFixture) -> [String: String] {
         var result: [String: String] = [:]

@@ -16,9 +16,13 @@ final class DriverFixture: @unchecked Sendable {
     /// - Parameters:
     ///   - top: top-level keys (before the tables), such as `fallback_destination`.
     ///   - extra: more tables, after the destinations.
-    init(delivery: String = "backoff_initial = \"1s\"\nbackoff_max = \"2s\"\ntimeout = \"2s\"\nconnect_timeout = \"1s\"", top: String = "", extra: String = "") throws {
+    ///   - queueRoot: where the queue lives (a tmpfs, say); inside the fixture's directory otherwise.
+    init(
+        delivery: String = "backoff_initial = \"1s\"\nbackoff_max = \"2s\"\ntimeout = \"2s\"\nconnect_timeout = \"1s\"", top: String = "", extra: String = "",
+        queueRoot: String? = nil
+    ) throws {
         sink = try HTTPSink()
-        queue = QueueDirectory(root: directory.appending("queue"))
+        queue = QueueDirectory(root: queueRoot ?? directory.appending("queue"))
         configPath = try directory.write(
             "config.toml",
             """
