@@ -174,6 +174,8 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
             guard index == bytes.count else { return nil }
         }
         let wall = utcSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        // Nanoseconds since 1970 in an Int64 reach from 1677 to 2262; a time outside is refused, not trapped on.
+        guard abs(wall) < Int64.max / 1_000_000_000 - 86_400 else { return nil }
         // timegm normalizes 31 February into March: refuse dates that moved.
         var check = time_t(wall)
         var back = tm()

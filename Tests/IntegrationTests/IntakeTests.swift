@@ -103,21 +103,23 @@ import TestSupport
             """)
         try originQueue.prepare()
         let ledger = try Ledger(queue: originQueue)
-        let sent = try (1...40).map { index in
-            try originQueue.enqueue(Report(kind: .note, title: "hop \(String(format: "%02d", index))", body: "本文 \(index)"), ledger: ledger)
+        // `make faults` (OWNER_REPORT_FAULTS=full) runs it at the issue's size: 200 reports, 10 kills.
+        let (count, kills) = FaultTests.full ? (200, 10) : (60, 4)
+        let sent = try (1...count).map { index in
+            try originQueue.enqueue(Report(kind: .note, title: "hop \(String(format: "%03d", index))", body: "本文 \(index)"), ledger: ledger)
         }
         let environment = ["TEST_RELAY_SECRET": IntakeFixture.relaySecret]
         var driver = try Program.driver.start(["--follow", "--queue", originQueue.root, "--config", config], environment: environment)
-        // Kill the centre's intake and the origin's driver at moments along the way.
-        for round in 1...4 {
-            Thread.sleep(forTimeInterval: 0.15)
+        // Kill the centre's intake and the origin's driver, in turn, at random moments along the way.
+        for round in 1...kills {
+            Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.4))
             if round % 2 == 1 { try centre.restart() } else {
                 driver.signal(SIGKILL)
                 _ = driver.wait()
                 driver = try Program.driver.start(["--follow", "--queue", originQueue.root, "--config", config], environment: environment)
             }
         }
-        #expect(eventually(timeout: .seconds(60)) { directoryNames(originQueue.pending).isEmpty }, "the origin drained")
+        #expect(eventually(timeout: .seconds(120)) { directoryNames(originQueue.pending).isEmpty }, "the origin drained")
         driver.signal(SIGTERM)
         _ = driver.wait()
         // The centre holds each origin report once, in the origin's order.

@@ -40,3 +40,17 @@ import Testing
         #expect(DurationText.parse(text) == nil)
     }
 }
+
+/// Found by fuzz/run (fuzz-intake): an Alertmanager payload whose startsAt was in the year 1013 trapped on
+/// overflow in `Timestamp(seconds:nanoseconds:)` and would have brought the intake down.
+@Suite struct TimestampRangeFuzzRegressionTests {
+    @Test(arguments: ["1013-11-24T10:00:00Z", "1677-01-01T00:00:00Z", "2263-01-01T00:00:00Z", "9999-12-31T23:59:59+14:00"])
+    func aTimeOutsideWhatNanosecondsSinceTheEpochHoldIsRefused(text: String) {
+        #expect(Timestamp.parse(text, in: .gmt) == nil)
+    }
+
+    @Test func theEdgesThatFitStillParse() {
+        #expect(Timestamp.parse("1700-01-01T00:00:00Z", in: .gmt) != nil)
+        #expect(Timestamp.parse("2261-12-31T00:00:00Z", in: .gmt) != nil)
+    }
+}
