@@ -9,10 +9,8 @@ import TestSupport
 @Suite struct DiskFullTests {
     @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
     func aFullDiskFailsClearlyAndLosesNothing() throws {
-        let mountPoint = TemporaryDirectory("owner-report-tmpfs")
-        let mounted = try runTool(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", mountPoint.path])
-        try #require(mounted.status == 0, "\(mounted.output)")
-        defer { _ = try? runTool(["umount", "-l", mountPoint.path]) }
+        let mountPoint = try SmallTmpfs()
+        defer { withExtendedLifetime(mountPoint) {} }  // unmounted only when the test is over
         let fixture = try ReportsFixture(queueRoot: mountPoint.appending("queue"))
 
         var produced: [String] = []
@@ -30,14 +28,7 @@ import TestSupport
         let before = fingerprint(fixture)
         let requestsBefore = try fixture.sink.requests().count
 
-        let filler = mountPoint.appending("filler")
-        let fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        try #require(fd >= 0)
-        let chunk = [UInt8](repeating: 0x5A, count: 65_536)
-        while chunk.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) > 0 {}
-        let fullErrno = errno
-        close(fd)
-        try #require(fullErrno == ENOSPC, "the tmpfs should be full")
+        let filler = try mountPoint.fillUp()
 
         let producer = try fixture.produce(["note", "--title", "no room", "--body", String(repeating: "x", count: 20_000)])
         #expect(producer.status != 0, "\(producer)")
@@ -80,21 +71,14 @@ import TestSupport
 
     @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
     func theIntakeAnswers503WithRetryAfterOnAFullDiskAndTakesTheReportOnceThereIsRoom() throws {
-        let mountPoint = TemporaryDirectory("owner-report-tmpfs")
-        let mounted = try runTool(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", mountPoint.path])
-        try #require(mounted.status == 0, "\(mounted.output)")
-        defer { _ = try? runTool(["umount", "-l", mountPoint.path]) }
+        let mountPoint = try SmallTmpfs()
+        defer { withExtendedLifetime(mountPoint) {} }  // unmounted only when the test is over
         let intake = try IntakeFixture(queueRoot: mountPoint.appending("queue"))
         let first = try intake.request("POST", "/v1/reports", body: IntakeTests.note)
         #expect(first.status == 202, "\(first)")
         // An empty write-ahead log, so the next ledger write must grow a file.
         #expect(try sqlite3(intake.queue.ledgerPath, "PRAGMA wal_checkpoint(TRUNCATE);").status == 0)
-        let filler = mountPoint.appending("filler")
-        let fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        try #require(fd >= 0)
-        let chunk = [UInt8](repeating: 0x5A, count: 65_536)
-        while chunk.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) > 0 {}
-        close(fd)
+        let filler = try mountPoint.fillUp()
 
         let big = Array(#"{"kind": "note", "title": "no room", "body": "\#(String(repeating: "x", count: 20_000))"}"#.utf8)
         let refused = try intake.request("POST", "/v1/reports", body: big, headers: ["Idempotency-Key: later"])
@@ -120,5 +104,33 @@ import TestSupport
             }
         }
         return result
+    }
+}
+
+/// A 4 MiB tmpfs mounted for one test (root only) and unmounted when released.
+final class SmallTmpfs {
+    let directory = TemporaryDirectory("owner-report-tmpfs")
+    var path: String { directory.path }
+
+    init() throws {
+        let mounted = try runTool(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", directory.path])
+        guard mounted.status == 0 else { throw TestSetupError("mount: \(mounted.output)") }
+    }
+
+    deinit { _ = try? runTool(["umount", "-l", directory.path]) }
+
+    func appending(_ component: String) -> String { directory.appending(component) }
+
+    /// Fills it to the last byte with a file of its own and returns that file's path.
+    func fillUp() throws -> String {
+        let filler = appending("filler")
+        let fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw TestSetupError("open \(filler): errno \(errno)") }
+        let chunk = [UInt8](repeating: 0x5A, count: 65_536)
+        while chunk.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) > 0 {}
+        let fullErrno = errno
+        close(fd)
+        guard fullErrno == ENOSPC else { throw TestSetupError("the tmpfs did not fill: errno \(fullErrno)") }
+        return filler
     }
 }

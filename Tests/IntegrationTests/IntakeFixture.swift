@@ -34,7 +34,7 @@ final class IntakeFixture: @unchecked Sendable {
 
     func waitUntilHealthy() throws {
         guard eventually(timeout: .seconds(20), { (try? request("GET", "/healthz").status) == 200 }) else {
-            throw HostUserError.timedOut("the intake did not answer /healthz")
+            throw TestSetupError("the intake did not answer /healthz")
         }
     }
 
@@ -76,7 +76,7 @@ final class IntakeFixture: @unchecked Sendable {
         }
         let outcome = try runTool(arguments)
         guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(outcome.output.utf8)) else {
-            throw HostUserError.timedOut("intake_client.py: \(outcome.output)")
+            throw TestSetupError("intake_client.py: \(outcome.output)")
         }
         return answer
     }

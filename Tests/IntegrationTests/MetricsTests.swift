@@ -87,6 +87,6 @@ func freePort() throws -> Int {
     let bound = withUnsafeMutablePointer(to: &address) { pointer in
         pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
     }
-    guard bound else { throw HostUserError.timedOut("no free port: errno \(errno)") }
+    guard bound else { throw TestSetupError("no free port: errno \(errno)") }
     return Int(UInt16(bigEndian: address.sin_port))
 }

@@ -31,7 +31,7 @@ struct SubmissionTests {
             carol = try HostUser.make("or-carol")
             daemon = try fixture.startDriver(["--follow", "--verbose"])
             let socket = fixture.queue.submitSocket
-            guard eventually({ access(socket, F_OK) == 0 }) else { throw HostUserError.timedOut("no \(socket)") }
+            guard eventually({ access(socket, F_OK) == 0 }) else { throw TestSetupError("no \(socket)") }
         }
 
         /// Runs the producer as `user` against the fixture's queue.
@@ -227,7 +227,7 @@ final class RawClient {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard result == 0 else { throw HostUserError.timedOut("connect \(path): errno \(errno)") }
+        guard result == 0 else { throw TestSetupError("connect \(path): errno \(errno)") }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }

@@ -13,10 +13,10 @@ public struct HostUser: Sendable {
         for group in groups { _ = try runTool(["groupadd", "-f", group]) }
         if getpwnam(name) == nil {
             let made = try runTool(["useradd", "-M", "-U", "-s", "/usr/sbin/nologin", name])
-            guard made.status == 0 || getpwnam(name) != nil else { throw HostUserError("useradd \(name): \(made.output)") }
+            guard made.status == 0 || getpwnam(name) != nil else { throw TestSetupError("useradd \(name): \(made.output)") }
         }
         if !groups.isEmpty { _ = try runTool(["usermod", "-a", "-G", groups.joined(separator: ","), name]) }
-        guard let entry = getpwnam(name) else { throw HostUserError("no user \(name) after useradd") }
+        guard let entry = getpwnam(name) else { throw TestSetupError("no user \(name) after useradd") }
         return HostUser(name: name, uid: entry.pointee.pw_uid)
     }
 
@@ -32,12 +32,10 @@ public struct HostUser: Sendable {
     }
 }
 
-/// A step of a test with real users that failed.
-public struct HostUserError: Error, CustomStringConvertible {
+/// A step of setting a test up that failed (a user not made, a server that did not answer).
+public struct TestSetupError: Error, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
-    /// Something awaited did not happen in time.
-    public static func timedOut(_ what: String) -> HostUserError { HostUserError(what) }
+    public init(_ description: String) { self.description = description }
 }
 
 extension Program {
