@@ -189,4 +189,57 @@ import TestSupport
         #expect(delivered.status == 0 && accepted.count == 3 && Set(accepted).count == 3, "\(delivered)")
         #expect(intake.stop().status == 0)
     }
+
+    @Test func grafanasContactPointPayloadOpensAnIncidentLikeAlertmanagers() throws {
+        let intake = try IntakeFixture()
+        // Grafana's webhook contact point: version "1", orgId, title, state, message, and per-alert extras.
+        let body = Array(
+            #"""
+            {"receiver": "owner", "status": "firing", "orgId": 1, "title": "[FIRING:1] DiskFull", "state": "alerting",
+             "message": "disk", "version": "1", "groupKey": "{}:{}", "truncatedAlerts": 0,
+             "alerts": [{"status": "firing", "labels": {"alertname": "DiskFull", "severity": "critical"},
+                         "annotations": {"summary": "/var above 95%"}, "startsAt": "2026-11-24T09:00:00Z",
+                         "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://grafana/alerting/1", "fingerprint": "9f2c",
+                         "silenceURL": "http://grafana/silence", "dashboardURL": "", "panelURL": "", "values": {"B": 97.5}, "valueString": "B=97.5"}]}
+            """#.utf8)
+        let answer = try intake.request("POST", "/v1/alertmanager", body: body)
+        #expect(answer.status == 200, "\(answer)")
+        let enqueued = answer.json["enqueued"] as? [String] ?? []
+        #expect(enqueued.count == 1 && enqueued.first.flatMap(ReportName.kind(of:)) == .incident, "\(answer)")
+        #expect(intake.stop().status == 0)
+    }
+
+    @Test func aSilentClientIsCutOffAndGarbageGetsA400WhileOthersAreServed() throws {
+        let intake = try IntakeFixture(intake: "request_timeout = \"1s\"")
+        // Sixteen connections that never send a byte.
+        let silent = try (1...16).map { _ -> Int32 in
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(intake.port).bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else { throw TestSetupError("connect: errno \(errno)") }
+            return descriptor
+        }
+        defer { silent.forEach { close($0) } }
+        let started = ContinuousClock.now
+        let served = try intake.request("POST", "/v1/reports", body: Self.note)
+        #expect(served.status == 202 && ContinuousClock.now - started < .seconds(5), "\(served)")
+        // The silent ones are closed by the server at request_timeout: a read sees the end.
+        var byte: UInt8 = 0
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(silent[0], SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        #expect(recv(silent[0], &byte, 1, 0) == 0, "the server closed the silent connection")
+        let garbage = try runTool([
+            "python3", "-c",
+            "import socket, sys; s = socket.create_connection(('127.0.0.1', int(sys.argv[1]))); s.sendall(b'\\x00\\xffNOT HTTP\\r\\n\\r\\n'); print(s.recv(100)[:12].decode())",
+            String(intake.port),
+        ])
+        #expect(garbage.output.hasPrefix("HTTP/1.1 400"), "\(garbage.output)")
+        #expect(try intake.request("GET", "/healthz", bearer: false).status == 200, "still serving")
+        #expect(intake.stop().status == 0)
+    }
 }

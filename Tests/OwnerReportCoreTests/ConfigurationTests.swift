@@ -90,6 +90,12 @@ import Testing
 
     static let badConfigs: [BadConfig] = [
         .init(label: "invalid TOML", toml: "timezone = \n", expected: "config.toml:1:"),
+        .init(
+            label: "intake open beyond loopback without a token", toml: "[intake]\nlisten = [\"127.0.0.1:8787\", \"0.0.0.0:8787\"]",
+            expected: "config.toml: intake.listen: '0.0.0.0:8787' is not a loopback address: set token_env"),
+        .init(label: "intake address without a port", toml: "[intake]\nlisten = [\"127.0.0.1\"]", expected: "intake.listen: '127.0.0.1' is not host:port"),
+        .init(label: "submit group and everyone", toml: "[submit]\ngroup = \"g\"\neveryone = true", expected: "submit.everyone: give either"),
+        .init(label: "metrics not a .prom file", toml: "[watchdog]\nmetrics_path = \"/tmp/m.txt\"", expected: "watchdog.metrics_path: must name a file ending in .prom"),
         .init(label: "unknown top-level key", toml: "time_zone = \"UTC\"", expected: "config.toml: time_zone: unknown key"),
         .init(label: "unknown time zone", toml: "timezone = \"Mars/Olympus\"", expected: "config.toml: timezone: unknown time zone 'Mars/Olympus'"),
         .init(label: "misspelt destination key", toml: "[destinations.a]\nchannel = \"file\"\ntokn_env = \"X\"", expected: "config.toml: destinations.a.tokn_env: unknown key"),
