@@ -242,4 +242,38 @@ import TestSupport
         #expect(try intake.request("GET", "/healthz", bearer: false).status == 200, "still serving")
         #expect(intake.stop().status == 0)
     }
+
+    @Test func theIntakeServesTheSocketsSystemdPassesIt() throws {
+        // As owner-report-intake.socket does: systemd binds, the intake serves descriptor 3 (LISTEN_FDS=1).
+        let fixture = try DriverFixture()
+        let socket = fixture.directory.appending("activated.sock")
+        let launcher = Process()
+        launcher.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        launcher.arguments = [
+            "python3", ServerProcess.script("socket_activate.py"), socket, "600", String(cString: getgrgid(getegid()).pointee.gr_name), "--",
+            Program.intake.path, "--queue", fixture.queue.root, "--config", fixture.configPath, "--verbose",
+        ]
+        launcher.environment = ProcessInfo.processInfo.environment.merging(fixture.environment) { $1 }
+        let intake = try RunningProgram.launch(launcher, input: nil)
+        var answer: IntakeFixture.Answer?
+        #expect(eventually(timeout: .seconds(20)) {
+            let outcome = try? runTool([
+                "python3", ServerProcess.script("intake_client.py"), "POST", "http://localhost/v1/reports", "--unix", socket,
+                "--body-file", "/dev/stdin",
+            ])
+            answer = outcome.flatMap { try? JSONDecoder().decode(IntakeFixture.Answer.self, from: Data($0.output.utf8)) }
+            return answer.map { $0.status != 0 } ?? false
+        })
+        // An empty body is not JSON: the point is that the handed-over socket answers at all, then a real one.
+        #expect(answer?.status == 400, "\(String(describing: answer))")
+        let body = fixture.directory.appending("note.json")
+        try Data(Self.note).write(to: URL(fileURLWithPath: body))
+        let real = try runTool(["python3", ServerProcess.script("intake_client.py"), "POST", "http://localhost/v1/reports", "--unix", socket, "--body-file", body])
+        let taken = try JSONDecoder().decode(IntakeFixture.Answer.self, from: Data(real.output.utf8))
+        #expect(taken.status == 202, "\(real.output)")
+        intake.signal(SIGTERM)
+        let stopped = intake.wait()
+        #expect(stopped.status == 0, "\(stopped)")
+        #expect(directoryNames(fixture.queue.pending).count == 1)
+    }
 }
