@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import OwnerReportCore
 import OwnerReportLedger
 
@@ -86,13 +89,27 @@ public final class SubmissionDesk {
     /// Reports already taken, by the sender's key: from memory, else from the ledger's `enqueued` rows.
     private var idOfKey: [String: String] = [:]
 
+    ///
+    /// A key counts as taken only when its report became visible: it is in pending/, or the ledger has a
+    /// later step for it (delivered, failed, archived…). A writer killed between the `enqueued` commit
+    /// and the link into pending/ leaves a row whose report never appeared; the retry with the same key
+    /// must enqueue it again, or the sender would be told "duplicate" of a report that does not exist.
     private func reportID(forKey key: String) -> String? {
         if let known = idOfKey[key] { return known }
         let statement = try? ledger.database.prepare(
-            "SELECT report FROM events WHERE event = 'enqueued' AND json_extract(facts, '$.idempotencyKey') = ? ORDER BY seq LIMIT 1")
-        guard let statement, (try? statement.bind([.text(key)])) != nil, (try? statement.step()) == true, let id = statement.text(0) else { return nil }
-        idOfKey[key] = id
-        return id
+            "SELECT report FROM events WHERE event = 'enqueued' AND json_extract(facts, '$.idempotencyKey') = ? ORDER BY seq")
+        guard let statement, (try? statement.bind([.text(key)])) != nil else { return nil }
+        while (try? statement.step()) == true {
+            guard let id = statement.text(0), becameVisible(id) else { continue }
+            idOfKey[key] = id
+            return id
+        }
+        return nil
+    }
+
+    private func becameVisible(_ id: String) -> Bool {
+        if access("\(queue.pending)/\(id)", F_OK) == 0 { return true }
+        return ((try? ledger.events(for: id)) ?? []).contains { $0.kind != .enqueued }
     }
 
     /// Refuses (exit 75, try again later) when this user, or all submitters together, already have as

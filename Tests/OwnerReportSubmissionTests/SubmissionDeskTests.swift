@@ -87,4 +87,18 @@ import TestSupport
         #expect(throws: SubmissionError("two lines", exitStatus: .temporaryFailure)) { try SubmissionWire.parseReply(String(refused.dropLast()), socket: "s") }
         #expect(throws: SubmissionError.self) { try SubmissionWire.parseHeader("OWNER-REPORT-SUBMIT/1 md -1") }
     }
+
+    @Test func aKeyWhoseReportNeverAppearedIsNotADuplicate() throws {
+        // The intake killed between the `enqueued` commit and the link into pending/: a row, no report.
+        let directory = TemporaryDirectory()
+        let (desk, queue) = try Self.desk(directory)
+        var facts = ReportFacts(kind: "note")
+        facts.idempotencyKey = "build-7"
+        try desk.ledger.append(.init(.enqueued, report: "20261124T000000.000000000Z-note-ghost-00000000.json", facts: facts.json))
+        let note = Array(#"{"kind": "note", "title": "retry"}"#.utf8)
+        let retried = try desk.accept(note, format: .json, from: nil, key: "build-7", via: "test")
+        #expect(!retried.duplicate && directoryNames(queue.pending) == [retried.id], "the retry is enqueued, not called a duplicate")
+        let again = try desk.accept(note, format: .json, from: nil, key: "build-7", via: "test")
+        #expect(again == .init(id: retried.id, duplicate: true), "and from then on the key is taken")
+    }
 }
