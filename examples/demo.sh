@@ -22,6 +22,29 @@ echo "== 4. a malformed report is refused with its line, and nothing is enqueued
 echo "== 5. a file copied in by hand that is not UTF-8 text: the driver will quarantine it"
 printf 'title: \377\376 not text\n' > "$OWNER_REPORT_HOME/pending/dropped-by-hand.md"
 
+echo "== 5b. over HTTP: owner-report-intake answers 202 only once the report is on disk and recorded"
+SOCK="$OWNER_REPORT_HOME/intake-demo.sock"
+"$BIN/owner-report-intake" --socket "$SOCK" &
+INTAKE=$!
+python3 - "$SOCK" <<'PY'
+import http.client, json, socket, sys, time
+class Unix(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(sys.argv[1])
+body = json.dumps({"kind": "note", "title": "build 42 passed", "fields": {"pipeline": "ci"}, "body": "posted over HTTP"})
+for _ in range(100):
+    try:
+        connection = Unix("localhost")
+        connection.request("POST", "/v1/reports", body=body, headers={"Idempotency-Key": "build-42"})
+        response = connection.getresponse()
+        print(response.status, response.read().decode().strip())
+        break
+    except (FileNotFoundError, ConnectionRefusedError):
+        time.sleep(0.05)
+PY
+kill "$INTAKE"; wait "$INTAKE" 2>/dev/null || true
+
 echo "== 6. what the driver would send (--dry-run changes nothing)"
 "$BIN/owner-report-driver" --once --dry-run | head -n 12
 
