@@ -28,7 +28,13 @@ import TestSupport
         let delivered = try intake.fixture.drive()
         let accepted = try intake.fixture.acceptedIDs()
         #expect(delivered.status == 0 && accepted == [id], "\(delivered)")
-        #expect(intake.stop().status == 0)
+        let stopped = intake.stop()
+        #expect(stopped.status == 0)
+        // --verbose logs every request; neither secret appears in what the intake printed or recorded.
+        let ledgerText = try intake.ledger().allEvents().map { "\($0)" }.joined()
+        for secret in [IntakeFixture.token, IntakeFixture.relaySecret] {
+            #expect(!stopped.stdout.contains(secret) && !stopped.stderr.contains(secret) && !ledgerText.contains(secret))
+        }
     }
 
     @Test func badRequestsAreRefusedNamingTheProblemAndWriteNothing() throws {
