@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "OwnerReportArchive",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery",
+                "OwnerReportCore", "OwnerReportLedger",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // Submissions by users who do not own the queue: the submit socket's protocol, its server in
@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "OwnerReportIntake",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportReports", "OwnerReportSubmission",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportReports", "OwnerReportSubmission",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -103,7 +103,7 @@ let package = Package(
         .target(
             name: "OwnerReportCommandLine",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportSubmission",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportSubmission",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -140,8 +140,7 @@ let package = Package(
         .executableTarget(
             name: "owner-report-intake",
             dependencies: [
-                "OwnerReportCore", "OwnerReportDelivery", "OwnerReportIntake", "OwnerReportSubmission", "OwnerReportWatching",
-                "OwnerReportCommandLine",
+                "OwnerReportCore", "OwnerReportIntake", "OwnerReportSubmission", "OwnerReportCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -1,6 +1,5 @@
 import Foundation
 import OwnerReportCore
-import OwnerReportDelivery
 import OwnerReportLedger
 
 /// `archiver status`: what is waiting, what failed, what went out last (like `postqueue -p`).

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Logging
 import OwnerReportCore
-import OwnerReportDelivery
 
 /// What the delivering commands (driver, watchdog) start from.
 public struct CommandContext {

@@ -4,7 +4,6 @@ import Glibc
 import Foundation
 import Logging
 import OwnerReportCore
-import OwnerReportDelivery
 import OwnerReportLedger
 import OwnerReportReports
 import OwnerReportSubmission

@@ -4,7 +4,6 @@ import OwnerReportCommandLine
 import OwnerReportCore
 import OwnerReportIntake
 import OwnerReportSubmission
-import OwnerReportWatching
 
 /// `owner-report-intake`: reports and alerts over HTTP, on disk before the sender hears 2xx.
 @main

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import Foundation
-import OwnerReportCore
 
 /// Reads secrets from the environment or from private files, and remembers them so that they can be
 /// masked in anything the program writes: output, logs, the ledger, sidecars.

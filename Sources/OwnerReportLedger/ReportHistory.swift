@@ -1,5 +1,4 @@
 import OwnerReportCore
-import OwnerReportLedger
 
 /// What the ledger says about one report's delivery, per destination.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import OwnerReportCore
-import OwnerReportDelivery
 import Testing
 import TestSupport
 
