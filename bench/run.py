@@ -91,6 +91,35 @@ for name in sorted(os.listdir(pending)):
 '''
 
 
+def floor(n=500):
+    """What the disk allows, measured in the bench's own directory: fsyncs a second, and the durable
+    publish every report pays at least once (write + fsync + link + directory fsync + unlink)."""
+    directory = os.path.join(WORK, "floor")
+    os.makedirs(directory, exist_ok=True)
+    fd = os.open(os.path.join(directory, "f"), os.O_WRONLY | os.O_CREAT, 0o600)
+    start = time.perf_counter()
+    for _ in range(n):
+        os.write(fd, b"x")
+        os.fsync(fd)
+    fsyncs = n / (time.perf_counter() - start)
+    os.close(fd)
+    dirfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    start = time.perf_counter()
+    for i in range(n):
+        staging, final = os.path.join(directory, f".t{i}"), os.path.join(directory, f"r{i}")
+        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, b"x" * 300)
+        os.fsync(fd)
+        os.close(fd)
+        os.link(staging, final)
+        os.fsync(dirfd)
+        os.unlink(staging)
+    publishes = n / (time.perf_counter() - start)
+    os.close(dirfd)
+    shutil.rmtree(directory)
+    return fsyncs, publishes
+
+
 def main():
     began = time.perf_counter()
     print(f"owner-report benchmarks ({'quick' if QUICK else 'full'}), {os.cpu_count()} cores, work in {WORK}", file=sys.stderr)
@@ -162,6 +191,10 @@ def main():
         proc.terminate()
 
     med = lambda runs, i: statistics.median(r[i] for r in runs)
+    fsyncs, publishes = floor()
+    print()
+    print(f"Floor on this disk (the bench's directory): {fsyncs:,.0f} fsyncs/s ({1e6 / fsyncs:.0f} µs each); "
+          f"{publishes:,.0f} durable publishes/s (write + fsync + link + directory fsync: {1e6 / publishes:.0f} µs).")
     print()
     print("| measure | owner-report | peer | ratio |")
     print("|---|---|---|---|")
