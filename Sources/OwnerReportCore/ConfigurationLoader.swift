@@ -191,15 +191,8 @@ public enum ConfigurationLoader {
         destination.threadID = try reader.string("thread_id")
         destination.minimumInterval = try reader.duration("min_interval")
         for role in secretRoles {
-            let fromEnvironment = try reader.string("\(role)_env")
-            let fromFile = try reader.string("\(role)_file")
-            if fromEnvironment != nil, fromFile != nil {
-                throw ConfigurationError(file: reader.file, key: reader.key("\(role)_file"), message: "give \(role)_env or \(role)_file, not both")
-            }
             // `webhook_url` is the Discord spelling of the same role as `url`.
-            let key = role == "webhook_url" ? "url" : role
-            if let name = fromEnvironment { destination.secrets[key] = .environment(name) }
-            if let path = fromFile { destination.secrets[key] = .file(path) }
+            if let source = try reader.secret(role) { destination.secrets[role == "webhook_url" ? "url" : role] = source }
         }
         try requireSettings(of: destination, reader)
         return destination
@@ -219,16 +212,8 @@ public enum ConfigurationLoader {
             }
         }
         policy.socket = try reader.string("socket")
-        func secret(_ role: String) throws(ConfigurationError) -> SecretSource? {
-            let fromEnvironment = try reader.string("\(role)_env")
-            let fromFile = try reader.string("\(role)_file")
-            if fromEnvironment != nil, fromFile != nil {
-                throw ConfigurationError(file: reader.file, key: reader.key("\(role)_file"), message: "give \(role)_env or \(role)_file, not both")
-            }
-            return fromEnvironment.map(SecretSource.environment) ?? fromFile.map(SecretSource.file)
-        }
-        policy.token = try secret("token")
-        policy.relaySecret = try secret("relay_secret")
+        policy.token = try reader.secret("token")
+        policy.relaySecret = try reader.secret("relay_secret")
         if let open = policy.listen.first(where: { !IntakePolicy.isLoopback($0) }), policy.token == nil {
             throw ConfigurationError(
                 file: reader.file, key: reader.key("listen"),
@@ -382,6 +367,16 @@ struct TableReader {
             texts.append(text)
         }
         return texts
+    }
+
+    /// Where the secret for `role` comes from: `ROLE_env` (a variable's name) or `ROLE_file` (a path), not both.
+    func secret(_ role: String) throws(ConfigurationError) -> SecretSource? {
+        let fromEnvironment = try string("\(role)_env")
+        let fromFile = try string("\(role)_file")
+        if fromEnvironment != nil, fromFile != nil {
+            throw ConfigurationError(file: file, key: key("\(role)_file"), message: "give \(role)_env or \(role)_file, not both")
+        }
+        return fromEnvironment.map(SecretSource.environment) ?? fromFile.map(SecretSource.file)
     }
 
     func table(_ name: String) throws(ConfigurationError) -> TableReader? {

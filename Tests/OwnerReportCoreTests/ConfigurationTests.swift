@@ -93,6 +93,7 @@ import Testing
         .init(
             label: "intake open beyond loopback without a token", toml: "[intake]\nlisten = [\"127.0.0.1:8787\", \"0.0.0.0:8787\"]",
             expected: "config.toml: intake.listen: '0.0.0.0:8787' is not a loopback address: set token_env"),
+        .init(label: "intake token from both", toml: "[intake]\ntoken_env = \"A\"\ntoken_file = \"/b\"", expected: "intake.token_file: give token_env or token_file, not both"),
         .init(label: "intake address without a port", toml: "[intake]\nlisten = [\"127.0.0.1\"]", expected: "intake.listen: '127.0.0.1' is not host:port"),
         .init(label: "submit group and everyone", toml: "[submit]\ngroup = \"g\"\neveryone = true", expected: "submit.everyone: give either"),
         .init(label: "metrics not a .prom file", toml: "[watchdog]\nmetrics_path = \"/tmp/m.txt\"", expected: "watchdog.metrics_path: must name a file ending in .prom"),
