@@ -151,7 +151,8 @@ public final class IntakeService: @unchecked Sendable {
         let kind = (object["kind"] as? String).flatMap(ReportKind.init(rawValue:)) ?? .note
         let report = Report(kind: kind, title: object["title"] as? String ?? kind.rawValue, fields: fields, body: object["body"] as? String ?? "")
         do {
-            let accepted = try desk.enqueue(report, format: .json, from: nil, key: "relay:\(id)", via: "the intake's /v1/relay")
+            let accepted = try desk.enqueue(
+                report, format: .json, from: nil, key: "relay:\(id)", via: "the intake's /v1/relay", keepsOriginStamp: true)
             return IntakeResponse(status: 202, json: ["id": accepted.id, "duplicate": accepted.duplicate])
         } catch {
             return Self.response(for: error)

@@ -53,8 +53,13 @@ public final class SubmissionDesk {
     }
 
     /// Enqueues a report already read (a relayed one, an incident's), with the same checks, stamp and bounds.
+    ///
+    /// `submitted_by` always says who handed the report over: the kernel's word on a local user, else
+    /// `via`. Only a relayed report keeps the stamp its origin host gave it (`keepsOriginStamp`): that
+    /// host's kernel said it, and the relay's signature vouches for the host.
     public func enqueue(
-        _ report: Report, format: ReportFormat = .markdown, from submitter: ReportFacts.Submitter?, key: String? = nil, via: String
+        _ report: Report, format: ReportFormat = .markdown, from submitter: ReportFacts.Submitter?, key: String? = nil, via: String,
+        keepsOriginStamp: Bool = false
     ) throws(SubmissionError) -> Accepted {
         if let key, let id = reportID(forKey: key) { return Accepted(id: id, duplicate: true) }
         var report = report
@@ -63,9 +68,9 @@ public final class SubmissionDesk {
             let known = configuration.destinations.keys.sorted().joined(separator: ", ")
             throw SubmissionError("\(origin): destination: no destination named '\(name)' in this queue (known: \(known))", exitStatus: .usage)
         }
-        if let submitter {
-            try checkRoom(for: submitter)
-            report.fields[Self.submittedByField] = .text(submitter.description)
+        if let submitter { try checkRoom(for: submitter) }
+        if !keepsOriginStamp || report.fields[Self.submittedByField] == nil {
+            report.fields[Self.submittedByField] = .text(submitter?.description ?? via)
         }
         var facts = ReportFacts(report)
         facts.submitter = submitter

@@ -101,4 +101,17 @@ import TestSupport
         let again = try desk.accept(note, format: .json, from: nil, key: "build-7", via: "test")
         #expect(again == .init(id: retried.id, duplicate: true), "and from then on the key is taken")
     }
+
+    @Test func withoutALocalUserTheStampSaysHowTheReportCameAndOnlyARelayKeepsItsOrigins() throws {
+        let directory = TemporaryDirectory()
+        let (desk, queue) = try Self.desk(directory)
+        let forged = Report(kind: .note, title: "claims", fields: ["submitted_by": .text("alice (uid 1001)")], body: "x")
+        let posted = try desk.enqueue(forged, from: nil, via: "the intake's /v1/reports")
+        let relayed = try desk.enqueue(forged, from: nil, via: "the intake's /v1/relay", keepsOriginStamp: true)
+        func stamp(_ id: String) throws -> String? {
+            try ReportCodec.decode(try DurableFile.readWhole("\(queue.pending)/\(id)"), format: .markdown, path: id).text("submitted_by")
+        }
+        #expect(try stamp(posted.id) == "the intake's /v1/reports", "an HTTP sender cannot pass itself off as a local user")
+        #expect(try stamp(relayed.id) == "alice (uid 1001)", "the origin host's stamp travels with the relayed report")
+    }
 }
