@@ -15,6 +15,11 @@ import OwnerReportLedger
 /// - A report that can never be delivered as it is goes to failed/ with its reason; its lane goes on.
 /// - A destination that refuses as a whole (401/403/404) stops the run: a configuration error.
 ///
+/// Ledger rows are written behind, in as few commits as the guarantees allow (docs/design.md §5,
+/// "Fewer fsyncs"): every row is committed before the next thing outside the ledger happens (a message
+/// leaves, or a file moves), so the rows of one report's success and the next report's `attempt` share
+/// one commit. Delivered reports move to sent/ in batches, one directory fsync per batch.
+///
 /// The caller holds the delivery lock (except for a dry run, which changes nothing).
 public final class DeliveryRun {
     /// What a run may do.
@@ -50,6 +55,12 @@ public final class DeliveryRun {
     private let options: Options
     private let logger: Logger
     private var summary = DeliverySummary()
+    /// Rows recorded but not yet committed; `commit()` makes them durable in one transaction.
+    private var staged: [LedgerEvent.Draft] = []
+    /// Reports every destination has accepted, waiting to move to sent/ together (`archiveReady()`).
+    private var readyToArchive: [(entry: QueueEntry, resent: Bool)] = []
+    /// How many delivered reports move to sent/ under one pair of directory fsyncs.
+    static let archiveBatchSize = 64
 
     public init(
         queue: QueueDirectory, configuration: Configuration, ledger: Ledger?, transports: [String: Transport],
@@ -79,10 +90,18 @@ public final class DeliveryRun {
         if let only = options.onlyReport { entries = entries.filter { $0.name == only } }
 
         var acted = 0
-        for entry in entries {
-            if let limit = options.maxCount, acted >= limit { break }
-            if summary.configurationError != nil || options.shouldStop() { break }
-            if try handle(entry) { acted += 1 }
+        do {
+            for entry in entries {
+                if let limit = options.maxCount, acted >= limit { break }
+                if summary.configurationError != nil || options.shouldStop() { break }
+                if try handle(entry) { acted += 1 }
+            }
+            try archiveReady()
+            try commit()
+        } catch {
+            // What was staged happened (a destination accepted, a lane deferred): keep it if the ledger can.
+            try? commit()
+            throw error
         }
         return summary
     }
@@ -167,10 +186,9 @@ public final class DeliveryRun {
                 return true
             }
         }
-        if let ledger, !options.dryRun, names.allSatisfy(deliveredTo.contains) {
-            try queue.archive(entry, ledger: ledger)
-            if acted { summary.delivered.append(entry.name) } else { summary.recovered.append(entry.name) }
-            logger.info("archived", metadata: ["report.id": "\(entry.name)", "resent": "\(acted)"])
+        if ledger != nil, !options.dryRun, names.allSatisfy(deliveredTo.contains) {
+            readyToArchive.append((entry, acted))
+            if readyToArchive.count >= Self.archiveBatchSize { try archiveReady() }
             return true
         }
         if !options.dryRun { summary.waiting += 1 }
@@ -197,6 +215,7 @@ public final class DeliveryRun {
         try record(.init(.attempt, report: prepared.id, destination: lane, part: remaining.first?.part, parts: messages.count))
         var waits = 0
         for message in remaining {
+            try commit()  // the attempt, and whatever came before, is durable before the message leaves
             var outcome = transport.send(message, of: prepared)
             // A short rate-limit pause is waited out here, so that a multi-part report is not put off
             // for a whole backoff; a long one ends the lane's turn like any transient failure.
@@ -206,6 +225,7 @@ public final class DeliveryRun {
                 try record(.init(.deferred, report: prepared.id, destination: lane, status: 429, part: message.part, parts: message.parts, detail: "rate limited; waiting \(pause) in this run", notBefore: until))
                 logger.info("rate limited; waiting", metadata: ["report.id": "\(prepared.id)", "lane": "\(lane)", "seconds": "\(pause.seconds)"])
                 Thread.sleep(forTimeInterval: pause.seconds)
+                try commit()
                 outcome = transport.send(message, of: prepared)
             }
             let notices = transport.takeNotices().map(secrets.redact)
@@ -235,13 +255,37 @@ public final class DeliveryRun {
             return
         }
         guard let ledger else { return }
+        try commit()  // rows before a file moves
         try queue.quarantine(entry, failure: record, ledger: ledger)
         summary.quarantined.append(.init(id: entry.name, reason: "\(record.category): \(record.reason)"))
         logger.info("quarantined", metadata: ["report.id": "\(entry.name)", "reason": "\(record.reason)"])
     }
 
+    /// Stages a row; it becomes durable with the next `commit()`, which comes before any send or move.
     private func record(_ draft: LedgerEvent.Draft) throws {
-        guard !options.dryRun, let ledger else { return }
-        try ledger.append(draft)
+        guard !options.dryRun, ledger != nil else { return }
+        staged.append(draft)
+    }
+
+    /// Commits the staged rows in one transaction (one fsync of the write-ahead log).
+    private func commit() throws {
+        guard let ledger, !staged.isEmpty else { return }
+        try ledger.append(staged)
+        staged.removeAll(keepingCapacity: true)
+    }
+
+    /// Moves the delivered reports waiting in `readyToArchive` to sent/ (after committing their
+    /// `delivered` rows) and stages one `archived` row each.
+    private func archiveReady() throws {
+        guard !readyToArchive.isEmpty else { return }
+        try commit()
+        let batch = readyToArchive
+        readyToArchive.removeAll(keepingCapacity: true)
+        try queue.archive(batch.map(\.entry))
+        for (entry, resent) in batch {
+            try record(.init(.archived, report: entry.name, detail: "moved to sent/"))
+            if resent { summary.delivered.append(entry.name) } else { summary.recovered.append(entry.name) }
+            logger.info("archived", metadata: ["report.id": "\(entry.name)", "resent": "\(resent)"])
+        }
     }
 }

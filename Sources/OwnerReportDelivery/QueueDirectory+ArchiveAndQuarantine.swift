@@ -6,28 +6,40 @@ import OwnerReportCore
 import OwnerReportLedger
 
 extension QueueDirectory {
-    /// Moves a delivered report from pending/ into sent/ and records `archived`.
+    /// Moves delivered reports from pending/ into sent/, with one fsync of each directory for the batch.
     ///
-    /// When sent/ already has the name (a crash between link and unlink), identical bytes mean the
-    /// copy in pending/ is the leftover; different bytes get a new name, never an overwrite.
-    public func archive(_ entry: QueueEntry, ledger: Ledger) throws {
-        let destination = "\(sent)/\(entry.name)"
-        var clash = false
-        do {
-            try DurableFile.move(entry.path, to: destination)
-        } catch {
-            guard error.errno == EEXIST else { throw error }
-            clash = true
+    /// Every name is linked into sent/ and sent/ is fsynced before any is unlinked from pending/, so
+    /// a crash leaves each report in sent/, in pending/ or in both, never in neither. When sent/
+    /// already has a name (a crash between link and unlink), identical bytes mean the copy in pending/
+    /// is the leftover; different bytes get a new name, never an overwrite. The caller records
+    /// `archived`; a report whose row a crash lost is still in sent/ with its `delivered` rows.
+    public func archive(_ entries: [QueueEntry]) throws {
+        guard !entries.isEmpty else { return }
+        var linked: [QueueEntry] = [], clashes: [QueueEntry] = []
+        for entry in entries {
+            let destination = "\(sent)/\(entry.name)"
+            if link(entry.path, destination) == 0 {
+                linked.append(entry)
+            } else if errno == EEXIST {
+                clashes.append(entry)
+            } else {
+                let code = errno
+                if !linked.isEmpty { try DurableFile.syncDirectory(sent) }
+                throw QueueError(path: entry.path, errno: code, operation: "link into sent/")
+            }
         }
-        if clash {
-            if try isSameContent(entry.path, destination, size: entry.size) {
+        if !linked.isEmpty { try DurableFile.syncDirectory(sent) }
+        for entry in linked {
+            try syscall("unlink", path: entry.path) { unlink(entry.path) }
+        }
+        for entry in clashes {
+            if try isSameContent(entry.path, "\(sent)/\(entry.name)", size: entry.size) {
                 try syscall("unlink", path: entry.path) { unlink(entry.path) }
-                try DurableFile.syncDirectory(pending)
             } else {
                 try DurableFile.move(entry.path, to: "\(sent)/\(Self.uniqueVariant(of: entry.name))")
             }
         }
-        try ledger.append(.init(.archived, report: entry.name, detail: "moved to sent/"))
+        try DurableFile.syncDirectory(pending)
     }
 
     private func isSameContent(_ first: String, _ second: String, size: Int64) throws -> Bool {

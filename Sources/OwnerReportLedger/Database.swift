@@ -125,10 +125,17 @@ public final class Statement {
         }
     }
 
-    /// Runs a statement that returns no rows.
+    /// Runs a statement that returns no rows, and resets it so that it holds no lock afterwards.
     public func run(_ values: [Value] = []) throws(SQLiteError) {
         try bind(values)
+        defer { reset() }
         while try step() {}
+    }
+
+    /// Ends the statement's current run (`sqlite3_reset`): a kept statement that stopped on a row would
+    /// otherwise hold its read snapshot open.
+    public func reset() {
+        sqlite3_reset(handle)
     }
 
     public func integer(_ column: Int32) -> Int64? {

@@ -79,41 +79,85 @@ public final class Ledger {
     /// Appends one event in its own `BEGIN IMMEDIATE` transaction and returns it as stored.
     @discardableResult
     public func append(_ draft: LedgerEvent.Draft, at time: Timestamp = .now()) throws -> LedgerEvent {
-        try database.writeTransaction {
-            let last = try database.prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
-            let hasLast = try last.step()
-            let previousHash = hasLast ? (last.text(1) ?? Self.genesisHash) : Self.genesisHash
+        try append([draft], at: time)[0]
+    }
+
+    /// Appends events in one `BEGIN IMMEDIATE` transaction, chained in the order given: all of them
+    /// become durable together, or none does (one commit, one fsync of the write-ahead log).
+    @discardableResult
+    public func append(_ drafts: [LedgerEvent.Draft], at time: Timestamp = .now()) throws -> [LedgerEvent] {
+        guard !drafts.isEmpty else { return [] }
+        let statements = try cachedStatements()
+        return try database.writeTransaction {
+            defer {
+                statements.last.reset()
+                statements.next.reset()
+            }
+            try statements.last.bind([])
+            let hasLast = try statements.last.step()
+            var previousHash = hasLast ? (statements.last.text(1) ?? Self.genesisHash) : Self.genesisHash
             // AUTOINCREMENT never reuses a number; ask SQLite for the next one so the hash can cover it.
-            let next = try database.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1")
-            _ = try next.step()
-            var event = LedgerEvent(
-                sequence: next.integer(0) ?? 1, time: time.iso8601UTC, kind: draft.kind, report: draft.report,
-                destination: draft.destination, status: draft.status, part: draft.part, parts: draft.parts,
-                detail: draft.detail, enqueuedAt: draft.enqueuedAt, sha256: draft.sha256, notBefore: draft.notBefore,
-                facts: draft.facts, previousHash: previousHash,
-                hash: "")
-            event.hash = Self.hash(of: event)
-            let insert = try database.prepare(
+            try statements.next.bind([])
+            _ = try statements.next.step()
+            var sequence = statements.next.integer(0) ?? 1
+            let stamp = time.iso8601UTC
+            var stored: [LedgerEvent] = []
+            stored.reserveCapacity(drafts.count)
+            for draft in drafts {
+                var event = LedgerEvent(
+                    sequence: sequence, time: stamp, kind: draft.kind, report: draft.report,
+                    destination: draft.destination, status: draft.status, part: draft.part, parts: draft.parts,
+                    detail: draft.detail, enqueuedAt: draft.enqueuedAt, sha256: draft.sha256, notBefore: draft.notBefore,
+                    facts: draft.facts, previousHash: previousHash,
+                    hash: "")
+                event.hash = Self.hash(of: event)
+                try statements.insert.run([
+                    .integer(event.sequence), .text(event.time), .text(event.kind.rawValue), .optional(event.report),
+                    .optional(event.destination), .optional(event.status.map(Int64.init)), .optional(event.part.map(Int64.init)),
+                    .optional(event.parts.map(Int64.init)), .optional(event.detail), .optional(event.enqueuedAt?.rawValue),
+                    .optional(event.sha256), .optional(event.notBefore?.rawValue), .text(event.previousHash), .text(event.hash),
+                    .optional(event.facts),
+                ])
+                previousHash = event.hash
+                sequence += 1
+                stored.append(event)
+            }
+            return stored
+        }
+    }
+
+    /// The three statements every append runs, prepared once per connection.
+    private struct AppendStatements {
+        let last: Statement
+        let next: Statement
+        let insert: Statement
+    }
+
+    private var appendStatements: AppendStatements?
+
+    private func cachedStatements() throws(SQLiteError) -> AppendStatements {
+        if let appendStatements { return appendStatements }
+        let statements = AppendStatements(
+            last: try database.prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"),
+            next: try database.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1"),
+            insert: try database.prepare(
                 """
                 INSERT INTO events (seq, at, event, report, destination, status, part, parts, detail,
                                     enqueued_at_ns, sha256, not_before_ns, prev_hash, hash, facts)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            try insert.run([
-                .integer(event.sequence), .text(event.time), .text(event.kind.rawValue), .optional(event.report),
-                .optional(event.destination), .optional(event.status.map(Int64.init)), .optional(event.part.map(Int64.init)),
-                .optional(event.parts.map(Int64.init)), .optional(event.detail), .optional(event.enqueuedAt?.rawValue),
-                .optional(event.sha256), .optional(event.notBefore?.rawValue), .text(event.previousHash), .text(event.hash),
-                .optional(event.facts),
-            ])
-            return event
-        }
+                """))
+        appendStatements = statements
+        return statements
     }
 
     /// Every event about one report, oldest first.
     public func events(for report: String) throws(SQLiteError) -> [LedgerEvent] {
-        try query("WHERE report = ? ORDER BY seq", [.text(report)])
+        // Asked once per report a pass looks at: the statement is prepared once per connection.
+        if reportEvents == nil { reportEvents = try database.prepare(Self.selectEvents + "WHERE report = ? ORDER BY seq") }
+        return try read(reportEvents!, [.text(report)])  // swift-format-ignore: NeverForceUnwrap (set above)
     }
+
+    private var reportEvents: Statement?
 
     /// Every event, oldest first.
     public func allEvents() throws(SQLiteError) -> [LedgerEvent] {
@@ -122,9 +166,15 @@ public final class Ledger {
 
     /// Events selected by an SQL tail (`WHERE … ORDER BY …`) with bound values.
     public func query(_ tail: String, _ values: [Statement.Value]) throws(SQLiteError) -> [LedgerEvent] {
-        let statement = try database.prepare(
-            "SELECT seq, at, event, report, destination, status, part, parts, detail, enqueued_at_ns, sha256, not_before_ns, prev_hash, hash, facts FROM events \(tail)")
+        try read(try database.prepare(Self.selectEvents + tail), values)
+    }
+
+    private static let selectEvents =
+        "SELECT seq, at, event, report, destination, status, part, parts, detail, enqueued_at_ns, sha256, not_before_ns, prev_hash, hash, facts FROM events "
+
+    private func read(_ statement: Statement, _ values: [Statement.Value]) throws(SQLiteError) -> [LedgerEvent] {
         try statement.bind(values)
+        defer { statement.reset() }
         var events: [LedgerEvent] = []
         while try statement.step() {
             events.append(
@@ -161,9 +211,6 @@ public final class Ledger {
     }
 
     static func hash(of event: LedgerEvent) -> String {
-        SHA256.hash(data: Array(event.hashedContent.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        DigitText.hex(SHA256.hash(data: Array(event.hashedContent.utf8)))
     }
 }

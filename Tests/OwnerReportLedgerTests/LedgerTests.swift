@@ -66,6 +66,31 @@ import TestSupport
         #expect(broken.sequence == 2)
     }
 
+    @Test func severalRowsAppendedTogetherAreChainedInOrderAndCommitTogether() throws {
+        let ledger = try filledLedger(2)
+        let stored = try ledger.append([
+            .init(.partDelivered, report: "r1.md", destination: "owner", status: 200, part: 1, parts: 1),
+            .init(.delivered, report: "r1.md", destination: "owner", parts: 1),
+            .init(.attempt, report: "r2.md", destination: "owner", part: 1, parts: 1),
+        ])
+        #expect(stored.map(\.sequence) == [3, 4, 5])
+        #expect(stored.map(\.kind) == [.partDelivered, .delivered, .attempt])
+        let events = try ledger.allEvents()
+        #expect(Array(events.suffix(3)) == stored, "what append returned is what was stored")
+        #expect(try ledger.verifyChain() == nil)
+        // One of them refused (a trigger on the third row's kind) takes the other two with it.
+        try ledger.database.execute(
+            "CREATE TRIGGER refuse_alerts BEFORE INSERT ON events WHEN NEW.event = 'alert' BEGIN SELECT RAISE(ABORT, 'no alerts'); END")
+        #expect(throws: (any Error).self) {
+            try ledger.append([.init(.archived, report: "r1.md"), .init(.deferred, report: "r2.md"), .init(.alert, detail: "x")])
+        }
+        #expect(try ledger.allEvents().count == 5, "none of the three was kept")
+        try ledger.append(.init(.archived, report: "r1.md"))
+        #expect(try ledger.allEvents().map(\.sequence) == [1, 2, 3, 4, 5, 6], "and the next row follows on without a gap")
+        #expect(try ledger.verifyChain() == nil)
+        #expect(try ledger.append([]).isEmpty)
+    }
+
     @Test func theLedgerFileIsPrivateAndReopensWithItsHistory() throws {
         _ = try filledLedger(3)
         let reopened = try Ledger(path: path)
