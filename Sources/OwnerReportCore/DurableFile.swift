@@ -126,12 +126,18 @@ public enum DurableFile {
         guard Int(info.st_size) <= limit else {
             throw QueueError(path: path, errno: EFBIG, operation: "read (\(info.st_size) bytes, over the limit of \(limit))")
         }
-        var bytes = [UInt8](repeating: 0, count: limit + 1)
+        // Room for the size fstat saw and one byte more, to notice a file that grew; the buffer grows
+        // (up to the limit and one byte) only for such a file, so a small report costs a small read.
+        var bytes: [UInt8] = []
+        var capacity = min(Int(info.st_size), limit) + 1
         var total = 0
         while total <= limit {
+            if total == capacity { capacity = min(capacity * 2, limit + 1) }
+            if bytes.count < capacity { bytes.append(contentsOf: repeatElement(0, count: capacity - bytes.count)) }
+            let room = capacity - total
             let count = try syscall("read", path: path) {
                 bytes.withUnsafeMutableBytes { buffer in
-                    read(fd, buffer.baseAddress! + total, limit + 1 - total)  // swift-format-ignore: NeverForceUnwrap
+                    read(fd, buffer.baseAddress! + total, room)  // swift-format-ignore: NeverForceUnwrap
                 }
             }
             if count == 0 { break }
@@ -140,7 +146,8 @@ public enum DurableFile {
         guard total <= limit else {
             throw QueueError(path: path, errno: EFBIG, operation: "read (grew over the limit of \(limit) bytes)")
         }
-        return Array(bytes[..<total])
+        bytes.removeSubrange(total...)
+        return bytes
     }
 
     /// Creates a directory and any missing parents with mode 0700.

@@ -8,8 +8,14 @@ struct MarkdownReportReader {
     let path: String
 
     init(text: String, path: String) {
-        // "\r\n" is a single Character in Swift, so it must be named as a separator of its own.
-        self.lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        if !text.utf8.contains(UInt8(ascii: "\r")) {
+            // Without a CR, every "\n" byte is a Character of its own, and splitting the bytes is the
+            // same cut as splitting the Characters, without walking grapheme clusters.
+            self.lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { text[$0.startIndex..<$0.endIndex] }
+        } else {
+            // "\r\n" is a single Character in Swift, so it must be named as a separator of its own.
+            self.lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        }
         self.path = path
     }
 

@@ -129,7 +129,7 @@ public struct QueueDirectory: Sendable {
 
     /// The lower-case hex SHA-256 of `bytes`, as the ledger records content.
     public static func sha256(_ bytes: some Collection<UInt8>) -> String {
-        SHA256.hash(data: Array(bytes)).map { String(format: "%02x", $0) }.joined()
+        DigitText.hex(SHA256.hash(data: Array(bytes)))
     }
 
     private static func kind(of mode: mode_t) -> QueueEntry.Kind {

@@ -75,19 +75,31 @@ public struct Report: Hashable, Sendable {
     static func normalizedBody(_ body: String) -> String {
         // Every line end (CRLF, and a lone CR) becomes LF, by scalar: rejoining lines must never make
         // a new CRLF out of a CR and the LF after it (found by fuzz/).
-        var unified = String.UnicodeScalarView()
-        var afterCR = false
-        for scalar in body.unicodeScalars {
-            if scalar == "\n", afterCR {
-                afterCR = false
-                continue
+        var unified = body
+        if body.utf8.contains(UInt8(ascii: "\r")) {
+            var scalars = String.UnicodeScalarView()
+            var afterCR = false
+            for scalar in body.unicodeScalars {
+                if scalar == "\n", afterCR {
+                    afterCR = false
+                    continue
+                }
+                afterCR = scalar == "\r"
+                scalars.append(afterCR ? "\n" : scalar)
             }
-            afterCR = scalar == "\r"
-            unified.append(afterCR ? "\n" : scalar)
+            unified = String(scalars)
         }
-        var lines = String(unified).split(separator: "\n", omittingEmptySubsequences: false)
-        while let first = lines.first, first.isBlank { lines.removeFirst() }
-        var text = lines.joined(separator: "\n")
+        // Leading blank lines go. A "\n" is always a Character of its own, so the cut after one is a
+        // Character boundary; only the lines that are dropped are looked at.
+        let utf8 = unified.utf8
+        var start = utf8.startIndex
+        while true {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: "\n"))
+            guard unified[start..<(end ?? utf8.endIndex)].isBlank else { break }
+            guard let end else { return "" }
+            start = utf8.index(after: end)
+        }
+        var text = String(unified[start...])
         while let last = text.last, last.isBlankSpace { text.removeLast() }
         return text
     }

@@ -78,7 +78,7 @@ public final class SecretResolver: @unchecked Sendable {
         lock.lock()
         let secrets = known.sorted { $0.count > $1.count }
         lock.unlock()
-        return secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: "***") }
+        return secrets.reduce(text) { text, secret in text.contains(secret) ? text.replacingOccurrences(of: secret, with: "***") : text }
     }
 }
 

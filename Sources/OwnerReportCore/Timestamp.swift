@@ -51,17 +51,16 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
     /// Fixed-width UTC form used in queue file names: `20261123T081500.123456789Z`.
     public var compactUTC: String {
         let parts = brokenDown(offsetSeconds: 0)
-        return String(
-            format: "%04d%02d%02dT%02d%02d%02d.%09lldZ",
-            parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second, nanoseconds)
+        let date = DigitText.padded(parts.year, 4) + DigitText.padded(parts.month, 2) + DigitText.padded(parts.day, 2)
+        let time = DigitText.padded(parts.hour, 2) + DigitText.padded(parts.minute, 2) + DigitText.padded(parts.second, 2)
+        return date + "T" + time + "." + DigitText.padded(nanoseconds, 9) + "Z"
     }
 
     /// ISO 8601 in UTC with microseconds, as the ledger stores times: `2026-11-23T08:15:00.123456Z`.
     public var iso8601UTC: String {
         let parts = brokenDown(offsetSeconds: 0)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ",
-            parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second, nanoseconds / 1000)
+        return Self.dayText(parts.year, parts.month, parts.day) + "T" + Self.clockText(parts.hour, parts.minute, parts.second)
+            + "." + DigitText.padded(nanoseconds / 1000, 6) + "Z"
     }
 
     /// Reads `iso8601UTC`'s form back (the ledger's `at`); nil for anything else.
@@ -80,10 +79,8 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
         let parts = brokenDown(offsetSeconds: offset)
         let sign = offset < 0 ? "-" : "+"
         let magnitude = abs(offset)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d%@%02d:%02d",
-            parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second,
-            sign, magnitude / 3600, (magnitude % 3600) / 60)
+        return Self.dayText(parts.year, parts.month, parts.day) + "T" + Self.clockText(parts.hour, parts.minute, parts.second)
+            + sign + DigitText.padded(magnitude / 3600, 2) + ":" + DigitText.padded((magnitude % 3600) / 60, 2)
     }
 
     public var description: String { iso8601UTC }
@@ -198,7 +195,17 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
     /// `2026-11-23 16:15` in `zone`: how reports show a time to people.
     public func shortLocal(in zone: TimeZone) -> String {
         let parts = wallClock(in: zone)
-        return String(format: "%04d-%02d-%02d %02d:%02d", parts.year, parts.month, parts.day, parts.hour, parts.minute)
+        return Self.dayText(parts.year, parts.month, parts.day) + " " + DigitText.padded(parts.hour, 2) + ":" + DigitText.padded(parts.minute, 2)
+    }
+
+    /// `2026-11-23`.
+    static func dayText(_ year: some BinaryInteger, _ month: some BinaryInteger, _ day: some BinaryInteger) -> String {
+        DigitText.padded(year, 4) + "-" + DigitText.padded(month, 2) + "-" + DigitText.padded(day, 2)
+    }
+
+    /// `08:15:00`.
+    static func clockText(_ hour: some BinaryInteger, _ minute: some BinaryInteger, _ second: some BinaryInteger) -> String {
+        DigitText.padded(hour, 2) + ":" + DigitText.padded(minute, 2) + ":" + DigitText.padded(second, 2)
     }
 
     /// Seconds since the epoch of a UTC calendar time (`timegm`; out-of-range fields roll over).

@@ -35,8 +35,8 @@ extension ChatService {
     public var minimumInterval: Duration { .zero }
 
     /// A JSON object as request bytes, keys sorted so the same report always makes the same body.
-    func encode(_ object: [String: Any]) throws -> [UInt8] {
-        Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+    func encode(_ object: [String: JSONValue]) -> [UInt8] {
+        JSONValue.object(object).bytes
     }
 }
 

@@ -40,26 +40,26 @@ public final class DiscordService: ChatService {
     public func headers(masked: Bool) -> [(String, String)] {
         var headers = [
             ("Content-Type", "application/json"),
-            ("User-Agent", "DiscordBot (https://github.com/owner-report/owner-report, 0.1.0)"),
+            ("User-Agent", "DiscordBot (https://github.com/owner-report/owner-report, \(OwnerReportVersion.string))"),
         ]
         if let token { headers.append(("Authorization", masked ? "Bot ***" : "Bot \(token)")) }
         return headers
     }
 
     public func body(text: String, part: Int, parts: Int, of report: PreparedReport) throws -> [UInt8] {
-        var object: [String: Any] = ["content": text, "allowed_mentions": ["parse": [String]()]]
+        var object: [String: JSONValue] = ["content": .string(text), "allowed_mentions": ["parse": []]]
         if token != nil {
-            object["nonce"] = Self.nonce(reportID: report.id, part: part)
+            object["nonce"] = .string(Self.nonce(reportID: report.id, part: part))
             object["enforce_nonce"] = true
         } else if let username = destination.username {
-            object["username"] = username
+            object["username"] = .string(username)
         }
-        return try encode(object)
+        return encode(object)
     }
 
     /// At most 25 characters, the same for every try of the same part: a digest of the report id and the part.
     static func nonce(reportID: String, part: Int) -> String {
-        let digest = SHA256.hash(data: Data(reportID.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = DigitText.hex(SHA256.hash(data: Array(reportID.utf8)))
         return "\(digest.prefix(20))-\(part)"
     }
 

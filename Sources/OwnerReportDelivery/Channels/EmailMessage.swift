@@ -46,7 +46,7 @@ public struct EmailMessage: Sendable {
 
     /// `<digest.owner-report@sender-domain>`: the same for every try of a report.
     public static func messageID(reportID: String, from: String) -> String {
-        let digest = SHA256.hash(data: Data(reportID.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        let digest = DigitText.hex(SHA256.hash(data: Array(reportID.utf8)).prefix(16))
         let domain = address(in: from).split(separator: "@").last.map(String.init) ?? "owner-report.invalid"
         return "<\(digest).owner-report@\(domain)>"
     }

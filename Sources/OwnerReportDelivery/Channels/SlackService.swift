@@ -39,7 +39,7 @@ public final class SlackService: ChatService {
     public func headers(masked: Bool) -> [(String, String)] { [("Content-Type", "application/json")] }
 
     public func body(text: String, part: Int, parts: Int, of report: PreparedReport) throws -> [UInt8] {
-        try encode(["text": text, "mrkdwn": true])
+        encode(["text": .string(text), "mrkdwn": true])
     }
 
     public func interpret(_ response: HTTPResponse, detail: String) -> ChatAnswer {

@@ -34,13 +34,13 @@ public final class TelegramService: ChatService {
     public func headers(masked: Bool) -> [(String, String)] { [("Content-Type", "application/json")] }
 
     public func body(text: String, part: Int, parts: Int, of report: PreparedReport) throws -> [UInt8] {
-        var object: [String: Any] = [
-            "chat_id": Int64(chatID).map { $0 as Any } ?? chatID, "text": text, "parse_mode": "HTML",
+        var object: [String: JSONValue] = [
+            "chat_id": Int64(chatID).map(JSONValue.integer) ?? .string(chatID), "text": .string(text), "parse_mode": "HTML",
             "link_preview_options": ["is_disabled": true],
         ]
         if !StatusStyle(report.report.status).notifies { object["disable_notification"] = true }
-        if let thread = destination.threadID { object["message_thread_id"] = Int64(thread).map { $0 as Any } ?? thread }
-        return try encode(object)
+        if let thread = destination.threadID { object["message_thread_id"] = Int64(thread).map(JSONValue.integer) ?? .string(thread) }
+        return encode(object)
     }
 
     public func interpret(_ response: HTTPResponse, detail: String) -> ChatAnswer {

@@ -9,6 +9,8 @@ import OwnerReportCore
 public final class WebhookTransport: Transport {
     public let destination: Destination
     private let url: String
+    /// The URL as errors show it (path and query masked), worked out once.
+    private let shownURL: String
     private let signature: StandardWebhookSignature?
     private let token: String?
     private let client: HTTPClient
@@ -24,25 +26,26 @@ public final class WebhookTransport: Transport {
         } else {
             throw ConfigurationError(file: secrets.configurationFile, key: "destinations.\(destination.name).url", message: "missing")
         }
+        shownURL = CurlError.redacted(url)
         signature = try secrets.value("secret", of: destination).map(StandardWebhookSignature.init(secret:))
         token = try secrets.value("token", of: destination)
         client = try HTTPClient(timeout: policy.timeout, connectTimeout: policy.connectTimeout)
     }
 
     public func messages(for report: PreparedReport) throws -> [OutgoingMessage] {
-        var fields: [String: Any] = [:]
+        var fields: [String: JSONValue] = [:]
         for (key, value) in report.report.fields {
             switch value {
-            case .text(let text): fields[key] = text
-            case .list(let items): fields[key] = items
+            case .text(let text): fields[key] = .string(text)
+            case .list(let items): fields[key] = .array(items.map(JSONValue.string))
             }
         }
-        let object: [String: Any] = [
-            "id": report.id, "kind": report.report.kind.rawValue, "title": report.report.title, "fields": fields,
-            "body": report.report.body, "enqueued_at": report.enqueuedAt.iso8601UTC, "destination": destination.name,
+        let object: JSONValue = [
+            "id": .string(report.id), "kind": .string(report.report.kind.rawValue), "title": .string(report.report.title),
+            "fields": .object(fields), "body": .string(report.report.body), "enqueued_at": .string(report.enqueuedAt.iso8601UTC),
+            "destination": .string(destination.name),
         ]
-        let payload = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return [OutgoingMessage(part: 1, parts: 1, payload: Array(payload), reportID: report.id)]
+        return [OutgoingMessage(part: 1, parts: 1, payload: object.bytes, reportID: report.id)]
     }
 
     /// The request headers, signed for `timestamp`.
@@ -63,14 +66,14 @@ public final class WebhookTransport: Transport {
         do {
             let response = try client.post(url: url, headers: headers, body: message.payload)
             let excerpt = secrets.redact(String(response.bodyText.prefix(200)))
-            return SendOutcome.classify(response, detail: "HTTP \(response.status) from \(CurlError.redacted(url)): \(excerpt)")
+            return SendOutcome.classify(response, detail: "HTTP \(response.status) from \(shownURL): \(excerpt)")
         } catch {
             return SendOutcome.classify(error)
         }
     }
 
     public func preview(_ message: OutgoingMessage, of report: PreparedReport) -> String {
-        let shownURL = destination.secrets["url"] == nil ? url : "\(CurlError.redacted(url))/*** (from \(destination.secrets["url"].map { "\($0)" } ?? "secret"))"
+        let shownURL = destination.secrets["url"] == nil ? url : "\(shownURL)/*** (from \(destination.secrets["url"].map { "\($0)" } ?? "secret"))"
         var lines = ["POST \(shownURL)"]
         for (name, value) in headers(for: message, timestamp: Timestamp.now().seconds) {
             let masked = name == "webhook-signature" ? "v1,***" : name == "Authorization" ? "Bearer ***" : value

@@ -30,7 +30,7 @@ public final class HTTPClient {
 
         try withExtendedLifetime(collector) { () throws(CurlError) in
             try transfer.perform(url: url) { handle in
-                CCurl_setopt_string(handle, CURLOPT_USERAGENT, "owner-report/0.1 (+https://github.com/owner-report)")
+                CCurl_setopt_string(handle, CURLOPT_USERAGENT, "owner-report/\(OwnerReportVersion.string) (+https://github.com/owner-report)")
                 CCurl_setopt_pointer(handle, CURLOPT_HTTPHEADER, list)
                 CCurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
                 // COPYPOSTFIELDS copies the bytes during the call, so the pointer need not outlive it.
@@ -56,8 +56,9 @@ public final class HTTPClient {
                         collector.headers = [:]  // a new response (after a 1xx) starts over
                     } else if let colon = line.firstIndex(of: ":") {
                         let name = line[..<colon].lowercased()
-                        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-                        collector.headers[name] = value
+                        var value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
+                        while let last = value.last, last.isWhitespace { value.removeLast() }  // "\r\n" is one Character
+                        collector.headers[name] = String(value)
                     }
                     return total
                 }
