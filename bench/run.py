@@ -1,6 +1,8 @@
 """owner-report against its peers: drain throughput, latency, a 100,000-report backlog, the cost of a
-cron pass. Every program runs as a process against the same local sink (Tests/Servers/http_sink.py);
-CPU and peak RSS come from wait4(2) of that process. Run it through bench/run."""
+cron pass, an idle daemon's memory. Every program runs as a process against the same local sink
+(Tests/Servers/http_sink.py). CPU and peak RSS come from wait4(2), taken by bench/rusage (a small C
+launcher): a child forked from Python would count the interpreter's ~14 MiB, which Linux carries
+across exec, in its peak RSS. Run it through bench/run."""
 import json, os, random, shutil, statistics, subprocess, sys, tempfile, time
 
 QUICK = "--quick" in sys.argv
@@ -10,33 +12,31 @@ N_FOLLOW = 50 if QUICK else 150
 N_WATCHDOG = 2 if QUICK else 4
 N_BACKLOG = 20000 if QUICK else 100000
 BIN = ".build/release"
+RUSAGE = "bench/out/rusage"
 WORK = tempfile.mkdtemp(prefix="owner-report-bench.")
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("OWNER_REPORT_")}
 rows = []
 
 
-def run(argv, env=None, stdin=None):
-    """Runs argv to the end; returns (exit status, wall s, CPU s, peak RSS MiB)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(argv, env=env or ENV, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if stdin:
-        process.stdin.write(stdin)
-        process.stdin.close()
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    err = process.stderr.read().decode(errors="replace")
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode not in (0, 75):
-        print(f"  {argv[0]} exited {process.returncode}: {err.strip()[:300]}", file=sys.stderr)
-    return process.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+def run(argv, env=None):
+    """Runs argv to the end under bench/rusage; returns (exit status, wall s, CPU s, peak RSS MiB)."""
+    result = subprocess.run([RUSAGE] + argv, env=env or ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    fields = result.stdout.split()
+    if result.returncode != 0 or len(fields) < 4:
+        raise SystemExit(f"bench/rusage failed on {argv[0]}: {result.stderr.strip()[:300]}")
+    status, wall, cpu, rss = int(fields[0]), float(fields[1]), float(fields[2]), int(fields[3]) / 1024
+    if status not in (0, 75):
+        print(f"  {argv[0]} exited {status}: {result.stderr.strip()[:300]}", file=sys.stderr)
+    return status, wall, cpu, rss
 
 
-def sink():
-    log, plan = f"{WORK}/requests.jsonl", f"{WORK}/plan.json"
+def sink(http10=False):
+    """The test sink answering 200; with http10 it closes every connection after its answer."""
+    name = "sink10" if http10 else "sink"
+    log, plan = f"{WORK}/{name}.jsonl", f"{WORK}/{name}-plan.json"
     with open(plan, "w") as f:
         json.dump({"default": {"status": 200, "body": "ok"}}, f)
-    proc = subprocess.Popen(["python3", "Tests/Servers/http_sink.py", "--log", log, "--plan", plan],
+    proc = subprocess.Popen(["python3", "Tests/Servers/http_sink.py", "--log", log, "--plan", plan] + (["--http10"] if http10 else []),
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     port = int(proc.stdout.readline())
     return proc, port, log
@@ -120,31 +120,75 @@ def floor(n=500):
     return fsyncs, publishes
 
 
+def drain_pair(port, log, label):
+    """owner-report's driver and the requests loop, each draining N_DRAIN reports to the same sink."""
+    queue = f"{WORK}/q-drain-{label}"
+    fill(queue, N_DRAIN, f"drain-{label}")
+    status, wall, cpu, rss = run([f"{BIN}/owner-report-driver", "--once", "--queue", queue, "--config", config(port, f"drain-{label}")])
+    assert accepted(log, f'"path": "/drain-{label}"') == N_DRAIN, "the sink did not get every report"
+    row("drain", f"owner-report-driver --once (webhook, {label})", N_DRAIN, wall, cpu, rss)
+    ours = (wall, cpu)
+    seed_queue = f"{WORK}/q-seed-{label}"
+    fill(seed_queue, N_DRAIN, f"seed-{label}")
+    try:
+        import requests  # noqa: F401
+    except ImportError:
+        print("  requests is not installed: no seed row", file=sys.stderr)
+        return ours, None
+    status, wall, cpu, rss = run(["python3", "-c", SEED_LOOP, f"{seed_queue}/pending", f"{seed_queue}/sent",
+                                  f"http://127.0.0.1:{port}/seed-{label}"], env=dict(ENV, PYTHONPATH=os.environ.get("PYTHONPATH", "")))
+    row("drain", f"Python requests loop ({label})", N_DRAIN, wall, cpu, rss, "no ledger, no fsync")
+    return ours, (wall, cpu)
+
+
+def idle_daemon(port):
+    """driver --follow after delivering 50 reports, then idle: its resident memory and CPU ticks."""
+    queue = f"{WORK}/q-follow"
+    fill(queue, 50, "follow")
+    daemon = subprocess.Popen([f"{BIN}/owner-report-driver", "--follow", "--queue", queue, "--config", config(port, "follow")],
+                              env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def delivered():
+            try:
+                return len(os.listdir(f"{queue}/sent"))
+            except FileNotFoundError:
+                return 0
+
+        deadline = time.time() + 60
+        while delivered() < 50:
+            if time.time() > deadline:
+                raise SystemExit("the --follow daemon did not deliver its 50 reports")
+            time.sleep(0.05)
+        time.sleep(1)
+
+        def sample():
+            with open(f"/proc/{daemon.pid}/status") as f:
+                status = dict(line.split(":", 1) for line in f if ":" in line)
+            with open(f"/proc/{daemon.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024, int(fields[11]) + int(fields[12])
+
+        _, _, ticks_before = sample()
+        time.sleep(10)
+        rss, peak, ticks_after = sample()
+        return rss, peak, ticks_after - ticks_before
+    finally:
+        daemon.terminate()
+        daemon.wait()
+
+
 def main():
     began = time.perf_counter()
     print(f"owner-report benchmarks ({'quick' if QUICK else 'full'}), {os.cpu_count()} cores, work in {WORK}", file=sys.stderr)
+    launcher_floor = statistics.median(run(["/bin/true"])[3] for _ in range(5))
+    print(f"  /bin/true under bench/rusage: peak {launcher_floor:.1f} MiB (the measuring floor)", file=sys.stderr)
     proc, port, log = sink()
+    proc10, port10, log10 = sink(http10=True)
     try:
-        # 1. Drain throughput to the same sink.
+        # 1. Drain throughput, against a keep-alive (HTTP/1.1) sink and a connection-per-request (HTTP/1.0) one.
         print("drain…", file=sys.stderr)
-        queue = f"{WORK}/q-drain"
-        fill(queue, N_DRAIN, "drain")
-        status, wall, cpu, rss = run([f"{BIN}/owner-report-driver", "--once", "--queue", queue, "--config", config(port, "drain")])
-        assert accepted(log, '"path": "/drain"') == N_DRAIN, "the sink did not get every report"
-        row("drain", "owner-report-driver --once (webhook)", N_DRAIN, wall, cpu, rss)
-        drain = (wall, cpu)
-
-        seed_queue = f"{WORK}/q-seed"
-        fill(seed_queue, N_DRAIN, "seed")
-        try:
-            import requests  # noqa: F401
-            status, wall, cpu, rss = run(["python3", "-c", SEED_LOOP, f"{seed_queue}/pending", f"{seed_queue}/sent",
-                                          f"http://127.0.0.1:{port}/seed"], env=dict(ENV, PYTHONPATH=os.environ.get("PYTHONPATH", "")))
-            row("drain", "Python requests loop (the seed's stack)", N_DRAIN, wall, cpu, rss, "no ledger, no fsync")
-            seed = (wall, cpu)
-        except ImportError:
-            seed = None
-            print("  requests is not installed: no seed row", file=sys.stderr)
+        keepalive = drain_pair(port, log, "keep-alive")
+        http10 = drain_pair(port10, log10, "HTTP-1.0")
 
         apprise = None
         if shutil.which("python3") and subprocess.run(["python3", "-c", "import apprise"], env=dict(ENV, PYTHONPATH=os.environ.get("PYTHONPATH", "")),
@@ -187,24 +231,32 @@ def main():
         watchdog = [run([f"{BIN}/owner-report-watchdog", "--queue", queue, "--config", cfg]) for _ in range(10)]
         producer = [run([f"{BIN}/owner-report-producer", "checkpoint", "--queue", f"{WORK}/q-producer", "--config", cfg,
                          "--team", "t", "--worker", "w", "--task-id", "x", "--progress", "50%"]) for _ in range(10)]
+
+        # 5. The --follow daemon at rest.
+        print("idle daemon…", file=sys.stderr)
+        idle = idle_daemon(port)
     finally:
         proc.terminate()
+        proc10.terminate()
 
     med = lambda runs, i: statistics.median(r[i] for r in runs)
     fsyncs, publishes = floor()
     print()
     print(f"Floor on this disk (the bench's directory): {fsyncs:,.0f} fsyncs/s ({1e6 / fsyncs:.0f} µs each); "
-          f"{publishes:,.0f} durable publishes/s (write + fsync + link + directory fsync: {1e6 / publishes:.0f} µs).")
+          f"{publishes:,.0f} durable publishes/s (write + fsync + link + directory fsync: {1e6 / publishes:.0f} µs). "
+          f"Peak RSS is measured from {launcher_floor:.1f} MiB (/bin/true under the same launcher).")
     print()
     print("| measure | owner-report | peer | ratio |")
     print("|---|---|---|---|")
-    ours_rate, ours_cpu = N_DRAIN / drain[0], drain[1] / N_DRAIN * 1000
-    print(f"| drain {N_DRAIN} reports to a local HTTP sink | {ours_rate:,.0f} reports/s, {ours_cpu:.2f} CPU s per 1,000 | | |")
-    if seed:
-        print(f"| … Python requests loop (seed's stack: no ledger, no fsync) | | {N_DRAIN / seed[0]:,.0f} reports/s, "
-              f"{seed[1] / N_DRAIN * 1000:.2f} CPU s per 1,000 | {ours_rate / (N_DRAIN / seed[0]):.2f}× the rate, "
-              f"{ours_cpu / (seed[1] / N_DRAIN * 1000):.2f}× the CPU |")
+    for label, (ours, seed) in (("keep-alive HTTP/1.1", keepalive), ("HTTP/1.0, a connection per request", http10)):
+        ours_rate, ours_cpu = N_DRAIN / ours[0], ours[1] / N_DRAIN * 1000
+        print(f"| drain {N_DRAIN} reports to a local sink, {label} | {ours_rate:,.0f} reports/s, {ours_cpu:.2f} CPU s per 1,000 | | |")
+        if seed:
+            print(f"| … Python requests loop (seed's stack: no ledger, no fsync) | | {N_DRAIN / seed[0]:,.0f} reports/s, "
+                  f"{seed[1] / N_DRAIN * 1000:.2f} CPU s per 1,000 | {ours_rate / (N_DRAIN / seed[0]):.2f}× the rate, "
+                  f"{ours_cpu / (seed[1] / N_DRAIN * 1000):.2f}× the CPU |")
     if apprise:
+        ours_rate, ours_cpu = N_DRAIN / keepalive[0][0], keepalive[0][1] / N_DRAIN * 1000
         print(f"| … Apprise CLI, one process per report ({N_APPRISE} sent) | | {N_DRAIN / apprise[0]:,.1f} reports/s, "
               f"{apprise[1] / N_DRAIN * 1000:.1f} CPU s per 1,000 | {ours_rate / (N_DRAIN / apprise[0]):.0f}× the rate, "
               f"{(apprise[1] / N_DRAIN * 1000) / ours_cpu:.0f}× less CPU |")
@@ -213,10 +265,11 @@ def main():
         label = " ".join(parts[:-5])
         print(f"| latency, {label} (n={parts[-5]}) | median {float(parts[-4]):.3f} s, p99 {float(parts[-2]):.3f} s | | |")
     print(f"| pick the oldest of {N_BACKLOG:,} pending and deliver it | {backlog[0]:.2f} s, peak {backlog[1]:.0f} MiB | | |")
-    print(f"| one watchdog pass, empty queue (median of 10) | {med(watchdog, 1) * 1000:.0f} ms, peak {med(watchdog, 3):.0f} MiB | | |")
-    print(f"| one `producer checkpoint` (median of 10) | {med(producer, 1) * 1000:.0f} ms, peak {med(producer, 3):.0f} MiB | | |")
-    print(f"\n(release build, {os.cpu_count()} cores; CPU and peak RSS by wait4(2); latency from bench/latency; "
-          f"Apprise's rate is per process launch, as a cron job or hook would run it; "
+    print(f"| one watchdog pass, empty queue (median of 10) | {med(watchdog, 1) * 1000:.1f} ms, peak {med(watchdog, 3):.1f} MiB | | |")
+    print(f"| one `producer checkpoint` (median of 10) | {med(producer, 1) * 1000:.1f} ms, peak {med(producer, 3):.1f} MiB | | |")
+    print(f"| idle `driver --follow` after 50 reports | {idle[0]:.1f} MiB resident (peak {idle[1]:.1f}), {idle[2]} CPU ticks in 10 s | | |")
+    print(f"\n(release build as `make install` ships it (static Swift runtime), {os.cpu_count()} cores; CPU and peak RSS by wait4(2) "
+          f"under bench/rusage; latency from bench/latency; Apprise's rate is per process launch, as a cron job or hook would run it; "
           f"the whole run took {(time.perf_counter() - began) / 60:.1f} min)")
     shutil.rmtree(WORK, ignore_errors=True)
 

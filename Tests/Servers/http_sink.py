@@ -16,11 +16,15 @@ With `"service": {...}` in the plan, a request no rule matches is answered the w
 services answer (see service_answer): Discord's bot API and webhooks, Telegram's sendMessage and
 Slack's incoming webhooks, their limits and error bodies included. The text the service would show
 is logged as "shown".
+
+The server speaks HTTP/1.1 and keeps connections open; with --http10 it answers as HTTP/1.0 and
+closes every connection after its answer, so each request costs the client a new connection.
 """
 import argparse
 import html.parser
 import itertools
 import json
+import os
 import re
 import socket
 import sys
@@ -31,18 +35,39 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 parser = argparse.ArgumentParser()
 parser.add_argument("--log", required=True)
 parser.add_argument("--plan", required=True)
+parser.add_argument("--http10", action="store_true", help="answer as HTTP/1.0: one request per connection")
 args = parser.parse_args()
 
 lock = threading.Lock()
 used = {}
+# The log stays open, line-buffered: each record is on disk for a reader as soon as it is written.
+log_file = open(args.log, "a", encoding="utf-8", buffering=1)
+# The plan is re-read when the file changes. Tests replace it by rename(2), so a new plan is always a
+# new inode while the old one still exists: (inode, mtime, size) tells every change apart.
+plan_cache = {"key": None, "plan": {}}
 
 
-def choose(body):
+def current_plan():
+    try:
+        info = os.stat(args.plan)
+    except OSError:
+        return {}
+    key = (info.st_ino, info.st_mtime_ns, info.st_size)
+    with lock:
+        if plan_cache["key"] == key:
+            return plan_cache["plan"]
     try:
         with open(args.plan, encoding="utf-8") as f:
             plan = json.load(f)
     except (OSError, ValueError):
-        plan = {}
+        return {}
+    with lock:
+        plan_cache.update(key=key, plan=plan)
+    return plan
+
+
+def choose(body):
+    plan = current_plan()
     with lock:
         for index, rule in enumerate(plan.get("rules", [])):
             key = json.dumps(rule, sort_keys=True) + str(index)
@@ -169,7 +194,7 @@ def service_answer(service, path, headers, raw):
 
 
 class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+    protocol_version = "HTTP/1.0" if args.http10 else "HTTP/1.1"
     # One buffered write per answer and no Nagle: otherwise headers and body go out as two segments
     # and the client's delayed ACK adds ~40 ms to every request.
     wbufsize = 65536
@@ -193,8 +218,8 @@ class Handler(BaseHTTPRequestHandler):
             answer = dict(answer, body=json.dumps(answer["body"]))
         record = {"time": time.time(), "path": self.path, "headers": headers, "body": body, "shown": shown,
                   "status": None if answer.get("close") or answer.get("hang") else answer.get("status", 200)}
-        with lock, open(args.log, "a", encoding="utf-8") as log:
-            log.write(json.dumps(record, ensure_ascii=False) + "\n")
+        with lock:
+            log_file.write(json.dumps(record, ensure_ascii=False) + "\n")
         if answer.get("hang"):
             time.sleep(answer["hang"])
         if answer.get("close"):
