@@ -22,9 +22,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
-        // C libraries from Debian, one system library each (see STYLE.md).
+        // C libraries from Debian, one system library target each, C only in their shims. libcurl's is
+        // header-only: the library itself is opened with dlopen(3) when there is something to send
+        // (Sources/CCurl/shim.h), so nothing links it.
         .systemLibrary(
-            name: "CCurl", pkgConfig: "libcurl",
+            name: "CCurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(
             name: "CSQLite", pkgConfig: "sqlite3",

@@ -21,7 +21,7 @@ public struct CurlError: OperatorFacingError, Equatable {
     /// Connection, DNS, timeout and mid-transfer failures: worth trying again later.
     public var isTransient: Bool {
         switch code {
-        case 1, 3, 4, 48: false  // unsupported protocol, malformed URL, feature not built in, unknown option
+        case 1, 2, 3, 4, 48: false  // unsupported protocol, libcurl not loadable, malformed URL, feature not built in, unknown option
         default: true
         }
     }

@@ -1,12 +1,6 @@
 internal import CCurl
 import OwnerReportCore
 
-/// `curl_global_init` runs once, before any handle exists (libcurl requires it before threads start).
-private let curlInitialized: Bool = {
-    curl_global_init(Int(CURL_GLOBAL_ALL))
-    return true
-}()
-
 /// One reused libcurl easy handle (a lane's connection) with the options every transfer shares.
 ///
 /// Every transfer is bounded by connect and total timeouts, never raises signals, never follows
@@ -14,41 +8,45 @@ private let curlInitialized: Bool = {
 /// what their protocol needs.
 final class CurlTransfer {
     let handle: UnsafeMutableRawPointer
+    let library: CurlLibrary
     let timeout: Duration
     let connectTimeout: Duration
 
+    /// Opens libcurl on first use (`CurlLibrary.shared`) and makes the handle.
     init(timeout: Duration, connectTimeout: Duration) throws(CurlError) {
-        _ = curlInitialized
-        guard let handle = curl_easy_init() else {
+        let library = try CurlLibrary.shared.get()
+        guard let handle = library.easyInit() else {
             throw CurlError(code: Int32(CURLE_FAILED_INIT.rawValue), message: "curl_easy_init failed", url: "")
         }
         self.handle = handle
+        self.library = library
         self.timeout = timeout
         self.connectTimeout = connectTimeout
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit { library.easyCleanup(handle) }
 
     /// Resets the handle (keeping its connections), sets the shared options, lets `configure` add
     /// its own, and runs the transfer (`curl_easy_perform`).
-    func perform(url: String, configure: (UnsafeMutableRawPointer) -> Void) throws(CurlError) {
-        curl_easy_reset(handle)
+    func perform(url: String, configure: (CurlOptions) -> Void) throws(CurlError) {
+        library.easyReset(handle)
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let options = CurlOptions(handle: handle, library: library)
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errors in
-            CCurl_setopt_string(handle, CURLOPT_URL, url)
-            CCurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-            CCurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout.seconds * 1000))
-            CCurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout.seconds * 1000))
-            CCurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https,smtp,smtps")
-            CCurl_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,smtp,smtps")
-            CCurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
-            CCurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
-            configure(handle)
-            return curl_easy_perform(handle)
+            options.string(CURLOPT_URL, url)
+            options.long(CURLOPT_NOSIGNAL, 1)
+            options.long(CURLOPT_TIMEOUT_MS, Int(timeout.seconds * 1000))
+            options.long(CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout.seconds * 1000))
+            options.string(CURLOPT_PROTOCOLS_STR, "http,https,smtp,smtps")
+            options.string(CURLOPT_REDIR_PROTOCOLS_STR, "http,https,smtp,smtps")
+            options.long(CURLOPT_FOLLOWLOCATION, 0)
+            options.pointer(CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errors.baseAddress))
+            configure(options)
+            return library.easyPerform(handle)
         }
         guard code == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            let message = detail.isEmpty ? library.easyStrerror(code).map { String(cString: $0) } ?? "curl error" : detail
             throw CurlError(code: Int32(code.rawValue), message: message, url: CurlError.redacted(url))
         }
     }
@@ -56,7 +54,7 @@ final class CurlTransfer {
     /// The last response code: the HTTP status, or the SMTP reply code (`CURLINFO_RESPONSE_CODE`).
     var responseCode: Int {
         var code = 0
-        CCurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &code)
+        CCurl_getinfo_long(library.getinfo, handle, CURLINFO_RESPONSE_CODE, &code)
         return code
     }
 }

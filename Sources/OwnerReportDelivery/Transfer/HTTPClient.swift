@@ -23,21 +23,21 @@ public final class HTTPClient {
         let collector = Collector()
         let context = Unmanaged.passUnretained(collector).toOpaque()
         var list: UnsafeMutablePointer<curl_slist>?
-        for (name, value) in headers { list = curl_slist_append(list, "\(name): \(value)") }
+        for (name, value) in headers { list = transfer.library.slistAppend(list, "\(name): \(value)") }
         // An empty Expect stops libcurl from waiting a second for "100 Continue" on larger bodies.
-        list = curl_slist_append(list, "Expect:")
-        defer { curl_slist_free_all(list) }
+        list = transfer.library.slistAppend(list, "Expect:")
+        defer { transfer.library.slistFreeAll(list) }
 
         try withExtendedLifetime(collector) { () throws(CurlError) in
-            try transfer.perform(url: url) { handle in
-                CCurl_setopt_string(handle, CURLOPT_USERAGENT, "owner-report/\(OwnerReportVersion.string) (+https://github.com/owner-report)")
-                CCurl_setopt_pointer(handle, CURLOPT_HTTPHEADER, list)
-                CCurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
+            try transfer.perform(url: url) { options in
+                options.string(CURLOPT_USERAGENT, "owner-report/\(OwnerReportVersion.string) (+https://github.com/owner-report)")
+                options.pointer(CURLOPT_HTTPHEADER, list)
+                options.long(CURLOPT_POSTFIELDSIZE, body.count)
                 // COPYPOSTFIELDS copies the bytes during the call, so the pointer need not outlive it.
                 body.withUnsafeBytes { bytes in
-                    _ = CCurl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+                    _ = options.pointer(CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
                 }
-                CCurl_setopt_callback(handle, CURLOPT_WRITEFUNCTION) { buffer, size, count, context in
+                options.callback(CURLOPT_WRITEFUNCTION) { buffer, size, count, context in
                     let total = size * count
                     guard let buffer, let context else { return total }
                     let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
@@ -46,8 +46,8 @@ public final class HTTPClient {
                     collector.body.append(contentsOf: bytes)
                     return total
                 }
-                CCurl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
-                CCurl_setopt_callback(handle, CURLOPT_HEADERFUNCTION) { buffer, size, count, context in
+                options.pointer(CURLOPT_WRITEDATA, context)
+                options.callback(CURLOPT_HEADERFUNCTION) { buffer, size, count, context in
                     let total = size * count
                     guard let buffer, let context else { return total }
                     let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
@@ -62,7 +62,7 @@ public final class HTTPClient {
                     }
                     return total
                 }
-                CCurl_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
+                options.pointer(CURLOPT_HEADERDATA, context)
             }
         }
         return HTTPResponse(status: transfer.responseCode, headers: collector.headers, body: collector.body)

@@ -64,20 +64,20 @@ public final class SMTPClient {
         let exchange = Exchange(message: message)
         let context = Unmanaged.passUnretained(exchange).toOpaque()
         var list: UnsafeMutablePointer<curl_slist>?
-        for recipient in recipients { list = curl_slist_append(list, "<\(recipient)>") }
-        defer { curl_slist_free_all(list) }
+        for recipient in recipients { list = transfer.library.slistAppend(list, "<\(recipient)>") }
+        defer { transfer.library.slistFreeAll(list) }
         var failure: CurlError?
         do {
             try withExtendedLifetime(exchange) { () throws(CurlError) in
-                try transfer.perform(url: url) { handle in
-                    CCurl_setopt_string(handle, CURLOPT_MAIL_FROM, "<\(sender)>")
-                    CCurl_setopt_pointer(handle, CURLOPT_MAIL_RCPT, list)
-                    if requireTLS { CCurl_setopt_long(handle, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
-                    if let username { CCurl_setopt_string(handle, CURLOPT_USERNAME, username) }
-                    if let password { CCurl_setopt_string(handle, CURLOPT_PASSWORD, password) }
-                    CCurl_setopt_long(handle, CURLOPT_UPLOAD, 1)
-                    CCurl_setopt_long(handle, CURLOPT_INFILESIZE, message.count)
-                    CCurl_setopt_callback(handle, CURLOPT_READFUNCTION) { buffer, size, count, context in
+                try transfer.perform(url: url) { options in
+                    options.string(CURLOPT_MAIL_FROM, "<\(sender)>")
+                    options.pointer(CURLOPT_MAIL_RCPT, list)
+                    if requireTLS { options.long(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
+                    if let username { options.string(CURLOPT_USERNAME, username) }
+                    if let password { options.string(CURLOPT_PASSWORD, password) }
+                    options.long(CURLOPT_UPLOAD, 1)
+                    options.long(CURLOPT_INFILESIZE, message.count)
+                    options.callback(CURLOPT_READFUNCTION) { buffer, size, count, context in
                         guard let buffer, let context else { return 0 }
                         let exchange = Unmanaged<Exchange>.fromOpaque(context).takeUnretainedValue()
                         let length = min(size * count, exchange.message.count - exchange.offset)
@@ -88,17 +88,17 @@ public final class SMTPClient {
                         exchange.offset += length
                         return length
                     }
-                    CCurl_setopt_pointer(handle, CURLOPT_READDATA, context)
+                    options.pointer(CURLOPT_READDATA, context)
                     // VERBOSE feeds the debug callback, which keeps the dialogue instead of printing it.
-                    CCurl_setopt_long(handle, CURLOPT_VERBOSE, 1)
-                    CCurl_setopt_debug_callback(handle) { _, type, data, size, context in
+                    options.long(CURLOPT_VERBOSE, 1)
+                    options.debugCallback { _, type, data, size, context in
                         guard let data, let context, type == CURLINFO_HEADER_IN || type == CURLINFO_HEADER_OUT else { return 0 }
                         let exchange = Unmanaged<Exchange>.fromOpaque(context).takeUnretainedValue()
                         let text = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
                         exchange.record(sent: type == CURLINFO_HEADER_OUT, text)
                         return 0
                     }
-                    CCurl_setopt_pointer(handle, CURLOPT_DEBUGDATA, context)
+                    options.pointer(CURLOPT_DEBUGDATA, context)
                 }
             }
         } catch {
