@@ -68,18 +68,21 @@ public struct QueueDirectory: Sendable {
     /// With a `settle` time, a file dropped in by hand (not named by the producer, not yet recorded)
     /// that was modified less than `settle` ago is left for a later scan: a `cp` may still be writing it.
     public func scanPending(book: some EnqueueTimeBook, maxReportBytes: Int, settle: Duration = .zero, now: Timestamp = .now()) throws -> PendingScan {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: pending)
-        } catch {
-            throw QueueError(path: pending, errno: (error as NSError).code == NSFileReadNoSuchFileError ? ENOENT : EIO, operation: "list")
-        }
+        let names = try DirectoryListing.names(in: pending)
         var entries: [QueueEntry] = []
+        entries.reserveCapacity(names.count)
         var settlingUntil: Timestamp?
-        for name in names where Self.isCandidate(name) {
+        for listed in names where Self.isCandidate(listed.name) {
+            let name = listed.name
             let path = "\(pending)/\(name)"
+            // A producer-made name of a regular file needs no stat: the name gives its time, the
+            // listing its type. Any other entry is looked at (it may be gone: someone moved it).
+            if let stamped = ReportName.enqueueTime(of: name), let kind = listed.kind {
+                entries.append(QueueEntry(name: name, directory: pending, kind: kind, enqueuedAt: stamped))
+                continue
+            }
             var info = stat()
-            guard lstat(path, &info) == 0 else { continue }  // gone since the listing: someone else moved it
+            guard lstat(path, &info) == 0 else { continue }
             let kind = Self.kind(of: info.st_mode)
             let enqueuedAt: Timestamp
             if let stamped = ReportName.enqueueTime(of: name) {
@@ -97,7 +100,7 @@ public struct QueueDirectory: Sendable {
                     ? (try? DurableFile.readRegularFile(path, limit: maxReportBytes)).map(Self.sha256) : nil
                 try book.recordFirstSeen(name, enqueuedAt: enqueuedAt, sha256: hash)
             }
-            entries.append(QueueEntry(name: name, path: path, kind: kind, size: Int64(info.st_size), enqueuedAt: enqueuedAt))
+            entries.append(QueueEntry(name: name, directory: pending, kind: kind, enqueuedAt: enqueuedAt))
         }
         entries.sort(by: QueueEntry.precedes)
         return PendingScan(entries: entries, settlingUntil: settlingUntil)
@@ -162,10 +165,6 @@ extension QueueDirectory {
 extension QueueDirectory {
     /// The report candidates' names in pending/, unordered and unread: for counting.
     public func scanPendingNames() throws(QueueError) -> [String] {
-        do {
-            return try FileManager.default.contentsOfDirectory(atPath: pending).filter(Self.isCandidate)
-        } catch {
-            throw QueueError(path: pending, errno: EIO, operation: "list")
-        }
+        try DirectoryListing.names(in: pending).map(\.name).filter(Self.isCandidate)
     }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One candidate report file in pending/, with the enqueue time that decides its place in line.
 public struct QueueEntry: Hashable, Sendable {
     /// What the directory entry is; only regular files are ever read.
@@ -11,20 +15,27 @@ public struct QueueEntry: Hashable, Sendable {
 
     /// The file name, which is also the report's id.
     public let name: String
-    /// The full path in pending/.
-    public let path: String
+    /// The directory it is in (pending/); one string shared by every entry of a scan.
+    public let directory: String
     public let kind: Kind
-    /// Size in bytes as `lstat` saw it.
-    public let size: Int64
     /// From the producer-made name, or the first-seen modification time of a file dropped in by hand.
     public let enqueuedAt: Timestamp
 
-    public init(name: String, path: String, kind: Kind, size: Int64, enqueuedAt: Timestamp) {
+    public init(name: String, directory: String, kind: Kind, enqueuedAt: Timestamp) {
         self.name = name
-        self.path = path
+        self.directory = directory
         self.kind = kind
-        self.size = size
         self.enqueuedAt = enqueuedAt
+    }
+
+    /// The full path in pending/.
+    public var path: String { "\(directory)/\(name)" }
+
+    /// Its size in bytes now (`lstat`), or nil when it is gone. Only a quarantine's reason and a clash
+    /// in sent/ ask, so a scan of a large backlog does not stat every file for it.
+    public var size: Int64? {
+        var info = stat()
+        return lstat(path, &info) == 0 ? Int64(info.st_size) : nil
     }
 
     /// The file form its name says.

@@ -122,7 +122,7 @@ public final class DeliveryRun {
         } catch let error as QueueError {
             let reason: String
             switch error.errno {
-            case EFBIG: reason = "\(entry.size) bytes, over delivery.max_report_bytes = \(configuration.delivery.maxReportBytes)"
+            case EFBIG: reason = "\(entry.size.map(String.init) ?? "more") bytes, over delivery.max_report_bytes = \(configuration.delivery.maxReportBytes)"
             case ELOOP: reason = "became a symbolic link; never followed"
             default: reason = error.description
             }

@@ -33,7 +33,7 @@ extension QueueDirectory {
             try syscall("unlink", path: entry.path) { unlink(entry.path) }
         }
         for entry in clashes {
-            if try isSameContent(entry.path, "\(sent)/\(entry.name)", size: entry.size) {
+            if try isSameContent(entry.path, "\(sent)/\(entry.name)", size: entry.size ?? 0) {
                 try syscall("unlink", path: entry.path) { unlink(entry.path) }
             } else {
                 try DurableFile.move(entry.path, to: "\(sent)/\(Self.uniqueVariant(of: entry.name))")

@@ -32,7 +32,7 @@ public struct QueueHealth: Sendable {
     /// Reads pending/, failed/, the heartbeat, the lock and the ledger.
     public static func read(_ queue: QueueDirectory, ledger: Ledger?) -> QueueHealth {
         var health = QueueHealth()
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: queue.pending)) ?? []
+        let names = (try? DirectoryListing.names(in: queue.pending).map(\.name)) ?? []
         for name in names where QueueDirectory.isCandidate(name) {
             health.pending += 1
             let age = ReportName.enqueueTime(of: name) ?? modificationTime("\(queue.pending)/\(name)")

@@ -13,7 +13,7 @@ import TestSupport
     func pending(_ name: String, _ text: String) throws -> QueueEntry {
         let path = "\(queue.pending)/\(name)"
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        return QueueEntry(name: name, path: path, kind: .regularFile, size: Int64(text.utf8.count), enqueuedAt: Timestamp(seconds: 1))
+        return QueueEntry(name: name, directory: queue.pending, kind: .regularFile, enqueuedAt: Timestamp(seconds: 1))
     }
 
     /// A batch moves every report; a name sent/ already has (a crash between link and unlink) is
@@ -38,7 +38,7 @@ import TestSupport
 
     @Test func aReportThatVanishedStopsTheBatchWithItsNameAndLosesNothing() throws {
         let first = try pending("a.md", "one")
-        let gone = QueueEntry(name: "gone.md", path: "\(queue.pending)/gone.md", kind: .regularFile, size: 1, enqueuedAt: Timestamp(seconds: 1))
+        let gone = QueueEntry(name: "gone.md", directory: queue.pending, kind: .regularFile, enqueuedAt: Timestamp(seconds: 1))
         #expect {
             try queue.archive([first, gone])
         } throws: { error in
