@@ -166,12 +166,13 @@ def idle_daemon(port):
                 status = dict(line.split(":", 1) for line in f if ":" in line)
             with open(f"/proc/{daemon.pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            return int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024, int(fields[11]) + int(fields[12])
+            mib = lambda key: int(status[key].split()[0]) / 1024
+            return mib("VmRSS"), mib("RssAnon"), mib("VmHWM"), int(fields[11]) + int(fields[12])
 
-        _, _, ticks_before = sample()
+        ticks_before = sample()[3]
         time.sleep(10)
-        rss, peak, ticks_after = sample()
-        return rss, peak, ticks_after - ticks_before
+        rss, anonymous, peak, ticks_after = sample()
+        return rss, anonymous, peak, ticks_after - ticks_before
     finally:
         daemon.terminate()
         daemon.wait()
@@ -267,7 +268,8 @@ def main():
     print(f"| pick the oldest of {N_BACKLOG:,} pending and deliver it | {backlog[0]:.2f} s, peak {backlog[1]:.0f} MiB | | |")
     print(f"| one watchdog pass, empty queue (median of 10) | {med(watchdog, 1) * 1000:.1f} ms, peak {med(watchdog, 3):.1f} MiB | | |")
     print(f"| one `producer checkpoint` (median of 10) | {med(producer, 1) * 1000:.1f} ms, peak {med(producer, 3):.1f} MiB | | |")
-    print(f"| idle `driver --follow` after 50 reports | {idle[0]:.1f} MiB resident (peak {idle[1]:.1f}), {idle[2]} CPU ticks in 10 s | | |")
+    print(f"| idle `driver --follow` after 50 reports | {idle[0]:.1f} MiB resident, {idle[1]:.1f} MiB of it private (peak {idle[2]:.1f}), "
+          f"{idle[3]} CPU ticks in 10 s | | |")
     print(f"\n(release build as `make install` ships it (static Swift runtime), {os.cpu_count()} cores; CPU and peak RSS by wait4(2) "
           f"under bench/rusage; latency from bench/latency; Apprise's rate is per process launch, as a cron job or hook would run it; "
           f"the whole run took {(time.perf_counter() - began) / 60:.1f} min)")

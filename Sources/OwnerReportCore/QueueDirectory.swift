@@ -74,13 +74,13 @@ public struct QueueDirectory: Sendable {
         var settlingUntil: Timestamp?
         for listed in names where Self.isCandidate(listed.name) {
             let name = listed.name
-            let path = "\(pending)/\(name)"
             // A producer-made name of a regular file needs no stat: the name gives its time, the
             // listing its type. Any other entry is looked at (it may be gone: someone moved it).
             if let stamped = ReportName.enqueueTime(of: name), let kind = listed.kind {
                 entries.append(QueueEntry(name: name, directory: pending, kind: kind, enqueuedAt: stamped))
                 continue
             }
+            let path = "\(pending)/\(name)"
             var info = stat()
             guard lstat(path, &info) == 0 else { continue }
             let kind = Self.kind(of: info.st_mode)
@@ -102,8 +102,18 @@ public struct QueueDirectory: Sendable {
             }
             entries.append(QueueEntry(name: name, directory: pending, kind: kind, enqueuedAt: enqueuedAt))
         }
-        entries.sort(by: QueueEntry.precedes)
-        return PendingScan(entries: entries, settlingUntil: settlingUntil)
+        return PendingScan(entries: Self.oldestFirst(entries), settlingUntil: settlingUntil)
+    }
+
+    /// The entries in `QueueEntry.precedes` order. Sorting positions by time (names only break ties)
+    /// and moving each entry once is several times cheaper on a large backlog than sorting the
+    /// entries themselves, whose every move retains and releases their strings.
+    static func oldestFirst(_ entries: [QueueEntry]) -> [QueueEntry] {
+        let times = entries.map(\.enqueuedAt.rawValue)
+        let order = entries.indices.sorted { left, right in
+            times[left] != times[right] ? times[left] < times[right] : entries[left].name < entries[right].name
+        }
+        return order.map { entries[$0] }
     }
 
     /// Removes tmp/ files older than `age`: what a writer killed mid-write left behind.
