@@ -25,10 +25,13 @@ public struct ArchiveVerifier {
 
     public let queue: QueueDirectory
     public let ledger: Ledger?
+    /// Rows seen outside the ledger (the daily report's last line) that it must still hold.
+    public let witnesses: [LedgerWitness]
 
-    public init(queue: QueueDirectory, ledger: Ledger?) {
+    public init(queue: QueueDirectory, ledger: Ledger?, witnesses: [LedgerWitness] = []) {
         self.queue = queue
         self.ledger = ledger
+        self.witnesses = witnesses
     }
 
     public func run() throws -> [Check] {
@@ -36,6 +39,11 @@ public struct ArchiveVerifier {
             let files = queue.archivedReports() + queue.failedReports()
             return [
                 Check(name: "hash chain", examined: 0, findings: []),
+            ] + (witnesses.isEmpty ? [] : [
+                Check(
+                    name: "witnessed rows", examined: witnesses.count,
+                    findings: witnesses.map { Finding(subject: "witness \($0.sequence)", problem: "there is no ledger at all") }),
+            ]) + [
                 Check(
                     name: "files have ledger history", examined: files.count,
                     findings: files.map { Finding(subject: $0.relativePath, problem: "no ledger at all") }),
@@ -48,6 +56,15 @@ public struct ArchiveVerifier {
             Check(
                 name: "hash chain", examined: events.count,
                 findings: chainBreak.map { [Finding(subject: "ledger row \($0.sequence)", problem: $0.reason)] } ?? []))
+        if !witnesses.isEmpty {
+            var findings: [Finding] = []
+            for witness in witnesses {
+                if let problem = try ledger.disagreement(with: witness) {
+                    findings.append(Finding(subject: "witness \(witness.sequence)", problem: problem))
+                }
+            }
+            checks.append(Check(name: "witnessed rows", examined: witnesses.count, findings: findings))
+        }
 
         // What the ledger says of each report: the recorded hash and where it should be now.
         var recordedHash: [String: (sha: String, row: Int64)] = [:]

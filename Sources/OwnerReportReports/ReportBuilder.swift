@@ -1,5 +1,6 @@
 import Foundation
 import OwnerReportCore
+import OwnerReportLedger
 
 /// Builds the reports of incidents, postmortems and the daily KPIs: fields for every channel to show,
 /// and a body laid out by the kind's template.
@@ -90,7 +91,10 @@ public struct ReportBuilder {
     }
 
     /// The daily inspection report of `kpis`.
-    public func dailyReport(_ kpis: DailyKPIs, ledgerPath: String) -> Report {
+    ///
+    /// `head` is the ledger's last row when the report is made: printed as its last line, it puts a
+    /// witness of the chain in the owner's own chat history (`owner-report-archiver verify --witness`).
+    public func dailyReport(_ kpis: DailyKPIs, ledgerPath: String, head: LedgerWitness? = nil) -> Report {
         let verdict = HealthVerdict(kpis)
         func seconds(_ value: Double?) -> String { value.map { DurationText.describe(.milliseconds(Int64($0 * 1000))) } ?? "n/a" }
         let context: [String: Any] = [
@@ -109,13 +113,15 @@ public struct ReportBuilder {
                 ["id": $0.id, "severity": $0.severity, "title": $0.title, "opened": local($0.openedAt)]
             },
             "rules": HealthVerdict.rules, "ledger": ledgerPath,
+            "has_head": head != nil, "head_sequence": head.map { String($0.sequence) } ?? "", "witness": head?.description ?? "",
         ]
         let day = kpis.end.adding(nanoseconds: -1).wallClock(in: timeZone)
-        let fields: [String: FieldValue] = [
+        var fields: [String: FieldValue] = [
             "status": .text(verdict.status.rawValue), "source": .text("owner-report-producer daily"),
             "period": .text("\(kpis.start.iso8601(in: timeZone)) / \(kpis.end.iso8601(in: timeZone))"),
             "created": .text(Timestamp.now().iso8601(in: timeZone)),
         ]
+        if let head { fields["witness"] = .text(head.description) }
         return Report(
             kind: .daily, title: String(format: "%04d-%02d-%02d inspection: %@", day.year, day.month, day.day, verdict.label),
             fields: fields, body: templates.render("daily", context))

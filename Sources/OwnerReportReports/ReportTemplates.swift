@@ -141,6 +141,11 @@ enum BuiltInTemplates {
             {{/rules}}
 
             _Computed from the ledger only: {{ledger}}._
+            {{#has_head}}
+
+            Ledger head (a witness: keep this message): row {{head_sequence}}, `{{witness}}`. \
+            `owner-report-archiver verify --witness {{witness}}` proves the ledger still holds it.
+            {{/has_head}}
 
             """,
         "weekly": """

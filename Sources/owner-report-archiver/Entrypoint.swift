@@ -99,14 +99,31 @@ extension Archiver {
                 history and the SHA-256 recorded when it was enqueued, and that every report the ledger \
                 says was archived or failed is there. Prints a table, then each finding naming the ledger \
                 row or the file. It only reads (--dry-run is accepted and changes nothing either).
+
+                --witness SEQ:HASH (the last line of every daily report) checks that the ledger still \
+                holds that row with that hash. The chain check finds an edited row; a witness also finds \
+                a ledger rewritten from the start with every hash recomputed, or cut short.
+
+                Example:
+                  owner-report-archiver verify --witness 1842:9f2c…(64 hex digits)
                 """)
 
         @OptionGroup var common: CommonOptions
         @Flag(name: .customLong("dry-run"), help: "Accepted for symmetry: verify never writes.") var dryRun = false
+        @Option(name: .customLong("witness"), help: ArgumentHelp("A row seen outside the ledger, as the daily report prints it; repeatable.", valueName: "SEQ:HASH"))
+        var witnessTexts: [String] = []
+
+        func validate() throws {
+            for text in witnessTexts where LedgerWitness(text) == nil {
+                throw ValidationError("--witness '\(text.prefix(80))' is not SEQ:HASH (a row number, a colon, 64 hex digits)")
+            }
+        }
 
         func run() throws {
             try common.run(program: "owner-report-archiver") { context in
-                let checks = try ArchiveVerifier(queue: context.queue, ledger: try Ledger(readingAt: context.queue.ledgerPath)).run()
+                let checks = try ArchiveVerifier(
+                    queue: context.queue, ledger: try Ledger(readingAt: context.queue.ledgerPath), witnesses: witnessTexts.compactMap(LedgerWitness.init)
+                ).run()
                 let problems = checks.flatMap(\.findings)
                 if common.json {
                     try printJSON([

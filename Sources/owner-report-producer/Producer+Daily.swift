@@ -35,7 +35,8 @@ extension Producer {
                 } else {
                     kpis = DailyKPIs.empty(start: start, end: end)
                 }
-                try context.submitter.submit(context.builder.dailyReport(kpis, ledgerPath: context.queue.ledgerPath), origin: "daily")
+                let report = context.builder.dailyReport(kpis, ledgerPath: context.queue.ledgerPath, head: try ledger?.head())
+                try context.submitter.submit(report, origin: "daily")
             }
         }
     }

@@ -62,6 +62,66 @@ import TestSupport
         #expect(try fixture.archive(["verify"]).status == 0)
     }
 
+    /// The daily report's last line is a witness of the ledger's head. Rewriting the ledger from an
+    /// early row on, with every hash recomputed by the ledger's own code, passes the chain check (that
+    /// is what a rewrite can do) and fails the witness; so does a ledger cut short.
+    @Test func theDailyReportsWitnessFindsALedgerRewrittenWithEveryHashRecomputed() throws {
+        let fixture = try ReportsFixture()
+        for (index, hour) in ["01", "02", "03"].enumerated() {
+            try Self.deliver(fixture, "note \(index)", at: "2026-11-20T\(hour):00:00Z")
+        }
+        let daily = try fixture.produce(["daily", "--at", "2026-11-21T08:00"], now: "2026-11-21T00:00:01Z")
+        #expect(daily.status == 0, "\(daily)")
+        let text = try fixture.onlyPending("daily")
+        let line = try #require(text.split(separator: "\n").first { $0.contains("verify --witness") }, "\(text)")
+        let witness = try #require(line.split(separator: " ").first { $0.contains(":") && $0.count > 64 }.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "`.")) })
+        let events = try Ledger(queue: fixture.queue).allEvents()
+        // The head when the report was made: the row before the report's own `enqueued`.
+        let head = try #require(events.dropLast().last.map { LedgerWitness(sequence: $0.sequence, hash: $0.hash) })
+        #expect(events.last?.kind == .enqueued && events.last?.report?.contains("daily") == true)
+        #expect(witness == head.description, "the report names the head as it was when the report was made")
+        #expect(text.contains("witness: \(head.description)"), "and carries it as a field")
+        let honest = try fixture.archive(["verify", "--witness", witness])
+        #expect(honest.status == 0 && honest.stdout.contains("witnessed rows"), "\(honest)")
+
+        // The forger's ledger: every row as it was, but row 2's detail changed, chained afresh.
+        let forged = TemporaryDirectory("owner-report-forged")
+        let copy = try Ledger(path: forged.appending("ledger.sqlite3"))
+        for event in events {
+            let draft = LedgerEvent.Draft(
+                event.kind, report: event.report, destination: event.destination, status: event.status, part: event.part, parts: event.parts,
+                detail: event.sequence == 2 ? "nothing to see" : event.detail, enqueuedAt: event.enqueuedAt, sha256: event.sha256,
+                notBefore: event.notBefore, facts: event.facts)
+            try copy.append(draft, at: try #require(Timestamp(iso8601UTC: event.time)))
+        }
+        #expect(try copy.verifyChain() == nil, "a rewrite recomputes every hash: the chain alone cannot tell")
+        try copy.checkpoint()
+        let path = fixture.queue.ledgerPath
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        try FileManager.default.copyItem(atPath: forged.appending("ledger.sqlite3"), toPath: path)
+        #expect(try fixture.archive(["verify"]).status == 0, "without the witness the rewrite passes")
+        let caught = try fixture.archive(["verify", "--witness", witness])
+        #expect(caught.status == 65, "\(caught)")
+        #expect(caught.stdout.contains("witness \(head.sequence): row \(head.sequence)'s hash is") && caught.stdout.contains("the chain was rewritten"), "\(caught)")
+
+        // Cut short: the witnessed row is gone.
+        let short = TemporaryDirectory("owner-report-short")
+        let truncated = try Ledger(path: short.appending("ledger.sqlite3"))
+        for event in events.prefix(3) {
+            try truncated.append(
+                LedgerEvent.Draft(event.kind, report: event.report, destination: event.destination, detail: event.detail, enqueuedAt: event.enqueuedAt, sha256: event.sha256),
+                at: try #require(Timestamp(iso8601UTC: event.time)))
+        }
+        try truncated.checkpoint()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        try FileManager.default.copyItem(atPath: short.appending("ledger.sqlite3"), toPath: path)
+        let gone = try fixture.archive(["verify", "--witness", witness])
+        #expect(gone.status == 65 && gone.stdout.contains("witness \(head.sequence): row \(head.sequence) is gone (the ledger ends at row 3)"), "\(gone)")
+
+        let malformed = try fixture.archive(["verify", "--witness", "12:abc"])
+        #expect(malformed.status == 64 && malformed.stderr.contains("is not SEQ:HASH"), "\(malformed)")
+    }
+
     @Test func verifyPassesOnAnHonestQueueAndNamesEachKindOfTampering() throws {
         let fixture = try ReportsFixture()
         let first = try Self.deliver(fixture, "first", at: "2026-11-20T01:00:00Z")

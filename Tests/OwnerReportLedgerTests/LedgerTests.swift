@@ -91,6 +91,20 @@ import TestSupport
         #expect(try ledger.append([]).isEmpty)
     }
 
+    @Test func aWitnessIsReadOnlyInItsOwnFormAndCheckedAgainstItsRow() throws {
+        let ledger = try filledLedger(3)
+        let head = try #require(try ledger.head())
+        #expect(head.sequence == 3)
+        #expect(LedgerWitness(head.description) == head)
+        #expect(LedgerWitness("3:" + head.hash.uppercased()) == head, "hex in either case")
+        for bad in ["", "3", "3:", ":" + head.hash, "0:" + head.hash, "-1:" + head.hash, "3:" + head.hash.dropLast(), "3:" + head.hash + "0", "3:" + head.hash.dropLast() + "g", "x:" + head.hash] {
+            #expect(LedgerWitness(bad) == nil, "\(bad)")
+        }
+        #expect(try ledger.disagreement(with: head) == nil)
+        #expect(try ledger.disagreement(with: LedgerWitness(sequence: 3, hash: String(repeating: "0", count: 64)))?.contains("rewritten") == true)
+        #expect(try ledger.disagreement(with: LedgerWitness(sequence: 9, hash: head.hash))?.contains("ends at row 3") == true)
+    }
+
     @Test func theLedgerFileIsPrivateAndReopensWithItsHistory() throws {
         _ = try filledLedger(3)
         let reopened = try Ledger(path: path)
