@@ -30,6 +30,8 @@ public struct LedgerEvent: Hashable, Sendable {
         public static let incidentOpened = Kind(rawValue: "incident_opened")
         /// An incident was resolved; `facts` holds it with its resolution time.
         public static let incidentResolved = Kind(rawValue: "incident_resolved")
+        /// Someone acknowledged an incident; `facts` says who (their id and name), when and through which channel.
+        public static let acknowledged = Kind(rawValue: "acknowledged")
         /// The archiver filed a report of sent/ into its dated folder.
         public static let filed = Kind(rawValue: "filed")
         /// The archiver deleted an archived report whose retention ran out.

@@ -22,6 +22,12 @@ public struct DailyKPIs: Sendable, Equatable {
     /// Incidents still open at the end of the period.
     public var incidentsOpenAtEnd: [Incident]
     public var postmortems: Int
+    /// Incidents first acknowledged in the period (`acknowledged` rows; one per incident).
+    public var acknowledgements: [Acknowledgement] = []
+    /// Opening → first acknowledgement, in seconds, for each of `acknowledgements` whose opening the ledger holds.
+    public var timesToAcknowledge: [Double] = []
+
+    public var medianTimeToAcknowledge: Double? { Self.percentile(timesToAcknowledge, 50) }
 
     public var enqueued: Int { enqueuedByKind.values.reduce(0, +) }
 
@@ -87,6 +93,11 @@ public struct DailyKPIs: Sendable, Equatable {
         incidentsOpened = incidents.filter { $0.openedAt >= start && $0.openedAt < end }
         incidentsResolved = incidents.filter { ($0.resolvedAt.map { $0 >= start && $0 < end }) ?? false }
         incidentsOpenAtEnd = incidents.filter { $0.openedAt < end && ($0.resolvedAt.map { $0 >= end } ?? true) }
+        acknowledgements = try IncidentBook(ledger: ledger).acknowledgements(from: start, to: end)
+        let openings = Dictionary(incidents.map { ($0.id, $0.openedAt) }, uniquingKeysWith: { first, _ in first })
+        timesToAcknowledge = acknowledgements.compactMap { acknowledgement in
+            openings[acknowledgement.incident].map { max(0, Double(acknowledgement.at.rawValue - $0.rawValue) / 1e9) }
+        }
     }
 }
 

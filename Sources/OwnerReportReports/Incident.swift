@@ -116,3 +116,71 @@ public struct IncidentBook {
         return states
     }
 }
+
+/// Someone's word that they saw an incident: who (the platform's user id and name, or the local
+/// user), when, and through which channel (`shell`, or a destination's name).
+public struct Acknowledgement: Hashable, Sendable {
+    public var incident: String
+    public var userID: String
+    public var name: String
+    public var channel: String
+    public var at: Timestamp
+    public var note: String?
+
+    public init(incident: String, userID: String, name: String, channel: String, at: Timestamp, note: String? = nil) {
+        self.incident = incident
+        self.userID = userID
+        self.name = name
+        self.channel = channel
+        self.at = at
+        self.note = note
+    }
+
+    private struct Stored: Codable {
+        var incident, user_id, name, channel, at: String
+        var note: String?
+    }
+
+    /// The JSON object kept in the `acknowledged` row's `facts`.
+    var factsJSON: String {
+        let stored = Stored(incident: incident, user_id: userID, name: name, channel: channel, at: at.iso8601UTC, note: note)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(stored)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    init?(factsJSON: String?) {
+        guard let factsJSON, let stored = try? JSONDecoder().decode(Stored.self, from: Data(factsJSON.utf8)),
+            let at = Timestamp(iso8601UTC: stored.at)
+        else { return nil }
+        self.init(incident: stored.incident, userID: stored.user_id, name: stored.name, channel: stored.channel, at: at, note: stored.note)
+    }
+}
+
+extension IncidentBook {
+    /// The first acknowledgement of an incident, if anyone gave one.
+    public func acknowledgement(of id: String) throws -> Acknowledgement? {
+        try ledger.query("WHERE event = 'acknowledged' AND json_extract(facts, '$.incident') = ? ORDER BY seq LIMIT 1", [.text(id)])
+            .first.flatMap { Acknowledgement(factsJSON: $0.facts) }
+    }
+
+    /// Records an acknowledgement as an `acknowledged` row.
+    public func recordAcknowledged(_ acknowledgement: Acknowledgement) throws {
+        try ledger.append(
+            .init(
+                .acknowledged,
+                detail: "\(acknowledgement.incident) acknowledged by \(acknowledgement.name) (\(acknowledgement.userID)) via \(acknowledgement.channel)",
+                facts: acknowledgement.factsJSON))
+    }
+
+    /// Every acknowledgement recorded between `start` (inclusive) and `end` (exclusive), the first per incident.
+    public func acknowledgements(from start: Timestamp, to end: Timestamp) throws -> [Acknowledgement] {
+        var seen: Set<String> = []
+        var result: [Acknowledgement] = []
+        for event in try ledger.query("WHERE event = 'acknowledged' ORDER BY seq", []) {
+            guard let acknowledgement = Acknowledgement(factsJSON: event.facts), seen.insert(acknowledgement.incident).inserted else { continue }
+            if acknowledgement.at >= start && acknowledgement.at < end { result.append(acknowledgement) }
+        }
+        return result
+    }
+}

@@ -106,6 +106,7 @@ public struct ReportBuilder {
             "median": seconds(kpis.medianLatency), "p95": seconds(kpis.p95Latency),
             "incidents_opened": kpis.incidentsOpened.count, "incidents_resolved": kpis.incidentsResolved.count,
             "incidents_open": kpis.incidentsOpenAtEnd.count, "postmortems": kpis.postmortems,
+            "acknowledged": kpis.acknowledgements.count, "median_ack": seconds(kpis.medianTimeToAcknowledge),
             "has_categories": !kpis.topCategories.isEmpty,
             "categories": kpis.topCategories.map { ["name": $0.category, "count": $0.count] as [String: Any] },
             "has_open": !kpis.incidentsOpenAtEnd.isEmpty,

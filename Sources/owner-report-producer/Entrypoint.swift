@@ -18,7 +18,7 @@ struct Producer: ParsableCommand {
             """,
         version: OwnerReportVersion.string,
         subcommands: [
-            Checkpoint.self, Note.self, IncidentCommand.self, Alertmanager.self, Postmortem.self, Daily.self, Weekly.self,
+            Checkpoint.self, Note.self, IncidentCommand.self, Ack.self, Alertmanager.self, Postmortem.self, Daily.self, Weekly.self,
             Templates.self, Raw.self,
         ])
 }

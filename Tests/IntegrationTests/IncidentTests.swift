@@ -6,6 +6,37 @@ import TestSupport
 
 /// Incidents, Alertmanager payloads and postmortems through the real producer and driver.
 @Suite struct IncidentTests {
+    /// `producer ack` from the shell: one `acknowledged` row naming the local user and the channel, the
+    /// first one counts, an unknown incident is a clear error, and the daily report counts it with the
+    /// median time from opening to acknowledgement.
+    @Test func anAcknowledgementFromTheShellIsRecordedOnceAndCountedByTheDailyReport() throws {
+        let fixture = try ReportsFixture()
+        #expect(try fixture.produce(["incident", "open", "--id", "INC-A", "--title", "API 5xx", "--severity", "critical", "--at", "2026-11-20T08:00:00"]).status == 0)
+        #expect(try fixture.produce(["incident", "open", "--id", "INC-B", "--title", "disk 90%", "--severity", "warning", "--at", "2026-11-20T09:00:00"]).status == 0)
+        let first = try fixture.produce(["ack", "INC-A", "--at", "2026-11-20T08:03:00", "--note", "on it"])
+        #expect(first.status == 0 && first.stdout.contains("INC-A acknowledged by") && first.stdout.contains("3 min after it opened"), "\(first)")
+        let again = try fixture.produce(["ack", "INC-A", "--by", "someone-else", "--at", "2026-11-20T08:04:00"])
+        #expect(again.status == 0 && again.stdout.contains("already acknowledged") && again.stdout.contains("nothing recorded"), "\(again)")
+        #expect(try fixture.produce(["ack", "INC-B", "--by", "運維", "--at", "2026-11-20T09:07:00"]).status == 0)
+        let unknown = try fixture.produce(["ack", "INC-NOPE"])
+        #expect(unknown.status == 66 && unknown.stderr.contains("no incident INC-NOPE in the ledger"), "\(unknown)")
+        #expect(try fixture.produce(["ack", "INC-B", "--dry-run"]).stdout.contains("already acknowledged"))
+
+        let rows = try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .acknowledged }
+        #expect(rows.count == 2, "one row per incident: \(rows)")
+        let facts = try #require(rows.first?.facts.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        #expect(facts["incident"] as? String == "INC-A" && facts["channel"] as? String == "shell" && facts["note"] as? String == "on it")
+        #expect(facts["user_id"] as? String == "uid \(getuid())" && (facts["name"] as? String)?.isEmpty == false)
+        #expect(rows.last?.detail == "INC-B acknowledged by 運維 (uid \(getuid())) via shell")
+        #expect(try Ledger(queue: fixture.queue).verifyChain() == nil)
+
+        let daily = try fixture.produce(["daily", "--at", "2026-11-21T08:00"], now: "2026-11-21T00:00:01Z")
+        #expect(daily.status == 0, "\(daily)")
+        let report = try fixture.onlyPending("daily")
+        // 3 min and 7 min: the nearest-rank median of two is the smaller.
+        #expect(report.contains("- Acknowledged: 2 (median time to acknowledge: 3 min)"), "\(report)")
+    }
+
     @Test func thePostmortemThresholdHoldsOnBothSides() throws {
         let fixture = try ReportsFixture()
         // 9 min 59 s: no postmortem, and asking for one explains why and exits 0.
