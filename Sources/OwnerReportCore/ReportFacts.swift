@@ -70,14 +70,12 @@ public struct ReportFacts: Codable, Hashable, Sendable {
 
     /// The JSON object stored in the ledger's `facts` column (keys sorted, so equal facts are equal text).
     public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"kind":"\#(kind)"}"#
+        FactsJSON.encode(self) ?? #"{"kind":"\#(kind)"}"#
     }
 
     /// Reads the facts back; nil when `json` is absent or not facts.
     public init?(json: String?) {
-        guard let json, let value = try? JSONDecoder().decode(ReportFacts.self, from: Data(json.utf8)) else { return nil }
+        guard let value = FactsJSON.decode(ReportFacts.self, from: json) else { return nil }
         self = value
     }
 }

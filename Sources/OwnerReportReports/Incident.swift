@@ -64,14 +64,11 @@ extension Incident {
         let stored = Stored(
             id: id, title: title, severity: severity, source: source, category: category, service: service, summary: summary,
             fingerprint: fingerprint, opened_at: openedAt.iso8601UTC, resolved_at: resolvedAt?.iso8601UTC)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(stored)) ?? Data("{}".utf8), as: UTF8.self)
+        return FactsJSON.encode(stored) ?? "{}"
     }
 
     init?(factsJSON: String?) {
-        guard let factsJSON, let stored = try? JSONDecoder().decode(Stored.self, from: Data(factsJSON.utf8)),
-            let opened = Timestamp(iso8601UTC: stored.opened_at)
+        guard let stored = FactsJSON.decode(Stored.self, from: factsJSON), let opened = Timestamp(iso8601UTC: stored.opened_at)
         else { return nil }
         self.init(
             id: stored.id, title: stored.title, severity: stored.severity, category: stored.category, service: stored.service,
@@ -143,15 +140,11 @@ public struct Acknowledgement: Hashable, Sendable {
 
     /// The JSON object kept in the `acknowledged` row's `facts`.
     var factsJSON: String {
-        let stored = Stored(incident: incident, user_id: userID, name: name, channel: channel, at: at.iso8601UTC, note: note)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(stored)) ?? Data("{}".utf8), as: UTF8.self)
+        return FactsJSON.encode(Stored(incident: incident, user_id: userID, name: name, channel: channel, at: at.iso8601UTC, note: note)) ?? "{}"
     }
 
     init?(factsJSON: String?) {
-        guard let factsJSON, let stored = try? JSONDecoder().decode(Stored.self, from: Data(factsJSON.utf8)),
-            let at = Timestamp(iso8601UTC: stored.at)
+        guard let stored = FactsJSON.decode(Stored.self, from: factsJSON), let at = Timestamp(iso8601UTC: stored.at)
         else { return nil }
         self.init(incident: stored.incident, userID: stored.user_id, name: stored.name, channel: stored.channel, at: at, note: stored.note)
     }
