@@ -59,6 +59,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // Acknowledgements read back from a chat with no public listener (Telegram's getUpdates).
+        .target(
+            name: "OwnerReportAcknowledging",
+            dependencies: [
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportReports",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // Watching pending/ (libinotifytools) and the --follow daemon's loop.
         .target(
             name: "OwnerReportWatching",
@@ -121,14 +128,14 @@ let package = Package(
             name: "owner-report-driver",
             dependencies: [
                 "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportWatching", "OwnerReportCommandLine",
-                "OwnerReportSubmission",
+                "OwnerReportSubmission", "OwnerReportAcknowledging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .executableTarget(
             name: "owner-report-watchdog",
             dependencies: [
-                "OwnerReportCore", "OwnerReportDelivery", "OwnerReportWatching", "OwnerReportCommandLine",
+                "OwnerReportCore", "OwnerReportDelivery", "OwnerReportWatching", "OwnerReportCommandLine", "OwnerReportAcknowledging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

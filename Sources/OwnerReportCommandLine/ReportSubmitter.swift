@@ -8,11 +8,14 @@ public struct ReportSubmitter {
     public let options: CommonOptions
     public let configuration: Configuration
     public let dryRun: Bool
+    /// `--destination`: where every report this submitter builds goes, unless the report names its own.
+    public let destination: String?
 
-    public init(options: CommonOptions, configuration: Configuration, dryRun: Bool) {
+    public init(options: CommonOptions, configuration: Configuration, dryRun: Bool, destination: String? = nil) {
         self.options = options
         self.configuration = configuration
         self.dryRun = dryRun
+        self.destination = destination
     }
 
     /// Checks that a `--destination` names a configured destination (another user's queue checks it on submission).
@@ -36,7 +39,9 @@ public struct ReportSubmitter {
     /// Encodes and submits a report built from flags.
     @discardableResult
     public func submit(_ report: Report, format: ReportFormat = .markdown, origin: String) throws -> String? {
-        try submit(bytes: Array(ReportCodec.encode(report, as: format).utf8), report: report, format: format, origin: origin)
+        var report = report
+        if let destination, report.fields["destination"] == nil { report.fields["destination"] = .text(destination) }
+        return try submit(bytes: Array(ReportCodec.encode(report, as: format).utf8), report: report, format: format, origin: origin)
     }
 
     /// Submits ready bytes that decode to `report`; prints the enqueued path (or what a dry run would write).

@@ -167,7 +167,8 @@ public enum ConfigurationLoader {
         let secretRoles = ["token", "url", "webhook_url", "secret", "username", "password"]
         let secretKeys = secretRoles.flatMap { ["\($0)_env", "\($0)_file"] }
         try reader.allowOnly(
-            ["channel", "target", "path", "url", "api_base", "smtp_url", "starttls", "from", "to", "cc", "bcc", "username", "thread_id", "min_interval"]
+            ["channel", "target", "path", "url", "api_base", "smtp_url", "starttls", "from", "to", "cc", "bcc", "username", "thread_id", "min_interval",
+             "acknowledgements"]
                 + secretKeys)
         guard let channelName = try reader.string("channel") else {
             throw ConfigurationError(file: reader.file, key: reader.key("channel"), message: "missing")
@@ -190,6 +191,12 @@ public enum ConfigurationLoader {
         destination.username = try reader.string("username")
         destination.threadID = try reader.string("thread_id")
         destination.minimumInterval = try reader.duration("min_interval")
+        destination.acknowledgements = try reader.bool("acknowledgements") ?? false
+        if destination.acknowledgements, channel != .telegram {
+            throw ConfigurationError(
+                file: reader.file, key: reader.key("acknowledgements"),
+                message: "only a telegram destination reads acknowledgements back (acknowledge from the shell: owner-report-producer ack)")
+        }
         for role in secretRoles {
             // `webhook_url` is the Discord spelling of the same role as `url`.
             if let source = try reader.secret(role) { destination.secrets[role == "webhook_url" ? "url" : role] = source }

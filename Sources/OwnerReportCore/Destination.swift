@@ -43,6 +43,9 @@ public struct Destination: Hashable, Sendable {
     public var threadID: String?
     /// The least time between two messages to this destination; nil for the channel's own pace.
     public var minimumInterval: Duration?
+    /// Telegram: open incidents carry an "Acknowledge" button, and `driver --follow` reads the
+    /// presses (and `ack` replies) from the bot's updates (`acknowledgements = true`).
+    public var acknowledgements = false
     /// Where each secret comes from, keyed by role: `token`, `url`, `secret`, `username`, `password`.
     public var secrets: [String: SecretSource]
 

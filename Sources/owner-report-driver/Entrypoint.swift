@@ -1,4 +1,5 @@
 import ArgumentParser
+import OwnerReportAcknowledging
 import Foundation
 import OwnerReportCommandLine
 import OwnerReportCore
@@ -79,9 +80,11 @@ struct Driver: ParsableCommand {
             if follow {
                 StopSignal.install()
                 let submissions = SubmissionService(queue: queue, configuration: configuration, environment: common.environment, logger: logger)
+                // Acknowledgements are read while the daemon holds the queue, like submissions.
+                let acknowledgements = try TelegramUpdates.makeAll(for: configuration, queue: queue, secrets: secrets, logger: logger)
                 let follower = Follower(
                     queue: queue, configuration: configuration, transports: transports, secrets: secrets, logger: logger,
-                    companions: submissions.isWanted ? [submissions] : []
+                    companions: (submissions.isWanted ? [submissions] : []) + acknowledgements
                 ) { summary in
                     try? printSummary(summary, queue: queue)
                 }
@@ -145,3 +148,4 @@ struct Driver: ParsableCommand {
 }
 
 extension SubmissionService: LockedCompanion {}
+extension TelegramUpdates: LockedCompanion {}

@@ -14,7 +14,7 @@ struct SubmitOptions: ParsableArguments {
 extension SubmitOptions {
     /// Loads the configuration and checks `--destination`: how every subcommand starts.
     func makeSubmitter(_ common: CommonOptions) throws -> ReportSubmitter {
-        let submitter = ReportSubmitter(options: common, configuration: try common.loadConfiguration(), dryRun: dryRun)
+        let submitter = ReportSubmitter(options: common, configuration: try common.loadConfiguration(), dryRun: dryRun, destination: destination)
         try submitter.checkDestination(destination)
         return submitter
     }

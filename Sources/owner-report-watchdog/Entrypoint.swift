@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OwnerReportAcknowledging
 import OwnerReportCommandLine
 import OwnerReportCore
 import OwnerReportDelivery
@@ -47,6 +48,16 @@ struct WatchdogCommand: ParsableCommand {
             let options = Watchdog.Options(dryRun: dryRun, maxCount: maxCount ?? context.configuration.maxCount)
             let watchdog = Watchdog(queue: context.queue, configuration: context.configuration, secrets: context.secrets, options: options, logger: context.logger)
             let outcome = try watchdog.run()
+            // With no daemon, the every-minute pass reads acknowledgements itself (without waiting).
+            if !dryRun, !outcome.health.daemonAlive(context.configuration.watchdog) {
+                for updates in try TelegramUpdates.makeAll(for: context.configuration, queue: context.queue, secrets: context.secrets, logger: context.logger) {
+                    do {
+                        try updates.poll(wait: .zero)
+                    } catch {
+                        printError("owner-report-watchdog: reading acknowledgements from '\(updates.destination.name)' failed: \(error)")
+                    }
+                }
+            }
             try show(outcome, policy: context.configuration.watchdog)
             return dryRun ? .success : outcome.exitStatus
         }

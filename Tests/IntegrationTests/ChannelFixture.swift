@@ -20,7 +20,10 @@ final class ChannelFixture: @unchecked Sendable {
     /// Every secret the fixture hands out: none may ever show in output, files or the ledger.
     static var secrets: [String] { [discordToken, "webhook-token-Hf73Lp", telegramToken, "slack-secret-Vb45Nm", SMTPSink.password] }
 
-    init(smtpRejecting: [String]? = nil, telegramChats: [String] = ["-4001"], migrate: [String: String] = [:]) throws {
+    /// The service the sink plays (its tokens, chats, hooks), kept so that a test can add to it.
+    private(set) var service: [String: Any] = [:]
+
+    init(smtpRejecting: [String]? = nil, telegramChats: [String] = ["-4001"], migrate: [String: String] = [:], telegramAcknowledgements: Bool = false) throws {
         sink = try HTTPSink()
         smtp = try smtpRejecting.map { try SMTPSink(rejecting: $0) }
         queue = QueueDirectory(root: directory.appending("queue"))
@@ -53,6 +56,7 @@ final class ChannelFixture: @unchecked Sendable {
             target = "-4001"
             token_env = "TEST_TELEGRAM_TOKEN"
             api_base = "\(sink.baseURL)"
+            acknowledgements = \(telegramAcknowledgements)
 
             [destinations.slack]
             channel = "slack"
@@ -77,11 +81,18 @@ final class ChannelFixture: @unchecked Sendable {
             username_env = "TEST_SMTP_USER"
             password_env = "TEST_SMTP_PASSWORD"
             """)
-        try sink.emulate([
+        service = [
             "discord_token": Self.discordToken, "discord_webhooks": ["4242/webhook-token-Hf73Lp"],
             "telegram_token": Self.telegramToken, "telegram_chats": telegramChats, "telegram_migrate": migrate,
             "slack_paths": [Self.slackPath],
-        ])
+        ]
+        try sink.emulate(service)
+    }
+
+    /// Makes the Telegram bot's `getUpdates` offer these updates (Bot API `Update` objects).
+    func offerTelegramUpdates(_ updates: [[String: Any]]) throws {
+        service["telegram_updates"] = updates
+        try sink.emulate(service)
     }
 
     var environment: [String: String] {

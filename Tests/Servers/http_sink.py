@@ -124,6 +124,43 @@ class TelegramHTML(html.parser.HTMLParser):
         self.text.append(chr(int(name[1:], 16) if name[0] in "xX" else int(name)))
 
 
+def valid_inline_keyboard(markup):
+    """An InlineKeyboardMarkup as the Bot API takes it: rows of buttons with text and 1-64 bytes of callback_data."""
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        return False
+    return all(isinstance(button, dict) and button.get("text") and 1 <= len(str(button.get("callback_data", "")).encode()) <= 64
+               for row in rows for button in row)
+
+
+def telegram_bot_method(service, token, method, data):
+    """getUpdates (long polling over the plan's `telegram_updates`, from `offset` on), answerCallbackQuery
+    and editMessageReplyMarkup, with the Bot API's fields and errors."""
+    if token != service.get("telegram_token"):
+        return 401, {}, {"ok": False, "error_code": 401, "description": "Unauthorized"}, None
+    if method == "getUpdates":
+        offset = int(data.get("offset") or 0)
+        deadline = time.time() + min(float(data.get("timeout") or 0), 1.0)
+        while True:
+            updates = [u for u in current_plan().get("default", {}).get("service", {}).get("telegram_updates", [])
+                       if u.get("update_id", 0) >= offset]
+            if updates or time.time() >= deadline:
+                return 200, {}, {"ok": True, "result": updates}, None
+            time.sleep(0.05)
+    if method == "answerCallbackQuery":
+        if not data.get("callback_query_id"):
+            return 400, {}, {"ok": False, "error_code": 400,
+                             "description": "Bad Request: query is too old and response timeout expired or query ID is invalid"}, None
+        return 200, {}, {"ok": True, "result": True}, data.get("text", "")
+    if not data.get("chat_id") or not data.get("message_id"):
+        return 400, {}, {"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"}, None
+    if not valid_inline_keyboard(data.get("reply_markup")):
+        return 400, {}, {"ok": False, "error_code": 400, "description": "Bad Request: BUTTON_DATA_INVALID"}, None
+    shown = " | ".join(button["text"] for row in data["reply_markup"]["inline_keyboard"] for button in row)
+    return 200, {}, {"ok": True, "result": {"message_id": data["message_id"], "chat": {"id": data["chat_id"]},
+                                            "reply_markup": data["reply_markup"]}}, shown
+
+
 def service_answer(service, path, headers, raw):
     """Status, extra headers, body and the text shown, the way the real service would answer."""
     try:
@@ -153,6 +190,9 @@ def service_answer(service, path, headers, raw):
         if hook and "wait=true" not in (hook.group(3) or ""):
             return 204, {}, None, content
         return 200, {}, message, content
+    match = re.fullmatch(r"/bot([^/]+)/(getUpdates|answerCallbackQuery|editMessageReplyMarkup)", path)
+    if match:
+        return telegram_bot_method(service, match.group(1), match.group(2), data if isinstance(data, dict) else {})
     match = re.fullmatch(r"/bot([^/]+)/sendMessage", path)
     if match:
         if match.group(1) != service.get("telegram_token"):
@@ -181,6 +221,8 @@ def service_answer(service, path, headers, raw):
             return 400, {}, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}, None
         if utf16_length(text) > 4096:
             return 400, {}, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}, None
+        if "reply_markup" in data and not valid_inline_keyboard(data["reply_markup"]):
+            return 400, {}, {"ok": False, "error_code": 400, "description": "Bad Request: BUTTON_DATA_INVALID"}, None
         return 200, {}, {"ok": True, "result": {"message_id": next(message_ids), "chat": {"id": int(chat)}, "text": text}}, text
     if path.startswith("/services/"):
         if path not in service.get("slack_paths", []):
@@ -217,6 +259,7 @@ class Handler(BaseHTTPRequestHandler):
         elif isinstance(answer.get("body"), (dict, list)):
             answer = dict(answer, body=json.dumps(answer["body"]))
         record = {"time": time.time(), "path": self.path, "headers": headers, "body": body, "shown": shown,
+                  "answer": answer.get("body") if isinstance(answer.get("body"), str) else None,
                   "status": None if answer.get("close") or answer.get("hang") else answer.get("status", 200)}
         with lock:
             log_file.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -12,6 +12,8 @@ public final class HTTPSink: @unchecked Sendable {
         public var status: Int?
         /// With a service plan: the text the emulated service would show (Telegram's after entity parsing).
         public var shown: String?
+        /// The body the server answered with, when it answered.
+        public var answer: String?
     }
 
     private let server: ServerProcess

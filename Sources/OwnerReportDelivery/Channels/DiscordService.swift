@@ -80,7 +80,7 @@ public final class DiscordService: ChatService {
 
 extension String {
     /// The string without trailing `/`, so a base URL joins with a path cleanly.
-    var trimmingTrailingSlashes: String {
+    public var trimmingTrailingSlashes: String {
         var result = self
         while result.hasSuffix("/") { result.removeLast() }
         return result

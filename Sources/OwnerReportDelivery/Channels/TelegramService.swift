@@ -40,7 +40,18 @@ public final class TelegramService: ChatService {
         ]
         if !StatusStyle(report.report.status).notifies { object["disable_notification"] = true }
         if let thread = destination.threadID { object["message_thread_id"] = Int64(thread).map(JSONValue.integer) ?? .string(thread) }
+        if part == parts, let data = acknowledgementData(report.report) {
+            object["reply_markup"] = ["inline_keyboard": [[["text": "✅ Acknowledge", "callback_data": .string(data)]]]]
+        }
         return encode(object)
+    }
+
+    /// The button's `callback_data` (`ack:INC-7`, at most Telegram's 64 bytes) for an open incident's
+    /// report to a destination that reads acknowledgements; nil for any other report.
+    func acknowledgementData(_ report: Report) -> String? {
+        guard destination.acknowledgements, report.kind == .incident, report.status != .done, let incident = report.text("incident") else { return nil }
+        let data = TelegramAcknowledgement.callbackPrefix + incident
+        return data.utf8.count <= 64 ? data : nil
     }
 
     public func interpret(_ response: HTTPResponse, detail: String) -> ChatAnswer {
@@ -60,4 +71,12 @@ public final class TelegramService: ChatService {
             return .outcome(SendOutcome.classify(response, detail: detail))
         }
     }
+}
+
+/// What the "Acknowledge" button of a Telegram message says, shared by the sender and the reader.
+public enum TelegramAcknowledgement {
+    /// `callback_data` is this prefix and the incident's id.
+    public static let callbackPrefix = "ack:"
+    /// The button that replaces it once someone has acknowledged; pressing it does nothing.
+    public static let doneData = "acked"
 }

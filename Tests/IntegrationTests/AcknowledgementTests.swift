@@ -1,0 +1,124 @@
+import Foundation
+import OwnerReportCore
+import OwnerReportLedger
+import Testing
+import TestSupport
+
+/// Acknowledgements read back from Telegram by the --follow daemon, through a local server that
+/// answers getUpdates, answerCallbackQuery and editMessageReplyMarkup as the Bot API documents them.
+@Suite struct AcknowledgementTests {
+    static let chat = -4001
+
+    func openIncident(_ fixture: ChannelFixture, _ id: String, severity: String = "critical") throws {
+        let opened = try Program.producer.run(
+            ["incident", "open", "--id", id, "--title", "\(id) is down", "--severity", severity, "--destination", "telegram",
+             "--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment)
+        #expect(opened.status == 0, "\(opened)")
+    }
+
+    /// The message the bot sent for an incident: its id (from the server's answer) and its button's data.
+    func sentMessage(_ fixture: ChannelFixture, _ id: String) throws -> (messageID: Int, data: String?) {
+        let sent = try #require(try fixture.requests(to: "telegram").first { $0.path.hasSuffix("/sendMessage") && $0.body.contains("\(id) is down") })
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(sent.body.utf8)) as? [String: Any])
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data((sent.answer ?? "").utf8)) as? [String: Any])
+        let messageID = try #require((answer["result"] as? [String: Any])?["message_id"] as? Int)
+        let rows = (body["reply_markup"] as? [String: Any])?["inline_keyboard"] as? [[[String: Any]]]
+        return (messageID, rows?.first?.first?["callback_data"] as? String)
+    }
+
+    func press(_ update: Int, data: String, message: Int, chat: Int = chat, user: Int = 5001, username: String? = "alice") -> [String: Any] {
+        var from: [String: Any] = ["id": user, "is_bot": false, "first_name": "Alice"]
+        if let username { from["username"] = username }
+        return [
+            "update_id": update,
+            "callback_query": [
+                "id": "cbq-\(update)", "from": from, "chat_instance": "42", "data": data,
+                "message": ["message_id": message, "date": 1_795_421_700, "chat": ["id": chat, "type": "group"], "text": "incident"],
+            ],
+        ]
+    }
+
+    @Test func aPressOfTheButtonOrAnAckReplyIsRecordedOnceAnsweredAndShown() throws {
+        let fixture = try ChannelFixture(telegramAcknowledgements: true)
+        try openIncident(fixture, "INC-1")
+        try openIncident(fixture, "INC-2")
+        try openIncident(fixture, "INC-3", severity: "info")
+        #expect(try fixture.drive().status == 0)
+        let first = try sentMessage(fixture, "INC-1"), second = try sentMessage(fixture, "INC-2")
+        #expect(first.data == "ack:INC-1" && second.data == "ack:INC-2", "an open incident's message carries the button")
+        #expect(try sentMessage(fixture, "INC-3").data == "ack:INC-3", "whatever its severity")
+
+        // Alice presses INC-1's button; Bob presses it too, later; someone in another chat presses it;
+        // Carol replies "ACK, on it" to INC-2's message.
+        let reply: [String: Any] = [
+            "update_id": 13,
+            "message": [
+                "message_id": 900, "date": 1_795_421_800, "chat": ["id": Self.chat, "type": "group"], "text": "ACK, on it",
+                "from": ["id": 5003, "is_bot": false, "first_name": "Carol", "last_name": "Chen"],
+                "reply_to_message": [
+                    "message_id": second.messageID, "chat": ["id": Self.chat, "type": "group"], "text": "INC-2 is down",
+                    "reply_markup": ["inline_keyboard": [[["text": "✅ Acknowledge", "callback_data": "ack:INC-2"]]]],
+                ],
+            ],
+        ]
+        try fixture.offerTelegramUpdates([
+            press(10, data: "ack:INC-1", message: first.messageID),
+            press(11, data: "ack:INC-1", message: first.messageID, user: 5002, username: "bob"),
+            press(12, data: "ack:INC-1", message: first.messageID, chat: -999, user: 6000, username: "mallory"),
+            reply,
+        ])
+        let daemon = try Program.driver.start(["--follow", "--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment)
+        defer { daemon.signal(SIGTERM); _ = daemon.wait() }
+        #expect(eventually(timeout: .seconds(20)) {
+            ((try? Ledger(queue: fixture.queue).allEvents()) ?? []).filter { $0.kind == .acknowledged }.count == 2
+                && (try? String(contentsOfFile: "\(fixture.queue.state)/telegram-telegram.offset", encoding: .utf8)) == "14"
+                && ((try? fixture.requests(to: "telegram")) ?? []).filter { $0.path.hasSuffix("/getUpdates") }.count >= 2
+        })
+        let rows = try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .acknowledged }
+        #expect(rows.map(\.detail) == [
+            "INC-1 acknowledged by @alice (telegram:5001) via telegram", "INC-2 acknowledged by Carol Chen (telegram:5003) via telegram",
+        ])
+        let calls = try fixture.requests(to: "telegram")
+        let answers = calls.filter { $0.path.hasSuffix("/answerCallbackQuery") }.compactMap(\.shown)
+        #expect(answers == ["Acknowledged: INC-1", "Already acknowledged by @alice"], "mallory's press from another chat is ignored: \(answers)")
+        let edits = calls.filter { $0.path.hasSuffix("/editMessageReplyMarkup") }
+        #expect(edits.compactMap(\.shown) == ["✅ Acknowledged by @alice", "✅ Acknowledged by @alice", "✅ Acknowledged by Carol Chen"], "\(edits.compactMap(\.shown))")
+        #expect(edits.allSatisfy { $0.status == 200 })
+        // Updates already read are not read again: every getUpdates after the first asks from 14 on.
+        let polls = calls.filter { $0.path.hasSuffix("/getUpdates") }
+        #expect(polls.count >= 2 && polls.dropFirst().allSatisfy { $0.body.contains(#""offset":14"#) }, "\(polls.map(\.body))")
+        #expect(try fixture.leftovers().contains(ChannelFixture.telegramToken) == false)
+    }
+
+    /// Without a daemon (cron only), the watchdog's pass reads the updates once, without waiting.
+    @Test func withNoDaemonTheWatchdogsPassReadsThePresses() throws {
+        let fixture = try ChannelFixture(telegramAcknowledgements: true)
+        try openIncident(fixture, "INC-5")
+        #expect(try fixture.drive().status == 0)
+        let sent = try sentMessage(fixture, "INC-5")
+        try fixture.offerTelegramUpdates([press(40, data: try #require(sent.data), message: sent.messageID, username: nil)])
+        let pass = try Program.watchdog.run(["--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment)
+        #expect([0, 69].contains(pass.status), "\(pass)")
+        let rows = try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .acknowledged }
+        #expect(rows.map(\.detail) == ["INC-5 acknowledged by Alice (telegram:5001) via telegram"], "no username: the first name")
+        let poll = try #require(try fixture.requests(to: "telegram").first { $0.path.hasSuffix("/getUpdates") })
+        #expect(poll.body.contains(#""timeout":0"#), "a pass does not wait: \(poll.body)")
+    }
+
+    @Test func onlyATelegramDestinationCanReadAcknowledgementsAndAResolvedIncidentHasNoButton() throws {
+        let fixture = try ChannelFixture(telegramAcknowledgements: true)
+        try openIncident(fixture, "INC-9")
+        let resolved = try Program.producer.run(
+            ["incident", "resolve", "--id", "INC-9", "--destination", "telegram", "--queue", fixture.queue.root, "--config", fixture.configPath],
+            environment: fixture.environment)
+        #expect(resolved.status == 0, "\(resolved)")
+        #expect(try fixture.drive().status == 0)
+        let sent = try fixture.requests(to: "telegram").filter { $0.path.hasSuffix("/sendMessage") }
+        #expect(sent.count == 2 && sent[0].body.contains("reply_markup") && !sent[1].body.contains("reply_markup"), "\(sent.map(\.body))")
+
+        let directory = TemporaryDirectory()
+        let wrong = try directory.write("config.toml", "[destinations.s]\nchannel = \"slack\"\nurl_env = \"X\"\nacknowledgements = true\n")
+        let refused = try Program.driver.run(["--once", "--queue", fixture.queue.root, "--config", wrong])
+        #expect(refused.status == 78 && refused.stderr.contains("destinations.s.acknowledgements") && refused.stderr.contains("only a telegram destination"), "\(refused)")
+    }
+}
