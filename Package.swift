@@ -135,7 +135,8 @@ let package = Package(
         .executableTarget(
             name: "owner-report-watchdog",
             dependencies: [
-                "OwnerReportCore", "OwnerReportDelivery", "OwnerReportWatching", "OwnerReportCommandLine", "OwnerReportAcknowledging",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportWatching", "OwnerReportCommandLine",
+                "OwnerReportAcknowledging", "OwnerReportReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

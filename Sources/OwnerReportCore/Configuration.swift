@@ -17,6 +17,7 @@ public struct Configuration: Sendable {
     public var maxCount: Int
     public var watchdog = WatchdogPolicy()
     public var reports = ReportsPolicy()
+    public var escalation = EscalationPolicy()
     public var archive = ArchivePolicy()
     public var submit = SubmitPolicy()
     public var intake = IntakePolicy()

@@ -38,7 +38,8 @@ public enum ConfigurationLoader {
             throw ConfigurationError(file: file, message: "invalid TOML: \(error)")
         }
         let reader = TableReader(table: table, file: file, prefix: "")
-        try reader.allowOnly(["timezone", "default_destination", "fallback_destination", "delivery", "routes", "destinations", "watchdog", "reports", "archive", "submit", "intake"])
+        try reader.allowOnly(["timezone", "default_destination", "fallback_destination", "delivery", "routes", "destinations", "watchdog", "reports", "archive", "submit", "intake",
+                               "escalation"])
 
         var configuration = Configuration.embeddedDefault
         configuration.file = file
@@ -115,6 +116,17 @@ public enum ConfigurationLoader {
         if let name = try reader.string("fallback_destination") {
             try checkName(name, key: "fallback_destination")
             configuration.fallbackDestination = name
+        }
+        if let escalation = try reader.table("escalation") {
+            try escalation.allowOnly(["after", "interval", "chain", "severities"])
+            guard let after = try escalation.duration("after") else {
+                throw ConfigurationError(file: file, key: "escalation.after", message: "missing: how long an unacknowledged incident waits before the first step")
+            }
+            configuration.escalation.after = after
+            configuration.escalation.interval = try escalation.duration("interval") ?? after
+            configuration.escalation.chain = try escalation.strings("chain") ?? []
+            for name in configuration.escalation.chain { try checkName(name, key: "escalation.chain") }
+            if let severities = try escalation.strings("severities") { configuration.escalation.severities = severities.map { $0.lowercased() } }
         }
         if let routes = try reader.table("routes") {
             for kindName in routes.table.keys {

@@ -20,7 +20,10 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
 
     /// The current time from the real-time clock, moved by `OWNER_REPORT_NOW` when that is set.
     public static func now() -> Timestamp {
-        realNow().adding(nanoseconds: clockOffset)
+        // The offset first: its first use reads the clock, and a reading taken before that one would
+        // put the process a few microseconds before OWNER_REPORT_NOW.
+        let offset = clockOffset
+        return realNow().adding(nanoseconds: offset)
     }
 
     private static func realNow() -> Timestamp {

@@ -32,6 +32,8 @@ public struct LedgerEvent: Hashable, Sendable {
         public static let incidentResolved = Kind(rawValue: "incident_resolved")
         /// Someone acknowledged an incident; `facts` says who (their id and name), when and through which channel.
         public static let acknowledged = Kind(rawValue: "acknowledged")
+        /// A step of an unacknowledged incident's escalation; `facts` holds the incident, the step and the destination.
+        public static let escalated = Kind(rawValue: "escalated")
         /// The archiver filed a report of sent/ into its dated folder.
         public static let filed = Kind(rawValue: "filed")
         /// The archiver deleted an archived report whose retention ran out.

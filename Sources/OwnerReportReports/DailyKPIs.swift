@@ -28,6 +28,8 @@ public struct DailyKPIs: Sendable, Equatable {
     public var timesToAcknowledge: [Double] = []
 
     public var medianTimeToAcknowledge: Double? { Self.percentile(timesToAcknowledge, 50) }
+    /// Escalation steps taken in the period (`escalated` rows; a step to two destinations counts twice).
+    public var escalations = 0
 
     public var enqueued: Int { enqueuedByKind.values.reduce(0, +) }
 
@@ -75,6 +77,7 @@ public struct DailyKPIs: Sendable, Equatable {
             return Int(statement.integer(0) ?? 0)
         }
         delivered = try count(.delivered)
+        escalations = try count(.escalated)
         failed = try count(.failed)
         deferred = try count(.deferred)
         let latency = try ledger.database.prepare(

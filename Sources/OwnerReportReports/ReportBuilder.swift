@@ -26,6 +26,26 @@ public struct ReportBuilder {
         return duration >= postmortemMinimum
     }
 
+    /// A step of an unacknowledged incident's escalation, to one destination. Its content depends on
+    /// the incident and the step only, so publishing it again after a crash gives the same bytes.
+    public func escalationReport(_ incident: Incident, step: Int, of steps: Int, destination: String) -> Report {
+        var fields: [String: FieldValue] = [
+            "incident": .text(incident.id), "severity": .text(incident.severity), "source": .text("escalation"),
+            "status": .text(ReportStatus.critical.rawValue), "escalation": .text("\(step) of \(steps)"),
+            "destination": .text(destination), "created": .text(incident.openedAt.iso8601(in: timeZone)),
+        ]
+        if let service = incident.service { fields["service"] = .text(service) }
+        var lines = [
+            "**Not acknowledged.** \(incident.id) opened \(local(incident.openedAt)) (\(zoneName)) and nobody has said they saw it.",
+            "",
+            "Escalation step \(step) of \(steps)\(step == 1 ? ": sent again where it went first." : ", to \(destination).")",
+            "",
+            "Acknowledge: the button under this message, a reply `ack`, or `owner-report-producer ack \(incident.id)`.",
+        ]
+        if let summary = incident.summary { lines += ["", summary] }
+        return Report(kind: .incident, title: "\(incident.id) not acknowledged: \(incident.title)", fields: fields, body: lines.joined(separator: "\n"))
+    }
+
     /// The report announcing an incident's opening or its resolution.
     public func incidentReport(_ incident: Incident) -> Report {
         var fields: [String: FieldValue] = [
@@ -106,7 +126,7 @@ public struct ReportBuilder {
             "median": seconds(kpis.medianLatency), "p95": seconds(kpis.p95Latency),
             "incidents_opened": kpis.incidentsOpened.count, "incidents_resolved": kpis.incidentsResolved.count,
             "incidents_open": kpis.incidentsOpenAtEnd.count, "postmortems": kpis.postmortems,
-            "acknowledged": kpis.acknowledgements.count, "median_ack": seconds(kpis.medianTimeToAcknowledge),
+            "acknowledged": kpis.acknowledgements.count, "median_ack": seconds(kpis.medianTimeToAcknowledge), "escalations": kpis.escalations,
             "has_categories": !kpis.topCategories.isEmpty,
             "categories": kpis.topCategories.map { ["name": $0.category, "count": $0.count] as [String: Any] },
             "has_open": !kpis.incidentsOpenAtEnd.isEmpty,

@@ -119,7 +119,7 @@ enum BuiltInTemplates {
             - Opened: {{incidents_opened}}
             - Resolved: {{incidents_resolved}}
             - Open at the end of the period: {{incidents_open}}
-            - Acknowledged: {{acknowledged}} (median time to acknowledge: {{median_ack}})
+            - Acknowledged: {{acknowledged}} (median time to acknowledge: {{median_ack}}); escalation steps: {{escalations}}
             - Postmortems: {{postmortems}}
             {{#has_categories}}
 

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import OwnerReportAcknowledging
 import OwnerReportCommandLine
+import OwnerReportLedger
+import OwnerReportReports
 import OwnerReportCore
 import OwnerReportDelivery
 import OwnerReportWatching
@@ -47,6 +49,7 @@ struct WatchdogCommand: ParsableCommand {
             if !dryRun { common.warnIfOnNetworkFileSystem(program: "owner-report-watchdog") }
             let options = Watchdog.Options(dryRun: dryRun, maxCount: maxCount ?? context.configuration.maxCount)
             let watchdog = Watchdog(queue: context.queue, configuration: context.configuration, secrets: context.secrets, options: options, logger: context.logger)
+            try escalate(context)  // first, so that this pass's drain already delivers a new step
             let outcome = try watchdog.run()
             // With no daemon, the every-minute pass reads acknowledgements itself (without waiting).
             if !dryRun, !outcome.health.daemonAlive(context.configuration.watchdog) {
@@ -61,6 +64,33 @@ struct WatchdogCommand: ParsableCommand {
             try show(outcome, policy: context.configuration.watchdog)
             return dryRun ? .success : outcome.exitStatus
         }
+    }
+
+    /// The due steps of `[escalation]` (docs/design.md §15), one pass at a time under state/escalation.lock.
+    private func escalate(_ context: CommandContext) throws {
+        let configuration = context.configuration
+        guard configuration.escalation.after != nil else { return }
+        let ledger: Ledger?
+        var lock: DeliveryLock?
+        if dryRun {
+            ledger = try Ledger(readingAt: context.queue.ledgerPath)
+        } else {
+            try context.queue.prepare()
+            lock = try DeliveryLock.acquire(at: "\(context.queue.state)/escalation.lock", wait: false)
+            guard lock != nil else { return }  // another pass is escalating
+            ledger = try Ledger(queue: context.queue)
+        }
+        guard let ledger else { return }
+        let builder = ReportBuilder(
+            templates: try ReportTemplates(directory: configuration.reports.templatesDirectory), timeZone: configuration.timeZone,
+            postmortemMinimum: configuration.reports.postmortemMinimum)
+        let (taken, repaired) = try withExtendedLifetime(lock) {
+            try Escalator(queue: context.queue, configuration: configuration, builder: builder, ledger: ledger).run(dryRun: dryRun)
+        }
+        for step in taken {
+            print("\(dryRun ? "would escalate" : "escalated") \(step.incident): step \(step.number) of \(configuration.escalation.steps) → \(step.destination)")
+        }
+        for report in repaired { print("escalation report \(report) published again (a pass stopped before it appeared)") }
     }
 
     private func show(_ outcome: Watchdog.Outcome, policy: WatchdogPolicy) throws {

@@ -122,3 +122,93 @@ import TestSupport
         #expect(refused.status == 78 && refused.stderr.contains("destinations.s.acknowledgements") && refused.stderr.contains("only a telegram destination"), "\(refused)")
     }
 }
+
+/// `[escalation]` run by the watchdog's every-minute pass, with the clock set by OWNER_REPORT_NOW.
+@Suite struct EscalationTests {
+    static let opened = "2026-11-20T08:00:00Z"
+
+    func fixture() throws -> ChannelFixture {
+        let fixture = try ChannelFixture(telegramAcknowledgements: true)
+        let config = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
+        try (config.replacingOccurrences(of: "default_destination = \"discord-bot\"", with: "default_destination = \"telegram\"")
+            + "\n\n[escalation]\nafter = \"10m\"\ninterval = \"10m\"\nchain = [\"slack\", \"discord-bot\"]\n")
+            .write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        return fixture
+    }
+
+    func pass(_ fixture: ChannelFixture, at time: String) throws -> Program.Outcome {
+        let outcome = try Program.watchdog.run(
+            ["--queue", fixture.queue.root, "--config", fixture.configPath, "--max-count", "20"],
+            environment: fixture.environment.merging(["OWNER_REPORT_NOW": time]) { $1 })
+        #expect([0, 69].contains(outcome.status), "\(outcome)")
+        return outcome
+    }
+
+    func steps(_ fixture: ChannelFixture) throws -> [String] {
+        try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .escalated }.compactMap(\.detail)
+    }
+
+    func produce(_ fixture: ChannelFixture, _ arguments: [String]) throws {
+        let run = try Program.producer.run(arguments + ["--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment)
+        #expect(run.status == 0, "\(run)")
+    }
+
+    @Test func anUnacknowledgedIncidentClimbsTheChainUntilSomeoneAcknowledges() throws {
+        let fixture = try fixture()
+        try produce(fixture, ["incident", "open", "--id", "INC-E", "--title", "payments down", "--severity", "critical", "--at", Self.opened])
+        try produce(fixture, ["incident", "open", "--id", "INC-Q", "--title", "seen at once", "--severity", "critical", "--at", Self.opened])
+        try produce(fixture, ["incident", "open", "--id", "INC-W", "--title", "only a warning", "--severity", "warning", "--at", Self.opened])
+        try produce(fixture, ["ack", "INC-Q", "--at", "2026-11-20T08:02:00Z"])
+        _ = try pass(fixture, at: "2026-11-20T08:05:00Z")
+        #expect(try steps(fixture).isEmpty, "not due yet")
+
+        let first = try pass(fixture, at: "2026-11-20T08:10:00Z")
+        let rows = try Ledger(queue: fixture.queue).allEvents().map { "\($0.kind) \($0.time) \($0.detail ?? "") \($0.facts ?? "")" }
+        #expect(first.stdout.contains("escalated INC-E: step 1 of 3 → telegram"), "\(first) \(rows)")
+        _ = try pass(fixture, at: "2026-11-20T08:10:30Z")
+        #expect(try steps(fixture) == ["INC-E escalation 1 to telegram"], "once, however many passes; INC-Q was acknowledged, INC-W is a warning")
+        let resent = try fixture.requests(to: "telegram").filter { $0.body.contains("INC-E not acknowledged") }
+        #expect(resent.count == 1 && resent[0].body.contains("ack:INC-E"), "the re-send carries the button: \(resent.map(\.body))")
+
+        _ = try pass(fixture, at: "2026-11-20T08:20:00Z")
+        #expect(try steps(fixture) == ["INC-E escalation 1 to telegram", "INC-E escalation 2 to slack"])
+        let slack = try fixture.requests(to: "slack")
+        #expect(slack.count == 1 && slack[0].body.contains("INC-E not acknowledged"), "\(slack.map(\.body))")
+
+        try produce(fixture, ["ack", "INC-E", "--at", "2026-11-20T08:21:00Z"])
+        _ = try pass(fixture, at: "2026-11-20T08:40:00Z")
+        #expect(try steps(fixture).count == 2, "the acknowledgement stops the chain before discord-bot")
+        #expect(try fixture.requests(to: "discord-bot").filter { $0.body.contains("INC-E not acknowledged") }.isEmpty)
+        #expect(try Ledger(queue: fixture.queue).verifyChain() == nil)
+        try produce(fixture, ["daily", "--at", "2026-11-21T08:00"])
+        let daily = try #require(try FileManager.default.contentsOfDirectory(atPath: fixture.queue.pending).first { $0.contains("daily") })
+        let text = try String(contentsOfFile: "\(fixture.queue.pending)/\(daily)", encoding: .utf8)
+        #expect(text.contains("- Acknowledged: 2 (median time to acknowledge: 2 min); escalation steps: 2"), "\(text)")
+    }
+
+    @Test func aStepThatNeverAppearedIsPublishedAgainAndALongGapSkipsNone() throws {
+        let fixture = try fixture()
+        try produce(fixture, ["incident", "open", "--id", "INC-G", "--title", "gap", "--severity", "critical", "--at", Self.opened])
+        // The watchdog was away for 35 minutes: all three steps are due, and all three are taken, in order.
+        let dry = try Program.watchdog.run(
+            ["--dry-run", "--queue", fixture.queue.root, "--config", fixture.configPath],
+            environment: fixture.environment.merging(["OWNER_REPORT_NOW": "2026-11-20T08:35:00Z"]) { $1 })
+        let none = try steps(fixture)
+        #expect(dry.stdout.contains("would escalate INC-G: step 3 of 3 → discord-bot") && none.isEmpty, "a dry run records nothing: \(dry)")
+        let gap = try Program.watchdog.run(
+            ["--max-count", "1", "--queue", fixture.queue.root, "--config", fixture.configPath],
+            environment: fixture.environment.merging(["OWNER_REPORT_NOW": "2026-11-20T08:35:00Z"]) { $1 })
+        #expect(try steps(fixture) == ["INC-G escalation 1 to telegram", "INC-G escalation 2 to slack", "INC-G escalation 3 to discord-bot"], "\(gap)")
+        // Take step 3's file away before anything delivered it, as if its link never happened.
+        let third = try #require(try Ledger(queue: fixture.queue).allEvents().last { $0.kind == .escalated }?.report)
+        let path = "\(fixture.queue.pending)/\(third)"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try FileManager.default.removeItem(atPath: path)
+        let repair = try pass(fixture, at: "2026-11-20T08:36:00Z")
+        #expect(repair.stdout.contains("published again"), "\(repair)")
+        #expect(try steps(fixture).count == 3, "no step twice")
+        let delivered = try fixture.requests(to: "discord-bot").filter { $0.body.contains("INC-G not acknowledged") }
+        #expect(delivered.count == 1, "step 3 reached its destination once")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(fixture.queue.sent)/\(third)")) == bytes, "the same bytes, under the same name")
+    }
+}

@@ -34,7 +34,7 @@ import TestSupport
         #expect(daily.status == 0, "\(daily)")
         let report = try fixture.onlyPending("daily")
         // 3 min and 7 min: the nearest-rank median of two is the smaller.
-        #expect(report.contains("- Acknowledged: 2 (median time to acknowledge: 3 min)"), "\(report)")
+        #expect(report.contains("- Acknowledged: 2 (median time to acknowledge: 3 min); escalation steps: 0"), "\(report)")
     }
 
     @Test func thePostmortemThresholdHoldsOnBothSides() throws {

@@ -48,7 +48,7 @@ import TestSupport
             "- Enqueue → delivery latency: median 1 min 30 s, p95 2 min 30 s",
         ])
         #expect(ReportsFixture.section("Incidents", of: report) == [
-            "- Opened: 3", "- Resolved: 2", "- Open at the end of the period: 1", "- Acknowledged: 0 (median time to acknowledge: n/a)",
+            "- Opened: 3", "- Resolved: 2", "- Open at the end of the period: 1", "- Acknowledged: 0 (median time to acknowledge: n/a); escalation steps: 0",
             "- Postmortems: 1", "### Top categories", "- database: 2",
             "- network: 1", "### Still open", "- INC-2 (warning): INC-2, since 2026-11-20 08:10",
         ])
