@@ -180,7 +180,7 @@ public enum ConfigurationLoader {
         let secretKeys = secretRoles.flatMap { ["\($0)_env", "\($0)_file"] }
         try reader.allowOnly(
             ["channel", "target", "path", "url", "api_base", "smtp_url", "starttls", "from", "to", "cc", "bcc", "username", "thread_id", "min_interval",
-             "acknowledgements"]
+             "acknowledgements", "quiet_hours"]
                 + secretKeys)
         guard let channelName = try reader.string("channel") else {
             throw ConfigurationError(file: reader.file, key: reader.key("channel"), message: "missing")
@@ -204,6 +204,12 @@ public enum ConfigurationLoader {
         destination.threadID = try reader.string("thread_id")
         destination.minimumInterval = try reader.duration("min_interval")
         destination.acknowledgements = try reader.bool("acknowledgements") ?? false
+        if let window = try reader.string("quiet_hours") {
+            guard let quiet = QuietHours(window) else {
+                throw ConfigurationError(file: reader.file, key: reader.key("quiet_hours"), message: "'\(window)' is not HH:MM-HH:MM (e.g. 23:00-07:00, in the configured timezone)")
+            }
+            destination.quietHours = quiet
+        }
         if destination.acknowledgements, channel != .telegram {
             throw ConfigurationError(
                 file: reader.file, key: reader.key("acknowledgements"),

@@ -46,6 +46,8 @@ public struct Destination: Hashable, Sendable {
     /// Telegram: open incidents carry an "Acknowledge" button, and `driver --follow` reads the
     /// presses (and `ack` replies) from the bot's updates (`acknowledgements = true`).
     public var acknowledgements = false
+    /// A daily window (configured zone) when only critical reports go; the rest wait for its end.
+    public var quietHours: QuietHours?
     /// Where each secret comes from, keyed by role: `token`, `url`, `secret`, `username`, `password`.
     public var secrets: [String: SecretSource]
 

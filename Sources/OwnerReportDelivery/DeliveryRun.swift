@@ -151,6 +151,15 @@ public final class DeliveryRun {
                 logger.debug("lane stopped; report waits", metadata: ["report.id": "\(entry.name)", "lane": "\(name)", "reason": "\(reason)"])
                 continue
             }
+            // Quiet hours hold a non-critical report without stopping the lane: a critical one behind
+            // it still goes at once, and the held ones go, in order, when the window ends.
+            if let quiet = transport.destination.quietHours, prepared.report.status != .critical,
+                quiet.contains(Timestamp.now(), in: configuration.timeZone)
+            {
+                summary.noteDue(quiet.nextEnd(after: Timestamp.now(), in: configuration.timeZone))
+                logger.debug("quiet hours; report waits", metadata: ["report.id": "\(entry.name)", "lane": "\(name)", "window": "\(quiet)"])
+                continue
+            }
             if let notBefore = history.notBefore[name], notBefore > Timestamp.now() {
                 summary.stoppedLanes[name] = "backing off until \(notBefore.iso8601UTC)"
                 summary.noteDue(notBefore)

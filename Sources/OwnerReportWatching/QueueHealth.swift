@@ -30,12 +30,17 @@ public struct QueueHealth: Sendable {
     }
 
     /// Reads pending/, failed/, the heartbeat, the lock and the ledger.
-    public static func read(_ queue: QueueDirectory, ledger: Ledger?) -> QueueHealth {
+    ///
+    /// `waitingSince`, when given, says from when a pending report counts as waiting (its enqueue
+    /// time, or the end of its destinations' quiet hours), or nil while quiet hours hold it on purpose:
+    /// such a report is pending but not a backlog.
+    public static func read(_ queue: QueueDirectory, ledger: Ledger?, waitingSince: ((String, Timestamp) -> Timestamp?)? = nil) -> QueueHealth {
         var health = QueueHealth()
         let names = (try? DirectoryListing.names(in: queue.pending).map(\.name)) ?? []
         for name in names where QueueDirectory.isCandidate(name) {
             health.pending += 1
-            let age = ReportName.enqueueTime(of: name) ?? modificationTime("\(queue.pending)/\(name)")
+            var age = ReportName.enqueueTime(of: name) ?? modificationTime("\(queue.pending)/\(name)")
+            if let waitingSince, let enqueued = age { age = waitingSince(name, enqueued) }
             if let age {
                 let duration = Duration.nanoseconds(health.now.rawValue - age.rawValue)
                 health.oldestPendingAge = max(health.oldestPendingAge ?? .zero, duration)

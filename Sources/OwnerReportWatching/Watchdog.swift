@@ -78,13 +78,13 @@ public final class Watchdog {
                 ledgerProblem = "\(error)"
             }
         }
-        var before = QueueHealth.read(queue, ledger: ledger)
+        var before = QueueHealth.read(queue, ledger: ledger, waitingSince: quietHoursJudge())
         if !options.dryRun { before.ledgerWritable = ledgerProblem == nil }
         var outcome = Outcome(health: before)
         (outcome.drain, outcome.drainSkipped) = try drain(before, ledger: ledger)
         var health = before
         if !options.dryRun {
-            health = QueueHealth.read(queue, ledger: ledger)
+            health = QueueHealth.read(queue, ledger: ledger, waitingSince: quietHoursJudge())
             health.ledgerWritable = ledgerProblem == nil
         }
         outcome.health = health
@@ -118,6 +118,23 @@ public final class Watchdog {
             try DurableFile.replace(path, with: Array(metrics.utf8), via: DurableFile.directoryName(of: path), mode: 0o644)
         }
         return outcome
+    }
+
+    /// With quiet hours on some destination: from when a pending report counts as waiting. Nil while
+    /// a quiet window holds it (a non-critical report to a destination in its window), else the later
+    /// of its enqueue time and the last end of its destinations' windows.
+    private func quietHoursJudge() -> ((String, Timestamp) -> Timestamp?)? {
+        guard configuration.destinations.values.contains(where: { $0.quietHours != nil }) else { return nil }
+        let (configuration, queue, now) = (self.configuration, self.queue, Timestamp.now())
+        let zone = configuration.timeZone
+        return { name, enqueued in
+            guard let bytes = try? DurableFile.readRegularFile("\(queue.pending)/\(name)", limit: configuration.delivery.maxReportBytes),
+                let report = try? ReportCodec.decode(bytes, format: ReportFormat(fileName: name), path: name), report.status != .critical
+            else { return enqueued }
+            let windows = configuration.destinationNames(for: report).compactMap { configuration.destinations[$0]?.quietHours }
+            if windows.contains(where: { $0.contains(now, in: zone) }) { return nil }
+            return windows.compactMap { $0.lastEnd(atOrBefore: now, in: zone) }.reduce(enqueued) { max($0, $1) }
+        }
     }
 
     /// The bounded drain, when no live daemon holds the queue.
