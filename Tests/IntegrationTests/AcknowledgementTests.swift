@@ -186,6 +186,30 @@ import TestSupport
         #expect(text.contains("- Acknowledged: 2 (median time to acknowledge: 2 min); escalation steps: 2"), "\(text)")
     }
 
+    /// Passes killed with SIGKILL at random moments while the steps come due: every step is recorded
+    /// exactly once, in order, and every step's report reaches its destination.
+    @Test func killMinus9DuringPassesNeitherRepeatsNorSkipsAStep() throws {
+        let fixture = try fixture()
+        try produce(fixture, ["incident", "open", "--id", "INC-K", "--title", "killed passes", "--severity", "critical", "--at", Self.opened])
+        for round in 0..<15 {
+            let minute = 10 + (round / 5) * 10  // five killed passes at each of 08:10, 08:20, 08:30
+            let pass = try Program.watchdog.start(
+                ["--queue", fixture.queue.root, "--config", fixture.configPath, "--max-count", "20"],
+                environment: fixture.environment.merging(["OWNER_REPORT_NOW": "2026-11-20T08:\(minute):0\(round % 5)Z"]) { $1 })
+            Thread.sleep(forTimeInterval: Double.random(in: 0.005...0.12))
+            pass.signal(SIGKILL)
+            _ = pass.wait()
+        }
+        for time in ["2026-11-20T08:35:00Z", "2026-11-20T08:36:00Z", "2026-11-20T08:37:00Z"] { _ = try pass(fixture, at: time) }
+        #expect(try steps(fixture) == ["INC-K escalation 1 to telegram", "INC-K escalation 2 to slack", "INC-K escalation 3 to discord-bot"])
+        #expect(directoryNames(fixture.queue.pending).isEmpty, "every step's report was delivered")
+        for destination in ["telegram", "slack", "discord-bot"] {
+            let received = try fixture.requests(to: destination).filter { $0.body.contains("INC-K not acknowledged") && ($0.status ?? 0) / 100 == 2 }
+            #expect((1...16).contains(received.count), "\(destination): \(received.count) (a kill between a 2xx and its commit may repeat one)")
+        }
+        #expect(try Ledger(queue: fixture.queue).verifyChain() == nil)
+    }
+
     @Test func aStepThatNeverAppearedIsPublishedAgainAndALongGapSkipsNone() throws {
         let fixture = try fixture()
         try produce(fixture, ["incident", "open", "--id", "INC-G", "--title", "gap", "--severity", "critical", "--at", Self.opened])
