@@ -59,7 +59,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        // Acknowledgements read back from a chat with no public listener (Telegram's getUpdates).
+        // Acknowledgements read back from a chat with no public listener (Telegram getUpdates, Discord reads).
         .target(
             name: "OwnerReportAcknowledging",
             dependencies: [

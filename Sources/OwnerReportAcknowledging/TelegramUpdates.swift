@@ -110,24 +110,22 @@ public final class TelegramUpdates: @unchecked Sendable {
     }
 
     private func acknowledge(_ incident: String, by user: [String: Any]?, message: Int64?, press: String?) throws -> Bool {
-        let book = IncidentBook(ledger: try Ledger(queue: queue))
-        guard try book.incident(id: incident) != nil else {
+        let name = Self.displayName(user)
+        let userID = "telegram:\(number(user?["id"]).map(String.init) ?? "?")"
+        switch try AcknowledgementDesk(queue: queue).acknowledge(incident, userID: userID, name: name, channel: destination.name) {
+        case .unknownIncident:
             if let press { try answer(press, "No incident \(incident) in the ledger") }
             return false
-        }
-        if let earlier = try book.acknowledgement(of: incident) {
-            if let press { try answer(press, "Already acknowledged by \(earlier.name)") }
-            if let message { try markDone(message, by: earlier.name) }
+        case .earlier(let first):
+            if let press { try answer(press, "Already acknowledged by \(first)") }
+            if let message { try markDone(message, by: first) }
             return false
+        case .recorded:
+            logger.info("acknowledged", metadata: ["incident": "\(incident)", "by": "\(name)", "destination": "\(destination.name)"])
+            if let press { try answer(press, "Acknowledged: \(incident)") }
+            if let message { try markDone(message, by: name) }
+            return true
         }
-        let name = Self.displayName(user)
-        let acknowledgement = Acknowledgement(
-            incident: incident, userID: "telegram:\(number(user?["id"]).map(String.init) ?? "?")", name: name, channel: destination.name, at: .now())
-        try book.recordAcknowledged(acknowledgement)
-        logger.info("acknowledged", metadata: ["incident": "\(incident)", "by": "\(name)", "destination": "\(destination.name)"])
-        if let press { try answer(press, "Acknowledged: \(incident)") }
-        if let message { try markDone(message, by: name) }
-        return true
     }
 
     /// `@username` when the user has one, else their first and last name.
@@ -194,10 +192,4 @@ extension TelegramUpdates {
         stopping.store(true, ordering: .relaxed)
     }
 
-    /// One for each Telegram destination with `acknowledgements = true`.
-    public static func makeAll(for configuration: Configuration, queue: QueueDirectory, secrets: SecretResolver, logger: Logger) throws -> [TelegramUpdates] {
-        try configuration.destinations.values.sorted { $0.name < $1.name }
-            .filter { $0.channel == .telegram && $0.acknowledgements }
-            .map { try TelegramUpdates(destination: $0, queue: queue, policy: configuration.delivery, secrets: secrets, logger: logger) }
-    }
 }

@@ -210,10 +210,10 @@ public enum ConfigurationLoader {
             }
             destination.quietHours = quiet
         }
-        if destination.acknowledgements, channel != .telegram {
+        if destination.acknowledgements, channel != .telegram, channel != .discord || destination.target?.hasPrefix("channel:") != true {
             throw ConfigurationError(
                 file: reader.file, key: reader.key("acknowledgements"),
-                message: "only a telegram destination reads acknowledgements back (acknowledge from the shell: owner-report-producer ack)")
+                message: "only a telegram destination or a discord bot (target = \"channel:<id>\") reads acknowledgements back (acknowledge from the shell: owner-report-producer ack)")
         }
         for role in secretRoles {
             // `webhook_url` is the Discord spelling of the same role as `url`.

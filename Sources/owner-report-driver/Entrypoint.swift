@@ -81,7 +81,8 @@ struct Driver: ParsableCommand {
                 StopSignal.install()
                 let submissions = SubmissionService(queue: queue, configuration: configuration, environment: common.environment, logger: logger)
                 // Acknowledgements are read while the daemon holds the queue, like submissions.
-                let acknowledgements = try TelegramUpdates.makeAll(for: configuration, queue: queue, secrets: secrets, logger: logger)
+                let acknowledgements = try AcknowledgementReaders.makeAll(for: configuration, queue: queue, secrets: secrets, logger: logger)
+                    .map(ReaderCompanion.init)
                 let follower = Follower(
                     queue: queue, configuration: configuration, transports: transports, secrets: secrets, logger: logger,
                     companions: (submissions.isWanted ? [submissions] : []) + acknowledgements
@@ -148,4 +149,10 @@ struct Driver: ParsableCommand {
 }
 
 extension SubmissionService: LockedCompanion {}
-extension TelegramUpdates: LockedCompanion {}
+/// An acknowledgement reader run beside the daemon, like the submit socket.
+final class ReaderCompanion: LockedCompanion {
+    let reader: AcknowledgementReader
+    init(_ reader: AcknowledgementReader) { self.reader = reader }
+    func start() { reader.start() }
+    func stop() { reader.stop() }
+}

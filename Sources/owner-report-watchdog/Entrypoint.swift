@@ -53,11 +53,11 @@ struct WatchdogCommand: ParsableCommand {
             let outcome = try watchdog.run()
             // With no daemon, the every-minute pass reads acknowledgements itself (without waiting).
             if !dryRun, !outcome.health.daemonAlive(context.configuration.watchdog) {
-                for updates in try TelegramUpdates.makeAll(for: context.configuration, queue: context.queue, secrets: context.secrets, logger: context.logger) {
+                for reader in try AcknowledgementReaders.makeAll(for: context.configuration, queue: context.queue, secrets: context.secrets, logger: context.logger) {
                     do {
-                        try updates.poll(wait: .zero)
+                        try reader.pollOnce()
                     } catch {
-                        printError("owner-report-watchdog: reading acknowledgements from '\(updates.destination.name)' failed: \(error)")
+                        printError("owner-report-watchdog: reading acknowledgements from '\(reader.destination.name)' failed: \(error)")
                     }
                 }
             }

@@ -119,7 +119,56 @@ import TestSupport
         let directory = TemporaryDirectory()
         let wrong = try directory.write("config.toml", "[destinations.s]\nchannel = \"slack\"\nurl_env = \"X\"\nacknowledgements = true\n")
         let refused = try Program.driver.run(["--once", "--queue", fixture.queue.root, "--config", wrong])
-        #expect(refused.status == 78 && refused.stderr.contains("destinations.s.acknowledgements") && refused.stderr.contains("only a telegram destination"), "\(refused)")
+        #expect(refused.status == 78 && refused.stderr.contains("destinations.s.acknowledgements") && refused.stderr.contains("only a telegram destination or a discord bot"), "\(refused)")
+    }
+}
+
+/// Acknowledgements read back from a Discord bot's channel: a ✅ reaction by a member, or an `ack`
+/// reply, through a local server that answers Discord's reactions and messages reads, 429 included.
+@Suite struct DiscordAcknowledgementTests {
+    func messageID(_ fixture: ChannelFixture, _ incident: String) throws -> String {
+        let sent = try #require(try fixture.requests(to: "discord-bot").first { $0.method == "POST" && $0.body.contains("\(incident) is down") })
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data((sent.answer ?? "").utf8)) as? [String: Any])
+        return try #require(answer["id"] as? String)
+    }
+
+    @Test func aReactionOrAnAckReplyByAMemberIsRecordedOnceAndAnswered() throws {
+        let fixture = try ChannelFixture(discordAcknowledgements: true)
+        for id in ["INC-D1", "INC-D2", "INC-D3"] {
+            let opened = try Program.producer.run(
+                ["incident", "open", "--id", id, "--title", "\(id) is down", "--severity", "critical", "--destination", "discord-bot",
+                 "--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment)
+            #expect(opened.status == 0, "\(opened)")
+        }
+        #expect(try fixture.drive().status == 0)
+        let (first, second, third) = (try messageID(fixture, "INC-D1"), try messageID(fixture, "INC-D2"), try messageID(fixture, "INC-D3"))
+        try fixture.changeService(
+            [
+                "discord_reactions": [first: [["id": "9001", "username": "owner-report", "bot": true], ["id": "7001", "username": "alice", "global_name": "Alice Wang"]]],
+                "discord_messages": [
+                    ["id": "\(Int(second)! + 5)", "content": "ack — looking", "author": ["id": "7002", "username": "bob"], "message_reference": ["message_id": second]],
+                    ["id": "\(Int(second)! + 6)", "content": "ack", "author": ["id": "9001", "username": "owner-report", "bot": true], "message_reference": ["message_id": third]],
+                    ["id": "\(Int(second)! + 7)", "content": "acknowledging nothing", "author": ["id": "7003", "username": "carol"], "message_reference": ["message_id": third]],
+                ],
+            ],
+            rules: [[
+                "contains": "/reactions/", "times": 1, "status": 429, "headers": ["Retry-After": "1"],
+                "body": ["message": "You are being rate limited.", "retry_after": 0.3, "global": false],
+            ]])
+        let pass = try Program.watchdog.run(["--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment)
+        #expect([0, 69].contains(pass.status) && !pass.stderr.contains("failed"), "\(pass)")
+        let rows = try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .acknowledged }.compactMap(\.detail).sorted()
+        #expect(rows == ["INC-D1 acknowledged by Alice Wang (discord:7001) via discord-bot", "INC-D2 acknowledged by @bob (discord:7002) via discord-bot"], "\(rows)")
+        let calls = try fixture.requests(to: "discord-bot")
+        #expect(calls.contains { $0.status == 429 }, "the server rate-limited once")
+        let replies = calls.filter { $0.method == "POST" && $0.body.contains("message_reference") }.compactMap(\.shown).sorted()
+        #expect(replies == ["✅ INC-D1 acknowledged by Alice Wang", "✅ INC-D2 acknowledged by @bob"], "\(replies)")
+        // The next pass looks at INC-D3 only: the acknowledged ones are no longer watched.
+        let before = try fixture.requests(to: "discord-bot").count
+        _ = try Program.watchdog.run(["--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment)
+        let later = try fixture.requests(to: "discord-bot").dropFirst(before)
+        #expect(!later.isEmpty && later.allSatisfy { $0.path.contains(third) }, "\(later.map(\.path))")
+        #expect(try fixture.leftovers().contains(ChannelFixture.discordToken) == false)
     }
 }
 

@@ -23,7 +23,10 @@ final class ChannelFixture: @unchecked Sendable {
     /// The service the sink plays (its tokens, chats, hooks), kept so that a test can add to it.
     private(set) var service: [String: Any] = [:]
 
-    init(smtpRejecting: [String]? = nil, telegramChats: [String] = ["-4001"], migrate: [String: String] = [:], telegramAcknowledgements: Bool = false) throws {
+    init(
+        smtpRejecting: [String]? = nil, telegramChats: [String] = ["-4001"], migrate: [String: String] = [:], telegramAcknowledgements: Bool = false,
+        discordAcknowledgements: Bool = false
+    ) throws {
         sink = try HTTPSink()
         smtp = try smtpRejecting.map { try SMTPSink(rejecting: $0) }
         queue = QueueDirectory(root: directory.appending("queue"))
@@ -45,6 +48,7 @@ final class ChannelFixture: @unchecked Sendable {
             target = "channel:111222333"
             token_env = "TEST_DISCORD_TOKEN"
             api_base = "\(sink.baseURL)/api/v10"
+            acknowledgements = \(discordAcknowledgements)
 
             [destinations.discord-hook]
             channel = "discord"
@@ -91,8 +95,13 @@ final class ChannelFixture: @unchecked Sendable {
 
     /// Makes the Telegram bot's `getUpdates` offer these updates (Bot API `Update` objects).
     func offerTelegramUpdates(_ updates: [[String: Any]]) throws {
-        service["telegram_updates"] = updates
-        try sink.emulate(service)
+        try changeService(["telegram_updates": updates])
+    }
+
+    /// Adds to what the emulated services know (Discord's reactions and messages…), after `rules`.
+    func changeService(_ changes: [String: Any], rules: [[String: Any]] = []) throws {
+        service.merge(changes) { $1 }
+        try sink.emulate(service, rules: rules)
     }
 
     var environment: [String: String] {

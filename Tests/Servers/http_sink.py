@@ -29,6 +29,7 @@ import re
 import socket
 import sys
 import threading
+import urllib.parse
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -161,6 +162,28 @@ def telegram_bot_method(service, token, method, data):
                                             "reply_markup": data["reply_markup"]}}, shown
 
 
+def discord_get(service, path, headers):
+    """The two reads of Discord's bot API that acknowledgements use: who reacted with an emoji to a
+    message (GET …/messages/{id}/reactions/{emoji}), and the messages after one (GET …/messages?after=),
+    newest first, from the plan's `discord_reactions` ({message id: [users]}) and `discord_messages`."""
+    if headers.get("authorization") != "Bot " + service.get("discord_token", ""):
+        return 401, {}, {"message": "401: Unauthorized", "code": 0}, None
+    limits = {"X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "4", "X-RateLimit-Reset-After": "1.0"}
+    match = re.fullmatch(r"/api/v10/channels/(\d+)/messages/(\d+)/reactions/([^/?]+)(\?.*)?", path)
+    if match:
+        emoji = urllib.parse.unquote(match.group(3))
+        users = service.get("discord_reactions", {}).get(match.group(2), []) if emoji == "✅" else []
+        return 200, limits, users, None
+    match = re.fullmatch(r"/api/v10/channels/(\d+)/messages\?(.*)", path)
+    if match:
+        query = urllib.parse.parse_qs(match.group(2))
+        after = int(query.get("after", ["0"])[0])
+        limit = min(int(query.get("limit", ["50"])[0]), 100)
+        later = [m for m in service.get("discord_messages", []) if int(m["id"]) > after]
+        return 200, limits, sorted(later, key=lambda m: int(m["id"]), reverse=True)[:limit], None
+    return 404, {}, {"message": "404: Not Found", "code": 0}, None
+
+
 def service_answer(service, path, headers, raw):
     """Status, extra headers, body and the text shown, the way the real service would answer."""
     try:
@@ -245,20 +268,27 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *_):
         pass
 
-    def do_POST(self):
+    def do_GET(self):
+        self.do_POST(method="GET")
+
+    def do_POST(self, method="POST"):
         length = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(length)
         body = raw.decode("utf-8", errors="replace")
-        answer = choose(body)
+        # A GET has no body: rules match its path instead.
+        answer = choose(body if method == "POST" else self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         shown = None
         if "service" in answer:
-            status, extra, reply, shown = service_answer(answer["service"], self.path, headers, raw)
+            if method == "GET":
+                status, extra, reply, shown = discord_get(answer["service"], self.path, headers)
+            else:
+                status, extra, reply, shown = service_answer(answer["service"], self.path, headers, raw)
             answer = {"status": status, "headers": extra,
                       "body": "" if reply is None else reply if isinstance(reply, str) else json.dumps(reply, ensure_ascii=False)}
         elif isinstance(answer.get("body"), (dict, list)):
             answer = dict(answer, body=json.dumps(answer["body"]))
-        record = {"time": time.time(), "path": self.path, "headers": headers, "body": body, "shown": shown,
+        record = {"time": time.time(), "method": method, "path": self.path, "headers": headers, "body": body, "shown": shown,
                   "answer": answer.get("body") if isinstance(answer.get("body"), str) else None,
                   "status": None if answer.get("close") or answer.get("hang") else answer.get("status", 200)}
         with lock:

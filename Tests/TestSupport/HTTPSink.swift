@@ -5,6 +5,8 @@ public final class HTTPSink: @unchecked Sendable {
     /// One request as the server saw it.
     public struct Request: Decodable, Sendable {
         public var time: Double
+        /// GET or POST (nil in logs from before the field).
+        public var method: String?
         public var path: String
         public var headers: [String: String]
         public var body: String

@@ -20,6 +20,16 @@ public final class HTTPClient {
 
     /// POSTs `body` to `url` with `headers`; returns whatever the server answered, errors included.
     public func post(url: String, headers: [(String, String)], body: [UInt8]) throws(CurlError) -> HTTPResponse {
+        try request(url: url, headers: headers, body: body)
+    }
+
+    /// GETs `url` with `headers` (reading acknowledgements back); whatever the server answered.
+    public func get(url: String, headers: [(String, String)]) throws(CurlError) -> HTTPResponse {
+        try request(url: url, headers: headers, body: nil)
+    }
+
+    /// A POST of `body`, or a GET when it is nil.
+    private func request(url: String, headers: [(String, String)], body: [UInt8]?) throws(CurlError) -> HTTPResponse {
         let collector = Collector()
         let context = Unmanaged.passUnretained(collector).toOpaque()
         var list: UnsafeMutablePointer<curl_slist>?
@@ -32,10 +42,14 @@ public final class HTTPClient {
             try transfer.perform(url: url) { options in
                 options.string(CURLOPT_USERAGENT, "owner-report/\(OwnerReportVersion.string) (+https://github.com/owner-report)")
                 options.pointer(CURLOPT_HTTPHEADER, list)
-                options.long(CURLOPT_POSTFIELDSIZE, body.count)
-                // COPYPOSTFIELDS copies the bytes during the call, so the pointer need not outlive it.
-                body.withUnsafeBytes { bytes in
-                    _ = options.pointer(CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+                if let body {
+                    options.long(CURLOPT_POSTFIELDSIZE, body.count)
+                    // COPYPOSTFIELDS copies the bytes during the call, so the pointer need not outlive it.
+                    body.withUnsafeBytes { bytes in
+                        _ = options.pointer(CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+                    }
+                } else {
+                    options.long(CURLOPT_HTTPGET, 1)
                 }
                 options.callback(CURLOPT_WRITEFUNCTION) { buffer, size, count, context in
                     let total = size * count
