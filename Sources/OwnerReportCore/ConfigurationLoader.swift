@@ -180,7 +180,7 @@ public enum ConfigurationLoader {
         let secretKeys = secretRoles.flatMap { ["\($0)_env", "\($0)_file"] }
         try reader.allowOnly(
             ["channel", "target", "path", "url", "api_base", "smtp_url", "starttls", "from", "to", "cc", "bcc", "username", "thread_id", "min_interval",
-             "acknowledgements", "quiet_hours"]
+             "acknowledgements", "quiet_hours", "quiet_hours_digest"]
                 + secretKeys)
         guard let channelName = try reader.string("channel") else {
             throw ConfigurationError(file: reader.file, key: reader.key("channel"), message: "missing")
@@ -209,6 +209,10 @@ public enum ConfigurationLoader {
                 throw ConfigurationError(file: reader.file, key: reader.key("quiet_hours"), message: "'\(window)' is not HH:MM-HH:MM (e.g. 23:00-07:00, in the configured timezone)")
             }
             destination.quietHours = quiet
+        }
+        destination.quietDigest = try reader.bool("quiet_hours_digest") ?? false
+        if destination.quietDigest, destination.quietHours == nil {
+            throw ConfigurationError(file: reader.file, key: reader.key("quiet_hours_digest"), message: "needs quiet_hours")
         }
         if destination.acknowledgements, channel != .telegram, channel != .discord || destination.target?.hasPrefix("channel:") != true {
             throw ConfigurationError(

@@ -48,6 +48,8 @@ public struct Destination: Hashable, Sendable {
     public var acknowledgements = false
     /// A daily window (configured zone) when only critical reports go; the rest wait for its end.
     public var quietHours: QuietHours?
+    /// After quiet hours, the held reports go as one digest message listing them, not one by one.
+    public var quietDigest = false
     /// Where each secret comes from, keyed by role: `token`, `url`, `secret`, `username`, `password`.
     public var secrets: [String: SecretSource]
 

@@ -28,6 +28,9 @@ public struct QuietHours: Sendable, Hashable, CustomStringConvertible {
         return "\(text(start))-\(text(end))"
     }
 
+    /// How long the window lasts.
+    public var length: Duration { .seconds(((end - start + 1440) % 1440) * 60) }
+
     /// Whether `time` falls in the window.
     public func contains(_ time: Timestamp, in zone: TimeZone) -> Bool {
         let clock = time.wallClock(in: zone)

@@ -59,6 +59,16 @@ public final class DeliveryRun {
     private var staged: [LedgerEvent.Draft] = []
     /// Reports every destination has accepted, waiting to move to sent/ together (`archiveReady()`).
     private var readyToArchive: [(entry: QueueEntry, resent: Bool)] = []
+    /// Reports held by a destination's quiet hours that go out together as one digest (`flushDigest`).
+    private var digests: [String: [HeldReport]] = [:]
+
+    private struct HeldReport {
+        let entry: QueueEntry
+        let prepared: PreparedReport
+        let names: [String]
+        let deliveredTo: Set<String>
+    }
+
     /// How many delivered reports move to sent/ under one pair of directory fsyncs.
     static let archiveBatchSize = 64
 
@@ -96,6 +106,7 @@ public final class DeliveryRun {
                 if summary.configurationError != nil || options.shouldStop() { break }
                 if try handle(entry) { acted += 1 }
             }
+            for name in digests.keys.sorted() { try flushDigest(name) }
             try archiveReady()
             try commit()
         } catch {
@@ -160,6 +171,13 @@ public final class DeliveryRun {
                 logger.debug("quiet hours; report waits", metadata: ["report.id": "\(entry.name)", "lane": "\(name)", "window": "\(quiet)"])
                 continue
             }
+            if isDigested(prepared, held: entry, by: transport.destination) {
+                digests[name, default: []].append(HeldReport(entry: entry, prepared: prepared, names: names, deliveredTo: deliveredTo))
+                continue
+            }
+            // The lane's order: a digest of what was held before this report goes first.
+            try flushDigest(name)
+            if summary.stoppedLanes[name] != nil { continue }
             if let notBefore = history.notBefore[name], notBefore > Timestamp.now() {
                 summary.stoppedLanes[name] = "backing off until \(notBefore.iso8601UTC)"
                 summary.noteDue(notBefore)
@@ -202,6 +220,72 @@ public final class DeliveryRun {
         }
         if !options.dryRun { summary.waiting += 1 }
         return acted
+    }
+
+    /// Whether a report was held by the destination's last quiet window and goes in its digest.
+    private func isDigested(_ prepared: PreparedReport, held entry: QueueEntry, by destination: Destination) -> Bool {
+        guard destination.quietDigest, let quiet = destination.quietHours, prepared.report.status != .critical,
+            let end = quiet.lastEnd(atOrBefore: Timestamp.now(), in: configuration.timeZone)
+        else { return false }
+        let start = end.adding(nanoseconds: -Int64(quiet.length.seconds * 1e9))
+        return entry.enqueuedAt >= start && entry.enqueuedAt < end
+    }
+
+    /// Sends the reports held for `name` as one message listing them and records each as delivered.
+    ///
+    /// The rows are those of any delivery: an `attempt` per report committed before the message
+    /// leaves, then `delivered` per report (detail: the digest). A failure defers them all and stops
+    /// the lane; the next pass sends the digest again, whole.
+    private func flushDigest(_ name: String) throws {
+        guard let items = digests.removeValue(forKey: name), !items.isEmpty, let transport = transports[name] else { return }
+        let window = transport.destination.quietHours.map { "\($0)" } ?? "quiet hours"
+        let zone = configuration.timeZone
+        let lines = items.map { "- \($0.prepared.report.title) (\($0.prepared.report.kind.rawValue), \($0.prepared.enqueuedAt.shortLocal(in: zone)))" }
+        let digest = Report(
+            kind: .note, title: "\(items.count) report(s) held during quiet hours \(window)",
+            fields: ["status": .text(ReportStatus.normal.rawValue)], body: lines.joined(separator: "\n"))
+        let prepared = PreparedReport(id: "digest-\(items[0].entry.name)", report: digest, enqueuedAt: items[0].entry.enqueuedAt)
+        let messages: [OutgoingMessage]
+        do {
+            messages = try transport.messages(for: prepared)
+        } catch {
+            summary.stoppedLanes[name] = "cannot render the quiet-hours digest: \(error)"
+            return
+        }
+        if options.dryRun {
+            for message in messages {
+                summary.previews.append("digest of \(items.count) → \(name) part \(message.part)/\(message.parts):\n\(transport.preview(message, of: prepared))")
+            }
+            return
+        }
+        for item in items { try record(.init(.attempt, report: item.entry.name, destination: name, detail: "in a quiet-hours digest")) }
+        for message in messages {
+            try commit()
+            let outcome = transport.send(message, of: prepared)
+            summary.notices += transport.takeNotices().map(secrets.redact)
+            guard case .accepted = outcome else {
+                let detail: String
+                switch outcome {
+                case .transient(_, _, let text), .rejected(_, let text), .destinationBroken(_, let text): detail = secrets.redact(text)
+                case .accepted: detail = ""
+                }
+                let notBefore = Timestamp.now().adding(nanoseconds: Int64(configuration.delivery.backoffInitial.seconds * 1e9))
+                for item in items {
+                    try record(.init(.deferred, report: item.entry.name, destination: name, detail: "quiet-hours digest: \(detail)", notBefore: notBefore))
+                }
+                summary.stoppedLanes[name] = detail
+                summary.noteDue(notBefore)
+                return
+            }
+        }
+        for item in items {
+            try record(.init(.delivered, report: item.entry.name, destination: name, parts: messages.count, detail: "in a quiet-hours digest of \(items.count)"))
+            if ledger != nil, item.names.allSatisfy({ item.deliveredTo.contains($0) || $0 == name }) {
+                readyToArchive.append((item.entry, true))
+                summary.waiting = max(0, summary.waiting - 1)
+            }
+        }
+        logger.info("delivered a quiet-hours digest", metadata: ["lane": "\(name)", "reports": "\(items.count)"])
     }
 
     /// Sends every part a destination has not accepted yet; the ledger records each step before the next.

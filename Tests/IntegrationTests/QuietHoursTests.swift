@@ -59,6 +59,36 @@ import TestSupport
         #expect(try Ledger(path: "\(queue)/ledger.sqlite3").allEvents().filter { $0.kind == .alert }.isEmpty, "no alert all night")
     }
 
+    /// With `quiet_hours_digest = true` the held reports go as one message listing them, before a
+    /// report that came after the window: the lane's order holds.
+    @Test func theHeldReportsGoAsOneDigestBeforeWhatCameAfterTheWindow() throws {
+        let text = try String(contentsOfFile: config, encoding: .utf8) + "\nquiet_hours_digest = true\n"
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        var names: [String] = []
+        for (title, time) in [("backup done", "2026-11-20T23:40:00+08:00"), ("index rebuilt", "2026-11-21T02:10:00+08:00")] {
+            let made = try run(.producer, ["note", "--title", title], at: time)
+            names.append(DurableFile.fileName(of: made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        #expect(try run(.driver, ["--once"], at: "2026-11-21T03:00:00+08:00").status == 0)
+        #expect(try delivered().isEmpty)
+        let after = try run(.producer, ["note", "--title", "morning check"], at: "2026-11-21T07:00:10+08:00")
+        names.append(DurableFile.fileName(of: after.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+
+        let morning = try run(.driver, ["--once"], at: "2026-11-21T07:00:20+08:00")
+        #expect(morning.status == 0, "\(morning)")
+        #expect(try delivered() == names, "the two held ones (in the digest), then the later one")
+        let outbox = directoryNames("\(queue)/outbox")
+        #expect(outbox.count == 2, "one digest and one message: \(outbox)")
+        let digest = try #require(outbox.first { $0.hasPrefix("digest-") })
+        let shown = try String(contentsOfFile: "\(queue)/outbox/\(digest)", encoding: .utf8)
+        #expect(shown.contains("2 report(s) held during quiet hours 23:00-07:00") && shown.contains("- backup done (note, 2026-11-20 23:40)")
+            && shown.contains("- index rebuilt (note, 2026-11-21 02:10)"), "\(shown)")
+        let rows = try Ledger(path: "\(queue)/ledger.sqlite3").allEvents().filter { $0.kind == .delivered }.map { $0.detail ?? "" }
+        #expect(rows.prefix(2).allSatisfy { $0 == "in a quiet-hours digest of 2" }, "\(rows)")
+        #expect(directoryNames("\(queue)/pending").isEmpty && directoryNames("\(queue)/sent").count == 3)
+        #expect(try run(.archiver, ["verify"], at: "2026-11-21T07:01:00+08:00").status == 0)
+    }
+
     @Test func aMalformedWindowIsAConfigurationErrorNamingTheKey() throws {
         try directory.write("bad.toml", "[destinations.local]\nchannel = \"file\"\npath = \"outbox\"\nquiet_hours = \"late\"\n")
         let refused = try Program.driver.run(["--once", "--queue", queue, "--config", directory.appending("bad.toml")])
