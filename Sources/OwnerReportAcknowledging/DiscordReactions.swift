@@ -48,38 +48,56 @@ public final class DiscordReactions: @unchecked Sendable {
     @discardableResult
     public func poll() throws -> Int {
         var recorded = 0
-        for (incident, message) in try watchedMessages() {
+        for (subject, message) in try watchedMessages() {
             if let user = try reactor(of: message) ?? replier(to: message) {
                 let name = Self.displayName(user)
                 let userID = "discord:\(user["id"] as? String ?? "?")"
-                if try AcknowledgementDesk(queue: queue).acknowledge(incident, userID: userID, name: name, channel: destination.name) == .recorded {
+                if try AcknowledgementDesk(queue: queue).acknowledge(subject, userID: userID, name: name, channel: destination.name) == .recorded {
                     recorded += 1
-                    logger.info("acknowledged", metadata: ["incident": "\(incident)", "by": "\(name)", "destination": "\(destination.name)"])
-                    try reply(to: message, "\(Self.checkMark) \(incident) acknowledged by \(name)")
+                    logger.info("acknowledged", metadata: ["subject": "\(subject.name)", "by": "\(name)", "destination": "\(destination.name)"])
+                    try reply(to: message, "\(Self.checkMark) \(subject.name) acknowledged by \(name)")
                 }
             }
         }
         return recorded
     }
 
-    /// (incident, message id) for open incidents nobody acknowledged, newest first.
-    private func watchedMessages() throws -> [(String, String)] {
+    /// How far back a critical report without an incident is watched for an acknowledgement.
+    static let reportWatch: Duration = .seconds(24 * 3600)
+
+    /// (what, message id) for open incidents nobody acknowledged, newest first, then critical reports
+    /// of the last day that belong to no incident and nobody acknowledged.
+    private func watchedMessages() throws -> [(Subject, String)] {
         let ledger = try Ledger(queue: queue)
         let book = IncidentBook(ledger: ledger)
-        var watched: [(String, String)] = []
+        var watched: [(Subject, String)] = []
+        func watch(_ subject: Subject, reports: [String]) throws -> Bool {
+            for report in reports {
+                for event in try ledger.events(for: report) where event.kind == .partDelivered && event.destination == destination.name {
+                    guard let id = event.detail?.split(separator: ";").first.map(String.init), !id.isEmpty, id.allSatisfy(\.isNumber) else { continue }
+                    watched.append((subject, id))
+                    if watched.count >= Self.messagesPerPoll { return false }
+                }
+            }
+            return true
+        }
         for incident in try book.all().values.sorted(by: { ($1.openedAt, $1.id) < ($0.openedAt, $0.id) }) where incident.isOpen {
             guard try book.acknowledgement(of: incident.id) == nil else { continue }
             let reports = try ledger.query(
                 "WHERE event = 'enqueued' AND json_extract(facts, '$.incident') = ? AND json_extract(facts, '$.kind') = 'incident' ORDER BY seq DESC",
                 [.text(incident.id)]
             ).compactMap(\.report)
-            for report in reports {
-                for event in try ledger.events(for: report) where event.kind == .partDelivered && event.destination == destination.name {
-                    guard let id = event.detail?.split(separator: ";").first.map(String.init), !id.isEmpty, id.allSatisfy(\.isNumber) else { continue }
-                    watched.append((incident.id, id))
-                    if watched.count >= Self.messagesPerPoll { return watched }
-                }
-            }
+            guard try watch(.incident(incident.id), reports: reports) else { return watched }
+        }
+        let since = Timestamp.now().adding(nanoseconds: -Int64(Self.reportWatch.seconds * 1e9)).iso8601UTC
+        let critical = try ledger.query(
+            """
+            WHERE event = 'enqueued' AND at >= ? AND json_extract(facts, '$.status') = 'critical'
+              AND json_extract(facts, '$.incident') IS NULL ORDER BY seq DESC
+            """, [.text(since)]
+        ).compactMap(\.report)
+        for report in critical where try book.acknowledgement(ofReport: report) == nil {
+            guard try watch(.report(report), reports: [report]) else { return watched }
         }
         return watched
     }

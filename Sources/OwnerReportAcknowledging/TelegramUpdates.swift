@@ -85,22 +85,29 @@ public final class TelegramUpdates: @unchecked Sendable {
             let message = press["message"] as? [String: Any]
             guard chat(of: message) == chatID, let pressID = press["id"] as? String else { return false }
             let data = press["data"] as? String ?? ""
-            guard data.hasPrefix(TelegramAcknowledgement.callbackPrefix) else {
-                try answer(pressID, "Already acknowledged")
+            guard let subject = try subject(of: data) else {
+                try answer(pressID, data == TelegramAcknowledgement.doneData ? "Already acknowledged" : "Nothing to acknowledge")
                 return false
             }
-            let incident = String(data.dropFirst(TelegramAcknowledgement.callbackPrefix.count))
-            return try acknowledge(incident, by: press["from"] as? [String: Any], message: message.flatMap { number($0["message_id"]) }, press: pressID)
+            return try acknowledge(subject, by: press["from"] as? [String: Any], message: message.flatMap { number($0["message_id"]) }, press: pressID)
         }
         if let message = update["message"] as? [String: Any], chat(of: message) == chatID,
             let text = message["text"] as? String, Self.isAcknowledgement(text),
             let original = message["reply_to_message"] as? [String: Any], let data = buttonData(of: original),
-            data.hasPrefix(TelegramAcknowledgement.callbackPrefix)
+            let subject = try subject(of: data)
         {
-            let incident = String(data.dropFirst(TelegramAcknowledgement.callbackPrefix.count))
-            return try acknowledge(incident, by: message["from"] as? [String: Any], message: number(original["message_id"]), press: nil)
+            return try acknowledge(subject, by: message["from"] as? [String: Any], message: number(original["message_id"]), press: nil)
         }
         return false
+    }
+
+    /// What a button acknowledges: an incident (`ack:INC-7`) or a critical report (`ackr:…`).
+    private func subject(of data: String) throws -> Subject? {
+        if data.hasPrefix(TelegramAcknowledgement.reportPrefix) {
+            return try AcknowledgementDesk(queue: queue).report(forData: data).map(Subject.report)
+        }
+        guard data.hasPrefix(TelegramAcknowledgement.callbackPrefix) else { return nil }
+        return .incident(String(data.dropFirst(TelegramAcknowledgement.callbackPrefix.count)))
     }
 
     /// A reply acknowledges when its first word is `ack` (any case), e.g. "ack", "ACK, on it".
@@ -109,10 +116,11 @@ public final class TelegramUpdates: @unchecked Sendable {
         return word.lowercased() == "ack"
     }
 
-    private func acknowledge(_ incident: String, by user: [String: Any]?, message: Int64?, press: String?) throws -> Bool {
+    private func acknowledge(_ subject: Subject, by user: [String: Any]?, message: Int64?, press: String?) throws -> Bool {
         let name = Self.displayName(user)
         let userID = "telegram:\(number(user?["id"]).map(String.init) ?? "?")"
-        switch try AcknowledgementDesk(queue: queue).acknowledge(incident, userID: userID, name: name, channel: destination.name) {
+        let incident = subject.name
+        switch try AcknowledgementDesk(queue: queue).acknowledge(subject, userID: userID, name: name, channel: destination.name) {
         case .unknownIncident:
             if let press { try answer(press, "No incident \(incident) in the ledger") }
             return false

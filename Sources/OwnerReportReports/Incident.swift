@@ -117,15 +117,19 @@ public struct IncidentBook {
 /// Someone's word that they saw an incident: who (the platform's user id and name, or the local
 /// user), when, and through which channel (`shell`, or a destination's name).
 public struct Acknowledgement: Hashable, Sendable {
+    /// The incident's id; empty when a critical report without an incident was acknowledged.
     public var incident: String
+    /// The report acknowledged, when it was a report rather than an incident.
+    public var report: String?
     public var userID: String
     public var name: String
     public var channel: String
     public var at: Timestamp
     public var note: String?
 
-    public init(incident: String, userID: String, name: String, channel: String, at: Timestamp, note: String? = nil) {
+    public init(incident: String, report: String? = nil, userID: String, name: String, channel: String, at: Timestamp, note: String? = nil) {
         self.incident = incident
+        self.report = report
         self.userID = userID
         self.name = name
         self.channel = channel
@@ -133,20 +137,25 @@ public struct Acknowledgement: Hashable, Sendable {
         self.note = note
     }
 
+    /// What was acknowledged: the incident, else the report.
+    public var subject: String { incident.isEmpty ? report ?? "" : incident }
+
     private struct Stored: Codable {
         var incident, user_id, name, channel, at: String
-        var note: String?
+        var report, note: String?
     }
 
     /// The JSON object kept in the `acknowledged` row's `facts`.
     var factsJSON: String {
-        return FactsJSON.encode(Stored(incident: incident, user_id: userID, name: name, channel: channel, at: at.iso8601UTC, note: note)) ?? "{}"
+        FactsJSON.encode(Stored(incident: incident, user_id: userID, name: name, channel: channel, at: at.iso8601UTC, report: report, note: note)) ?? "{}"
     }
 
     init?(factsJSON: String?) {
         guard let stored = FactsJSON.decode(Stored.self, from: factsJSON), let at = Timestamp(iso8601UTC: stored.at)
         else { return nil }
-        self.init(incident: stored.incident, userID: stored.user_id, name: stored.name, channel: stored.channel, at: at, note: stored.note)
+        self.init(
+            incident: stored.incident, report: stored.report, userID: stored.user_id, name: stored.name, channel: stored.channel, at: at,
+            note: stored.note)
     }
 }
 
@@ -157,12 +166,18 @@ extension IncidentBook {
             .first.flatMap { Acknowledgement(factsJSON: $0.facts) }
     }
 
-    /// Records an acknowledgement as an `acknowledged` row.
+    /// The first acknowledgement of a report (a critical one without an incident), if anyone gave one.
+    public func acknowledgement(ofReport report: String) throws -> Acknowledgement? {
+        try ledger.query("WHERE event = 'acknowledged' AND report = ? ORDER BY seq LIMIT 1", [.text(report)])
+            .first.flatMap { Acknowledgement(factsJSON: $0.facts) }
+    }
+
+    /// Records an acknowledgement as an `acknowledged` row (about its report, when it is a report's).
     public func recordAcknowledged(_ acknowledgement: Acknowledgement) throws {
         try ledger.append(
             .init(
-                .acknowledged,
-                detail: "\(acknowledgement.incident) acknowledged by \(acknowledgement.name) (\(acknowledgement.userID)) via \(acknowledgement.channel)",
+                .acknowledged, report: acknowledgement.report,
+                detail: "\(acknowledgement.subject) acknowledged by \(acknowledgement.name) (\(acknowledgement.userID)) via \(acknowledgement.channel)",
                 facts: acknowledgement.factsJSON))
     }
 
@@ -171,7 +186,7 @@ extension IncidentBook {
         var seen: Set<String> = []
         var result: [Acknowledgement] = []
         for event in try ledger.query("WHERE event = 'acknowledged' ORDER BY seq", []) {
-            guard let acknowledgement = Acknowledgement(factsJSON: event.facts), seen.insert(acknowledgement.incident).inserted else { continue }
+            guard let acknowledgement = Acknowledgement(factsJSON: event.facts), seen.insert(acknowledgement.subject).inserted else { continue }
             if acknowledgement.at >= start && acknowledgement.at < end { result.append(acknowledgement) }
         }
         return result

@@ -90,6 +90,32 @@ import TestSupport
         #expect(try fixture.leftovers().contains(ChannelFixture.telegramToken) == false)
     }
 
+    /// A critical report that belongs to no incident carries a button too; its acknowledgement names the report.
+    @Test func aCriticalReportWithoutAnIncidentIsAcknowledgedByItsName() throws {
+        let fixture = try ChannelFixture(telegramAcknowledgements: true)
+        let made = try Program.producer.run(
+            ["note", "--title", "disk 98% on db-1", "--status", "critical", "--destination", "telegram",
+             "--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment)
+        let name = DurableFile.fileName(of: made.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let quiet = try Program.producer.run(
+            ["note", "--title", "all fine", "--destination", "telegram", "--queue", fixture.queue.root, "--config", fixture.configPath],
+            environment: fixture.environment)
+        #expect(made.status == 0 && quiet.status == 0)
+        #expect(try fixture.drive().status == 0)
+        let sent = try fixture.requests(to: "telegram").filter { $0.path.hasSuffix("/sendMessage") }
+        let critical = try #require(sent.first { $0.body.contains("disk 98%") })
+        #expect(!(sent.first { $0.body.contains("all fine") }?.body.contains("reply_markup") ?? true), "a normal report has no button")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(critical.body.utf8)) as? [String: Any])
+        let data = try #require(((body["reply_markup"] as? [String: Any])?["inline_keyboard"] as? [[[String: Any]]])?.first?.first?["callback_data"] as? String)
+        #expect(data.hasPrefix("ackr:") && data.utf8.count <= 64, "\(data)")
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data((critical.answer ?? "").utf8)) as? [String: Any])
+        let messageID = try #require((answer["result"] as? [String: Any])?["message_id"] as? Int)
+        try fixture.offerTelegramUpdates([press(50, data: data, message: messageID)])
+        _ = try Program.watchdog.run(["--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment)
+        let rows = try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .acknowledged }
+        #expect(rows.map(\.report) == [name] && rows.first?.detail == "\(name) acknowledged by @alice (telegram:5001) via telegram", "\(rows)")
+    }
+
     /// Without a daemon (cron only), the watchdog's pass reads the updates once, without waiting.
     @Test func withNoDaemonTheWatchdogsPassReadsThePresses() throws {
         let fixture = try ChannelFixture(telegramAcknowledgements: true)

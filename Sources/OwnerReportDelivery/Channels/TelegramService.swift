@@ -40,7 +40,7 @@ public final class TelegramService: ChatService {
         ]
         if !StatusStyle(report.report.status).notifies { object["disable_notification"] = true }
         if let thread = destination.threadID { object["message_thread_id"] = Int64(thread).map(JSONValue.integer) ?? .string(thread) }
-        if part == parts, let data = acknowledgementData(report.report) {
+        if part == parts, let data = acknowledgementData(report.report, id: report.id) {
             object["reply_markup"] = ["inline_keyboard": [[["text": "✅ Acknowledge", "callback_data": .string(data)]]]]
         }
         return encode(object)
@@ -48,10 +48,13 @@ public final class TelegramService: ChatService {
 
     /// The button's `callback_data` (`ack:INC-7`, at most Telegram's 64 bytes) for an open incident's
     /// report to a destination that reads acknowledgements; nil for any other report.
-    func acknowledgementData(_ report: Report) -> String? {
-        guard destination.acknowledgements, report.kind == .incident, report.status != .done, let incident = report.text("incident") else { return nil }
-        let data = TelegramAcknowledgement.callbackPrefix + incident
-        return data.utf8.count <= 64 ? data : nil
+    func acknowledgementData(_ report: Report, id: String) -> String? {
+        guard destination.acknowledgements else { return nil }
+        if report.kind == .incident, report.status != .done, let incident = report.text("incident") {
+            let data = TelegramAcknowledgement.callbackPrefix + incident
+            return data.utf8.count <= 64 ? data : nil
+        }
+        return report.status == .critical ? TelegramAcknowledgement.reportData(id) : nil
     }
 
     public func interpret(_ response: HTTPResponse, detail: String) -> ChatAnswer {
@@ -79,4 +82,14 @@ public enum TelegramAcknowledgement {
     public static let callbackPrefix = "ack:"
     /// The button that replaces it once someone has acknowledged; pressing it does nothing.
     public static let doneData = "acked"
+    /// A critical report without an incident: `ackr:` with its name's stamp and random part.
+    public static let reportPrefix = "ackr:"
+
+    /// `ackr:20261123T081500.123456789Z:1a2b3c4d` for a producer-made report name (40 bytes), else nil.
+    public static func reportData(_ name: String) -> String? {
+        guard ReportName.enqueueTime(of: name) != nil, let dot = name.lastIndex(of: ".") else { return nil }
+        let stem = name[..<dot]
+        guard stem.count > 36 else { return nil }
+        return reportPrefix + String(name.prefix(26)) + ":" + String(stem.suffix(8))
+    }
 }
