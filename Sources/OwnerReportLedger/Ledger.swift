@@ -15,9 +15,14 @@ public final class Ledger {
 
     /// Opens the ledger at `path`, creating the schema on first use.
     public init(path: String) throws(SQLiteError) {
-        // Create the file 0600 first: SQLite gives its -wal and -shm files the main file's mode.
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        if descriptor >= 0 { close(descriptor) }
+        // Create the file 0600 first: SQLite gives its -wal and -shm files the main file's mode. Only
+        // when it does not exist (O_EXCL): closing a descriptor of the open ledger would drop every
+        // POSIX lock this process holds on it, the locks of its other connections included (a daemon's
+        // acknowledgement reader beside its deliveries), and SQLite's locking would no longer hold.
+        if access(path, F_OK) != 0 {
+            let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            if descriptor >= 0 { close(descriptor) }
+        }
         database = try Database(path: path)
         try database.execute("PRAGMA journal_mode=WAL")
         try database.execute("PRAGMA synchronous=FULL")

@@ -68,12 +68,14 @@ import TestSupport
             reply,
         ])
         let daemon = try Program.driver.start(["--follow", "--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment)
-        defer { daemon.signal(SIGTERM); _ = daemon.wait() }
-        #expect(eventually(timeout: .seconds(20)) {
+        let settled = eventually(timeout: .seconds(20)) {
             ((try? Ledger(queue: fixture.queue).allEvents()) ?? []).filter { $0.kind == .acknowledged }.count == 2
                 && (try? String(contentsOfFile: "\(fixture.queue.state)/telegram-telegram.offset", encoding: .utf8)) == "14"
                 && ((try? fixture.requests(to: "telegram")) ?? []).filter { $0.path.hasSuffix("/getUpdates") }.count >= 2
-        })
+        }
+        daemon.signal(SIGTERM)
+        let stopped = daemon.wait()
+        #expect(settled, "\(stopped)")
         let rows = try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .acknowledged }
         #expect(rows.map(\.detail) == [
             "INC-1 acknowledged by @alice (telegram:5001) via telegram", "INC-2 acknowledged by Carol Chen (telegram:5003) via telegram",
