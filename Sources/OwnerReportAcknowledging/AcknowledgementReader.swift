@@ -1,5 +1,7 @@
+import Foundation
 import Logging
 import OwnerReportCore
+import Synchronization
 
 /// Something that reads acknowledgements back from a chat (§15): on a thread of its own beside the
 /// daemon, or once per watchdog pass when no daemon runs.
@@ -30,5 +32,43 @@ public enum AcknowledgementReaders {
             default: nil
             }
         }
+    }
+}
+
+/// A chat refused a read (a wrong token, a missing permission, a long rate limit, another reader).
+public struct AcknowledgementReadRefused: OperatorFacingError {
+    public var destination: String
+    /// What was asked: `getUpdates`, or `Discord`.
+    public var request: String
+    public var status: Int
+    public var detail: String
+    public var description: String { "destination '\(destination)': \(request) answered HTTP \(status): \(detail)" }
+    public var exitStatus: ExitStatus { .temporaryFailure }
+}
+
+/// The thread a reader polls on beside the daemon, until `stop()`. A failure is logged and followed
+/// by a longer pause; every pause is cut in quarter seconds, so a stop is seen at once.
+final class PollingThread: @unchecked Sendable {
+    private let stopping = Atomic<Bool>(false)
+
+    func start(name: String, destination: String, logger: Logger, pause: Duration, pauseAfterFailure: Duration, poll: @escaping @Sendable () throws -> Void) {
+        let thread = Thread { [self] in
+            while !stopping.load(ordering: .relaxed) {
+                var wait = pause
+                do {
+                    try poll()
+                } catch {
+                    logger.error("reading acknowledgements failed", metadata: ["destination": "\(destination)", "error": "\(error)"])
+                    wait = pauseAfterFailure
+                }
+                for _ in 0..<Int(wait.seconds * 4) where !stopping.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.25) }
+            }
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .relaxed)
     }
 }

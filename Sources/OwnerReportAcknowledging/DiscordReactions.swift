@@ -24,7 +24,7 @@ public final class DiscordReactions: @unchecked Sendable {
     private let logger: Logger
     private let secrets: SecretResolver
     private let interval: Duration
-    private let stopping = Atomic<Bool>(false)
+    private let polling = PollingThread()
     /// The most messages one poll looks at (newest incidents first), to stay well inside the rate limits.
     static let messagesPerPoll = 10
     static let checkMark = "✅"
@@ -145,26 +145,18 @@ public final class DiscordReactions: @unchecked Sendable {
         if response.status == 429 {
             let body = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
             let wait = (body?["retry_after"] as? NSNumber)?.doubleValue ?? Double(response.headers["retry-after"] ?? "") ?? 60
-            guard wait <= 10 else { throw Refused(destination: destination.name, status: 429, detail: "rate limited for \(wait) s") }
+            guard wait <= 10 else { throw AcknowledgementReadRefused(destination: destination.name, request: "Discord", status: 429, detail: "rate limited for \(wait) s") }
             Thread.sleep(forTimeInterval: wait)
             response = try request()
         }
         guard (200..<300).contains(response.status) else {
-            throw Refused(destination: destination.name, status: response.status, detail: secrets.redact(String(response.bodyText.prefix(200))))
+            throw AcknowledgementReadRefused(
+                destination: destination.name, request: "Discord", status: response.status, detail: secrets.redact(String(response.bodyText.prefix(200))))
         }
         if response.headers["x-ratelimit-remaining"] == "0", let reset = Double(response.headers["x-ratelimit-reset-after"] ?? ""), reset <= 10 {
             Thread.sleep(forTimeInterval: reset)
         }
         return response
-    }
-
-    /// Discord refused a request (a wrong token, a missing permission, a long rate limit).
-    public struct Refused: OperatorFacingError {
-        public var destination: String
-        public var status: Int
-        public var detail: String
-        public var description: String { "destination '\(destination)': Discord answered HTTP \(status): \(detail)" }
-        public var exitStatus: ExitStatus { .temporaryFailure }
     }
 
     /// The member's global name, else their username.
@@ -175,22 +167,10 @@ public final class DiscordReactions: @unchecked Sendable {
 
     /// Polls every `interval` on a thread of its own until `stop()`.
     public func start() {
-        let thread = Thread { [self] in
-            while !stopping.load(ordering: .relaxed) {
-                do {
-                    try poll()
-                } catch {
-                    logger.error("reading acknowledgements failed", metadata: ["destination": "\(destination.name)", "error": "\(error)"])
-                }
-                let slices = Int(interval.seconds / 0.25)
-                for _ in 0..<max(1, slices) where !stopping.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.25) }
-            }
+        polling.start(name: "discord-\(destination.name)", destination: destination.name, logger: logger, pause: interval, pauseAfterFailure: .seconds(60)) {
+            [self] in try poll()
         }
-        thread.name = "discord-\(destination.name)"
-        thread.start()
     }
 
-    public func stop() {
-        stopping.store(true, ordering: .relaxed)
-    }
+    public func stop() { polling.stop() }
 }

@@ -28,8 +28,7 @@ public final class TelegramUpdates: @unchecked Sendable {
     private let logger: Logger
     private let secrets: SecretResolver
     private var offset: Int64
-    private let stopping = Atomic<Bool>(false)
-    private var thread: Thread?
+    private let polling = PollingThread()
 
     /// - Parameter wait: how long one `getUpdates` may wait for news (Telegram's `timeout`).
     public init(destination: Destination, queue: QueueDirectory, policy: DeliveryPolicy, secrets: SecretResolver, wait: Duration = .seconds(20), logger: Logger) throws {
@@ -56,7 +55,8 @@ public final class TelegramUpdates: @unchecked Sendable {
         let request: JSONValue = ["offset": .integer(offset), "timeout": .integer(Int64(seconds)), "allowed_updates": ["callback_query", "message"]]
         let response = try call("getUpdates", request)
         guard response.status == 200, let object = json(response.body), object["ok"] as? Bool == true, let updates = object["result"] as? [[String: Any]] else {
-            throw RefusedPoll(destination: destination.name, status: response.status, detail: secrets.redact(String(response.bodyText.prefix(200))))
+            throw AcknowledgementReadRefused(
+                destination: destination.name, request: "getUpdates", status: response.status, detail: secrets.redact(String(response.bodyText.prefix(200))))
         }
         var recorded = 0
         var next = offset
@@ -69,15 +69,6 @@ public final class TelegramUpdates: @unchecked Sendable {
             try DurableFile.replace(offsetPath, with: Array(String(offset).utf8), via: queue.tmp)
         }
         return recorded
-    }
-
-    /// Telegram refused `getUpdates` (a wrong token, a webhook set on the bot, another poller: 409).
-    public struct RefusedPoll: OperatorFacingError {
-        public var destination: String
-        public var status: Int
-        public var detail: String
-        public var description: String { "destination '\(destination)': getUpdates answered HTTP \(status): \(detail)" }
-        public var exitStatus: ExitStatus { .temporaryFailure }
     }
 
     private func handle(_ update: [String: Any]) throws -> Bool {
@@ -177,27 +168,13 @@ public final class TelegramUpdates: @unchecked Sendable {
 }
 
 extension TelegramUpdates {
-    /// Polls on a thread of its own until `stop()`; a refusal or an unreachable server is logged and
-    /// tried again after a minute (the daemon's deliveries go on meanwhile).
+    /// Long-polls on a thread of its own until `stop()`; after a refusal or an unreachable server,
+    /// tries again a minute later (the daemon's deliveries go on meanwhile).
     public func start() {
-        let thread = Thread { [self] in
-            while !stopping.load(ordering: .relaxed) {
-                do {
-                    try poll()
-                } catch {
-                    logger.error("reading acknowledgements failed; trying again in a minute", metadata: ["destination": "\(destination.name)", "error": "\(error)"])
-                    for _ in 0..<120 where !stopping.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.5) }
-                }
-            }
+        polling.start(name: "telegram-\(destination.name)", destination: destination.name, logger: logger, pause: .zero, pauseAfterFailure: .seconds(60)) {
+            [self] in try poll()
         }
-        thread.name = "telegram-\(destination.name)"
-        self.thread = thread
-        thread.start()
     }
 
-    /// Asks the thread to end after its current poll.
-    public func stop() {
-        stopping.store(true, ordering: .relaxed)
-    }
-
+    public func stop() { polling.stop() }
 }
