@@ -27,6 +27,12 @@ struct AcknowledgementDesk {
         case unknownIncident
     }
 
+    /// A reply acknowledges when its first word is `ack` (any case): "ack", "ACK, on it", not "acknowledging".
+    static func isAcknowledgement(_ text: String) -> Bool {
+        let word = text.trimmingCharacters(in: .whitespacesAndNewlines).prefix { $0.isLetter }
+        return word.lowercased() == "ack"
+    }
+
     func acknowledge(_ subject: Subject, userID: String, name: String, channel: String) throws -> Outcome {
         switch subject {
         case .incident(let id): try acknowledge(id, userID: userID, name: name, channel: channel)

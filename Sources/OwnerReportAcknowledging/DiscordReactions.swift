@@ -83,11 +83,7 @@ public final class DiscordReactions: @unchecked Sendable {
         }
         for incident in try book.all().values.sorted(by: { ($1.openedAt, $1.id) < ($0.openedAt, $0.id) }) where incident.isOpen {
             guard try book.acknowledgement(of: incident.id) == nil else { continue }
-            let reports = try ledger.query(
-                "WHERE event = 'enqueued' AND json_extract(facts, '$.incident') = ? AND json_extract(facts, '$.kind') = 'incident' ORDER BY seq DESC",
-                [.text(incident.id)]
-            ).compactMap(\.report)
-            guard try watch(.incident(incident.id), reports: reports) else { return watched }
+            guard try watch(.incident(incident.id), reports: try book.reports(of: incident.id).reversed()) else { return watched }
         }
         let since = Timestamp.now().adding(nanoseconds: -Int64(Self.reportWatch.seconds * 1e9)).iso8601UTC
         let critical = try ledger.query(
@@ -117,7 +113,7 @@ public final class DiscordReactions: @unchecked Sendable {
             let reference = (candidate["message_reference"] as? [String: Any])?["message_id"] as? String
             let author = candidate["author"] as? [String: Any]
             guard reference == message, (author?["bot"] as? Bool) != true, let text = candidate["content"] as? String,
-                TelegramUpdates.isAcknowledgement(text)
+                AcknowledgementDesk.isAcknowledgement(text)
             else { continue }
             return author
         }

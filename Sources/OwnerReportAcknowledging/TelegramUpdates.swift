@@ -83,7 +83,7 @@ public final class TelegramUpdates: @unchecked Sendable {
             return try acknowledge(subject, by: press["from"] as? [String: Any], message: message.flatMap { number($0["message_id"]) }, press: pressID)
         }
         if let message = update["message"] as? [String: Any], chat(of: message) == chatID,
-            let text = message["text"] as? String, Self.isAcknowledgement(text),
+            let text = message["text"] as? String, AcknowledgementDesk.isAcknowledgement(text),
             let original = message["reply_to_message"] as? [String: Any], let data = buttonData(of: original),
             let subject = try subject(of: data)
         {
@@ -99,12 +99,6 @@ public final class TelegramUpdates: @unchecked Sendable {
         }
         guard data.hasPrefix(TelegramAcknowledgement.callbackPrefix) else { return nil }
         return .incident(String(data.dropFirst(TelegramAcknowledgement.callbackPrefix.count)))
-    }
-
-    /// A reply acknowledges when its first word is `ack` (any case), e.g. "ack", "ACK, on it".
-    static func isAcknowledgement(_ text: String) -> Bool {
-        let word = text.trimmingCharacters(in: .whitespacesAndNewlines).prefix { $0.isLetter }
-        return word.lowercased() == "ack"
     }
 
     private func acknowledge(_ subject: Subject, by user: [String: Any]?, message: Int64?, press: String?) throws -> Bool {

@@ -79,10 +79,7 @@ public struct Escalator {
     /// step k to the chain's (k-1)th destination.
     func destinations(of incident: Incident, step: Int) throws -> [String] {
         if step == 1 {
-            let opening = try ledger.query(
-                "WHERE event = 'enqueued' AND json_extract(facts, '$.incident') = ? AND json_extract(facts, '$.kind') = 'incident' ORDER BY seq LIMIT 1",
-                [.text(incident.id)]
-            ).first?.report
+            let opening = try IncidentBook(ledger: ledger).reports(of: incident.id).first
             let delivered = try opening.map { try ledger.events(for: $0).filter { $0.kind == .delivered }.compactMap(\.destination) } ?? []
             return delivered.isEmpty ? configuration.destinationNames(for: builder.incidentReport(incident)) : Array(Set(delivered)).sorted()
         }

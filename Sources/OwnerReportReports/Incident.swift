@@ -166,6 +166,14 @@ extension IncidentBook {
             .first.flatMap { Acknowledgement(factsJSON: $0.facts) }
     }
 
+    /// The incident's own reports (its opening, its escalation steps, its resolution), oldest first.
+    public func reports(of id: String) throws -> [String] {
+        try ledger.query(
+            "WHERE event = 'enqueued' AND json_extract(facts, '$.incident') = ? AND json_extract(facts, '$.kind') = 'incident' ORDER BY seq",
+            [.text(id)]
+        ).compactMap(\.report)
+    }
+
     /// The first acknowledgement of a report (a critical one without an incident), if anyone gave one.
     public func acknowledgement(ofReport report: String) throws -> Acknowledgement? {
         try ledger.query("WHERE event = 'acknowledged' AND report = ? ORDER BY seq LIMIT 1", [.text(report)])
