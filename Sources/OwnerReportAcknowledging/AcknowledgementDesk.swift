@@ -24,7 +24,8 @@ struct AcknowledgementDesk {
         case recorded
         /// Someone acknowledged first: their name.
         case earlier(String)
-        case unknownIncident
+        /// The ledger knows no such incident or report.
+        case unknown
     }
 
     /// A reply acknowledges when its first word is `ack` (any case): "ack", "ACK, on it", not "acknowledging".
@@ -44,7 +45,7 @@ struct AcknowledgementDesk {
     func acknowledge(report: String, userID: String, name: String, channel: String) throws -> Outcome {
         let ledger = try Ledger(queue: queue)
         let book = IncidentBook(ledger: ledger)
-        guard try !ledger.events(for: report).isEmpty else { return .unknownIncident }
+        guard try !ledger.events(for: report).isEmpty else { return .unknown }
         if let earlier = try book.acknowledgement(ofReport: report) { return .earlier(earlier.name) }
         try book.recordAcknowledged(Acknowledgement(incident: "", report: report, userID: userID, name: name, channel: channel, at: .now()))
         return .recorded
@@ -61,7 +62,7 @@ struct AcknowledgementDesk {
 
     func acknowledge(_ incident: String, userID: String, name: String, channel: String) throws -> Outcome {
         let book = IncidentBook(ledger: try Ledger(queue: queue))
-        guard try book.incident(id: incident) != nil else { return .unknownIncident }
+        guard try book.incident(id: incident) != nil else { return .unknown }
         if let earlier = try book.acknowledgement(of: incident) { return .earlier(earlier.name) }
         try book.recordAcknowledged(Acknowledgement(incident: incident, userID: userID, name: name, channel: channel, at: .now()))
         return .recorded

@@ -4,7 +4,6 @@ import OwnerReportCore
 import OwnerReportDelivery
 import OwnerReportLedger
 import OwnerReportReports
-import Synchronization
 
 /// Reads acknowledgements from a Discord bot's channel, with no public listener (§15): a ✅ reaction
 /// by a member on an open incident's message, or a reply whose first word is `ack`.

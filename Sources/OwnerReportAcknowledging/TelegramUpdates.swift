@@ -4,7 +4,6 @@ import OwnerReportCore
 import OwnerReportDelivery
 import OwnerReportLedger
 import OwnerReportReports
-import Synchronization
 
 /// Reads acknowledgements from a Telegram bot's updates, with no public listener: `getUpdates` is
 /// long-polled from the host (docs/design.md §15).
@@ -106,8 +105,8 @@ public final class TelegramUpdates: @unchecked Sendable {
         let userID = "telegram:\(number(user?["id"]).map(String.init) ?? "?")"
         let incident = subject.name
         switch try AcknowledgementDesk(queue: queue).acknowledge(subject, userID: userID, name: name, channel: destination.name) {
-        case .unknownIncident:
-            if let press { try answer(press, "No incident \(incident) in the ledger") }
+        case .unknown:
+            if let press { try answer(press, "\(incident) is not in the ledger") }
             return false
         case .earlier(let first):
             if let press { try answer(press, "Already acknowledged by \(first)") }

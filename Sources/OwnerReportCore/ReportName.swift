@@ -3,9 +3,12 @@
 /// The fixed-width UTC prefix makes name order enqueue order, independent of later mtime changes.
 public enum ReportName {
     /// A new, unique-enough name for a report enqueued at `time`.
-    public static func make(at time: Timestamp, kind: ReportKind, title: String, format: ReportFormat) -> String {
+    ///
+    /// - Parameter tag: the 8 hex digits at the end; random unless a caller needs the same name every
+    ///   time (an escalation step, published again after a crash).
+    public static func make(at time: Timestamp, kind: ReportKind, title: String, format: ReportFormat, tag: String? = nil) -> String {
         let random = String(UInt32.random(in: .min ... .max), radix: 16)
-        let padded = String(repeating: "0", count: 8 - random.count) + random
+        let padded = tag ?? String(repeating: "0", count: 8 - random.count) + random
         let slug = slug(title)
         let middle = slug.isEmpty ? kind.rawValue : "\(kind.rawValue)-\(slug)"
         return "\(time.compactUTC)-\(middle)-\(padded).\(format.rawValue)"

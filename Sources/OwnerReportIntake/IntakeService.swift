@@ -28,9 +28,7 @@ public final class IntakeService: @unchecked Sendable {
         policy = configuration.intake
         try queue.prepare()
         desk = SubmissionDesk(queue: queue, configuration: configuration, ledger: try Ledger(queue: queue))
-        builder = ReportBuilder(
-            templates: try ReportTemplates(directory: configuration.reports.templatesDirectory), timeZone: configuration.timeZone,
-            postmortemMinimum: configuration.reports.postmortemMinimum)
+        builder = try ReportBuilder(configuration: configuration)
         token = try policy.token.map { try secrets.value(of: $0, key: "intake.token") }
         relaySignature = try policy.relaySecret.map { StandardWebhookSignature(secret: try secrets.value(of: $0, key: "intake.relay_secret")) }
         self.logger = logger

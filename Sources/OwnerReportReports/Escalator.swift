@@ -24,6 +24,22 @@ public struct Escalator {
         self.ledger = ledger
     }
 
+    /// One watchdog pass's escalation over `queue`: nothing when `[escalation]` is not configured or
+    /// another pass holds `state/escalation.lock`; a dry run reads the ledger only and changes nothing.
+    public static func pass(queue: QueueDirectory, configuration: Configuration, dryRun: Bool) throws -> (taken: [Step], repaired: [String]) {
+        guard configuration.escalation.after != nil else { return ([], []) }
+        let builder = try ReportBuilder(configuration: configuration)
+        if dryRun {
+            guard let ledger = try Ledger(readingAt: queue.ledgerPath) else { return ([], []) }
+            return try Escalator(queue: queue, configuration: configuration, builder: builder, ledger: ledger).run(dryRun: true)
+        }
+        try queue.prepare()
+        guard let lock = try DeliveryLock.acquire(at: "\(queue.state)/escalation.lock", wait: false) else { return ([], []) }
+        return try withExtendedLifetime(lock) {
+            try Escalator(queue: queue, configuration: configuration, builder: builder, ledger: try Ledger(queue: queue)).run()
+        }
+    }
+
     /// One step: which incident, which step, to which destination, and the report that carries it.
     public struct Step: Sendable, Equatable {
         public var incident: String
@@ -90,9 +106,8 @@ public struct Escalator {
     /// `<due>-incident-<id>-escalation-<k>-<8 hex of the incident, step and destination>.md`: the same
     /// every time, so publishing it again after a crash can never make a second copy.
     static func reportName(incident: String, step: Int, destination: String, due: Timestamp) -> String {
-        let digest = DigitText.hex(SHA256.hash(data: Array("escalation:\(incident):\(step):\(destination)".utf8)).prefix(4))
-        let slug = ReportName.make(at: due, kind: .incident, title: "\(incident) escalation \(step)", format: .markdown)
-        return String(slug.dropLast(".00000000.md".count)) + "-\(digest).md"
+        let tag = DigitText.hex(SHA256.hash(data: Array("escalation:\(incident):\(step):\(destination)".utf8)).prefix(4))
+        return ReportName.make(at: due, kind: .incident, title: "\(incident) escalation \(step)", format: .markdown, tag: tag)
     }
 
     /// A recorded step whose file never appeared: not in pending/ or failed/, and nothing after `enqueued`.

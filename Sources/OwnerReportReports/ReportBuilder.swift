@@ -15,6 +15,13 @@ public struct ReportBuilder {
         self.postmortemMinimum = postmortemMinimum
     }
 
+    /// The builder a configuration asks for: its `[reports]` layouts and threshold, in its time zone.
+    public init(configuration: Configuration) throws {
+        self.init(
+            templates: try ReportTemplates(directory: configuration.reports.templatesDirectory), timeZone: configuration.timeZone,
+            postmortemMinimum: configuration.reports.postmortemMinimum)
+    }
+
     /// The zone as reports name it: `Asia/Taipei`.
     var zoneName: String { timeZone.identifier }
 

@@ -15,9 +15,7 @@ struct BuiltReportContext {
     init(_ common: CommonOptions, _ submit: SubmitOptions) throws {
         submitter = try submit.makeSubmitter(common)
         let configuration = submitter.configuration
-        builder = ReportBuilder(
-            templates: try ReportTemplates(directory: configuration.reports.templatesDirectory), timeZone: configuration.timeZone,
-            postmortemMinimum: configuration.reports.postmortemMinimum)
+        builder = try ReportBuilder(configuration: configuration)
         self.common = common
     }
 

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import OwnerReportAcknowledging
 import OwnerReportCommandLine
-import OwnerReportLedger
 import OwnerReportReports
 import OwnerReportCore
 import OwnerReportDelivery
@@ -68,27 +67,9 @@ struct WatchdogCommand: ParsableCommand {
 
     /// The due steps of `[escalation]` (docs/design.md §15), one pass at a time under state/escalation.lock.
     private func escalate(_ context: CommandContext) throws {
-        let configuration = context.configuration
-        guard configuration.escalation.after != nil else { return }
-        let ledger: Ledger?
-        var lock: DeliveryLock?
-        if dryRun {
-            ledger = try Ledger(readingAt: context.queue.ledgerPath)
-        } else {
-            try context.queue.prepare()
-            lock = try DeliveryLock.acquire(at: "\(context.queue.state)/escalation.lock", wait: false)
-            guard lock != nil else { return }  // another pass is escalating
-            ledger = try Ledger(queue: context.queue)
-        }
-        guard let ledger else { return }
-        let builder = ReportBuilder(
-            templates: try ReportTemplates(directory: configuration.reports.templatesDirectory), timeZone: configuration.timeZone,
-            postmortemMinimum: configuration.reports.postmortemMinimum)
-        let (taken, repaired) = try withExtendedLifetime(lock) {
-            try Escalator(queue: context.queue, configuration: configuration, builder: builder, ledger: ledger).run(dryRun: dryRun)
-        }
+        let (taken, repaired) = try Escalator.pass(queue: context.queue, configuration: context.configuration, dryRun: dryRun)
         for step in taken {
-            print("\(dryRun ? "would escalate" : "escalated") \(step.incident): step \(step.number) of \(configuration.escalation.steps) → \(step.destination)")
+            print("\(dryRun ? "would escalate" : "escalated") \(step.incident): step \(step.number) of \(context.configuration.escalation.steps) → \(step.destination)")
         }
         for report in repaired { print("escalation report \(report) published again (a pass stopped before it appeared)") }
     }
