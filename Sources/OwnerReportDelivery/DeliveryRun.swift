@@ -198,11 +198,7 @@ public final class DeliveryRun {
             case .accepted:
                 deliveredTo.insert(name)
             case .transient(let status, let retryAfter, let detail):
-                let delay = Backoff(policy: configuration.delivery).delay(afterAttempt: attempts + 1, retryAfter: retryAfter)
-                let notBefore = Timestamp.now().adding(nanoseconds: Int64(delay.seconds * 1e9))
-                try record(.init(.deferred, report: entry.name, destination: name, status: status, detail: secrets.redact(detail), notBefore: notBefore))
-                summary.stoppedLanes[name] = secrets.redact(detail)
-                summary.noteDue(notBefore)
+                try stopLane(name, deferring: [entry.name], afterAttempt: attempts + 1, status: status, retryAfter: retryAfter, detail: detail)
             case .rejected(let status, let detail):
                 try quarantine(entry, QuarantineRecord(category: "rejected", reason: secrets.redact(detail), destination: name, status: status, responseExcerpt: secrets.redact(detail), attempts: attempts + 1, deliveredTo: history.delivered.sorted()))
                 return true
@@ -233,9 +229,10 @@ public final class DeliveryRun {
 
     /// Sends the reports held for `name` as one message listing them and records each as delivered.
     ///
-    /// The rows are those of any delivery: an `attempt` per report committed before the message
-    /// leaves, then `delivered` per report (detail: the digest). A failure defers them all and stops
-    /// the lane; the next pass sends the digest again, whole.
+    /// The digest is delivered like any report (`deliver`, under an id made from its first report, so
+    /// that a retry resumes at the first part not yet accepted); each held report also gets its own
+    /// `attempt` row before it leaves and its own `delivered` row after. A failure defers them all and
+    /// stops the lane, as any failure does.
     private func flushDigest(_ name: String) throws {
         guard let items = digests.removeValue(forKey: name), !items.isEmpty, let transport = transports[name] else { return }
         let window = transport.destination.quietHours.map { "\($0)" } ?? "quiet hours"
@@ -245,47 +242,42 @@ public final class DeliveryRun {
             kind: .note, title: "\(items.count) report(s) held during quiet hours \(window)",
             fields: ["status": .text(ReportStatus.normal.rawValue)], body: lines.joined(separator: "\n"))
         let prepared = PreparedReport(id: "digest-\(items[0].entry.name)", report: digest, enqueuedAt: items[0].entry.enqueuedAt)
-        let messages: [OutgoingMessage]
-        do {
-            messages = try transport.messages(for: prepared)
-        } catch {
-            summary.stoppedLanes[name] = "cannot render the quiet-hours digest: \(error)"
-            return
-        }
-        if options.dryRun {
-            for message in messages {
-                summary.previews.append("digest of \(items.count) → \(name) part \(message.part)/\(message.parts):\n\(transport.preview(message, of: prepared))")
-            }
-            return
-        }
-        for item in items { try record(.init(.attempt, report: item.entry.name, destination: name, detail: "in a quiet-hours digest")) }
-        for message in messages {
-            try commit()
-            let outcome = transport.send(message, of: prepared)
-            summary.notices += transport.takeNotices().map(secrets.redact)
-            guard case .accepted = outcome else {
-                let detail: String
-                switch outcome {
-                case .transient(_, _, let text), .rejected(_, let text), .destinationBroken(_, let text): detail = secrets.redact(text)
-                case .accepted: detail = ""
+        let reports = items.map(\.entry.name)
+        for report in reports { try record(.init(.attempt, report: report, destination: name, detail: "in a quiet-hours digest")) }
+        let history = ReportHistory(events: try ledger?.events(for: prepared.id) ?? [])
+        switch try deliver(prepared, via: transport, history: history) {
+        case .accepted:
+            guard !options.dryRun else { return }
+            for item in items {
+                try record(.init(.delivered, report: item.entry.name, destination: name, detail: "in a quiet-hours digest of \(items.count)"))
+                if ledger != nil, item.names.allSatisfy({ item.deliveredTo.contains($0) || $0 == name }) {
+                    readyToArchive.append((item.entry, true))
+                    summary.waiting = max(0, summary.waiting - 1)  // handle() counted it as waiting
                 }
-                let notBefore = Timestamp.now().adding(nanoseconds: Int64(configuration.delivery.backoffInitial.seconds * 1e9))
-                for item in items {
-                    try record(.init(.deferred, report: item.entry.name, destination: name, detail: "quiet-hours digest: \(detail)", notBefore: notBefore))
-                }
-                summary.stoppedLanes[name] = detail
-                summary.noteDue(notBefore)
-                return
             }
+            logger.info("delivered a quiet-hours digest", metadata: ["lane": "\(name)", "reports": "\(items.count)"])
+        case .transient(let status, let retryAfter, let detail):
+            try stopLane(name, deferring: reports, afterAttempt: history.attempts[name, default: 0] + 1, status: status, retryAfter: retryAfter, detail: detail)
+        case .rejected(let status, let detail):
+            // The digest itself is refused (a 4xx about the message): its reports wait, the reason is shown.
+            try stopLane(name, deferring: reports, afterAttempt: history.attempts[name, default: 0] + 1, status: status, retryAfter: nil, detail: "the quiet-hours digest was refused: \(detail)")
+        case .destinationBroken(let status, let detail):
+            let text = "destination '\(name)' refused as a whole (check its URL or token): \(secrets.redact(detail))"
+            for report in reports { try record(.init(.deferred, report: report, destination: name, status: status, detail: text)) }
+            summary.configurationError = text
         }
-        for item in items {
-            try record(.init(.delivered, report: item.entry.name, destination: name, parts: messages.count, detail: "in a quiet-hours digest of \(items.count)"))
-            if ledger != nil, item.names.allSatisfy({ item.deliveredTo.contains($0) || $0 == name }) {
-                readyToArchive.append((item.entry, true))
-                summary.waiting = max(0, summary.waiting - 1)
-            }
+    }
+
+    /// A transient failure: each report of `reports` waits its backoff (never less than the
+    /// destination's Retry-After), and the lane stops for the rest of the run, so order holds.
+    private func stopLane(_ name: String, deferring reports: [String], afterAttempt attempt: Int, status: Int?, retryAfter: Duration?, detail: String) throws {
+        let delay = Backoff(policy: configuration.delivery).delay(afterAttempt: attempt, retryAfter: retryAfter)
+        let notBefore = Timestamp.now().adding(nanoseconds: Int64(delay.seconds * 1e9))
+        for report in reports {
+            try record(.init(.deferred, report: report, destination: name, status: status, detail: secrets.redact(detail), notBefore: notBefore))
         }
-        logger.info("delivered a quiet-hours digest", metadata: ["lane": "\(name)", "reports": "\(items.count)"])
+        summary.stoppedLanes[name] = secrets.redact(detail)
+        summary.noteDue(notBefore)
     }
 
     /// Sends every part a destination has not accepted yet; the ledger records each step before the next.

@@ -70,13 +70,16 @@ public struct DailyKPIs: Sendable, Equatable {
         }
         enqueuedByKind = byKind
         self.postmortems = postmortems
-        func count(_ kind: LedgerEvent.Kind) throws -> Int {
-            let statement = try ledger.database.prepare("SELECT COUNT(*) FROM events WHERE event = ? AND at >= ? AND at < ?")
+        func count(_ kind: LedgerEvent.Kind, ofReportsOnly: Bool = false) throws -> Int {
+            // A quiet-hours digest is delivered as a message of its own, and its reports each as
+            // delivered: only rows about a report that was enqueued count as its deliveries.
+            let reportsOnly = ofReportsOnly ? " AND EXISTS (SELECT 1 FROM events e WHERE e.report = events.report AND e.event = 'enqueued')" : ""
+            let statement = try ledger.database.prepare("SELECT COUNT(*) FROM events WHERE event = ? AND at >= ? AND at < ?" + reportsOnly)
             try statement.bind([.text(kind.rawValue)] + window)
             _ = try statement.step()
             return Int(statement.integer(0) ?? 0)
         }
-        delivered = try count(.delivered)
+        delivered = try count(.delivered, ofReportsOnly: true)
         escalations = try count(.escalated)
         failed = try count(.failed)
         deferred = try count(.deferred)

@@ -76,7 +76,9 @@ import TestSupport
 
         let morning = try run(.driver, ["--once"], at: "2026-11-21T07:00:20+08:00")
         #expect(morning.status == 0, "\(morning)")
-        #expect(try delivered() == names, "the two held ones (in the digest), then the later one")
+        let order = try delivered()
+        #expect(order.first?.hasPrefix("digest-") == true, "the digest message first: \(order)")
+        #expect(Array(order.dropFirst()) == names, "then its two reports' rows, then the later one")
         let outbox = directoryNames("\(queue)/outbox")
         #expect(outbox.count == 2, "one digest and one message: \(outbox)")
         let digest = try #require(outbox.first { $0.hasPrefix("digest-") })
@@ -84,9 +86,51 @@ import TestSupport
         #expect(shown.contains("2 report(s) held during quiet hours 23:00-07:00") && shown.contains("- backup done (note, 2026-11-20 23:40)")
             && shown.contains("- index rebuilt (note, 2026-11-21 02:10)"), "\(shown)")
         let rows = try Ledger(path: "\(queue)/ledger.sqlite3").allEvents().filter { $0.kind == .delivered }.map { $0.detail ?? "" }
-        #expect(rows.prefix(2).allSatisfy { $0 == "in a quiet-hours digest of 2" }, "\(rows)")
+        #expect(rows.dropFirst().prefix(2).allSatisfy { $0 == "in a quiet-hours digest of 2" }, "\(rows)")
         #expect(directoryNames("\(queue)/pending").isEmpty && directoryNames("\(queue)/sent").count == 3)
         #expect(try run(.archiver, ["verify"], at: "2026-11-21T07:01:00+08:00").status == 0)
+        // The daily figures count the three reports' deliveries, not the digest message as a fourth.
+        #expect(try run(.producer, ["daily", "--at", "2026-11-21T08:00"], at: "2026-11-21T07:02:00+08:00").status == 0)
+        let daily = try #require(directoryNames("\(queue)/pending").first { $0.contains("daily") })
+        #expect(try String(contentsOfFile: "\(queue)/pending/\(daily)", encoding: .utf8).contains("- Delivered: 3\n"))
+    }
+
+    /// A digest the destination refuses for now stops the lane like any failure: its reports stay
+    /// pending with a `deferred` row each, and the next pass sends the digest once.
+    @Test func aFailedDigestKeepsItsReportsAndIsSentOnceLater() throws {
+        let sink = try HTTPSink()
+        try sink.plan([["contains": "held during quiet hours", "status": 503, "times": 1, "body": "try later"]])
+        try directory.write(
+            "config.toml",
+            """
+            timezone = "Asia/Taipei"
+            default_destination = "hook"
+            [delivery]
+            backoff_initial = "1s"
+            backoff_max = "1s"
+            [destinations.hook]
+            channel = "webhook"
+            url = "\(sink.baseURL)/hook"
+            quiet_hours = "23:00-07:00"
+            quiet_hours_digest = true
+            """)
+        var names: [String] = []
+        for (title, time) in [("backup done", "2026-11-20T23:40:00+08:00"), ("index rebuilt", "2026-11-21T02:10:00+08:00")] {
+            let made = try run(.producer, ["note", "--title", title], at: time)
+            names.append(DurableFile.fileName(of: made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        let refused = try run(.driver, ["--once"], at: "2026-11-21T07:00:20+08:00")
+        #expect(refused.status == 75, "\(refused)")
+        let none = try delivered()
+        #expect(directoryNames("\(queue)/pending").sorted() == names.sorted() && none.isEmpty, "\(none)")
+        let deferred = try Ledger(path: "\(queue)/ledger.sqlite3").allEvents().filter { $0.kind == .deferred }.compactMap(\.report)
+        #expect(deferred.sorted() == names.sorted(), "each held report has its deferred row: \(deferred)")
+
+        #expect(try run(.driver, ["--once"], at: "2026-11-21T07:00:40+08:00").status == 0)
+        #expect(try delivered().filter { !$0.hasPrefix("digest-") } == names)
+        #expect(directoryNames("\(queue)/pending").isEmpty)
+        let digests = try sink.requests().filter { $0.body.contains("held during quiet hours") }
+        #expect(digests.map(\.status) == [503, 200], "refused once, then sent once: \(digests.map(\.status))")
     }
 
     @Test func aMalformedWindowIsAConfigurationErrorNamingTheKey() throws {
