@@ -48,7 +48,7 @@ struct WatchdogCommand: ParsableCommand {
             if !dryRun { common.warnIfOnNetworkFileSystem(program: "owner-report-watchdog") }
             let options = Watchdog.Options(dryRun: dryRun, maxCount: maxCount ?? context.configuration.maxCount)
             let watchdog = Watchdog(queue: context.queue, configuration: context.configuration, secrets: context.secrets, options: options, logger: context.logger)
-            try escalate(context)  // first, so that this pass's drain already delivers a new step
+            let escalation = try escalate(context)  // first, so that this pass's drain already delivers a new step
             let outcome = try watchdog.run()
             // With no daemon, the every-minute pass reads acknowledgements itself (without waiting).
             if !dryRun, !outcome.health.daemonAlive(context.configuration.watchdog) {
@@ -60,21 +60,21 @@ struct WatchdogCommand: ParsableCommand {
                     }
                 }
             }
-            try show(outcome, policy: context.configuration.watchdog)
+            try show(outcome, escalation: escalation, policy: context.configuration.watchdog)
             return dryRun ? .success : outcome.exitStatus
         }
     }
 
     /// The due steps of `[escalation]` (docs/design.md §15), one pass at a time under state/escalation.lock.
-    private func escalate(_ context: CommandContext) throws {
+    /// Returns one line per step taken (or, on a dry run, that would be) and per report published again.
+    private func escalate(_ context: CommandContext) throws -> [String] {
         let (taken, repaired) = try Escalator.pass(queue: context.queue, configuration: context.configuration, dryRun: dryRun)
-        for step in taken {
-            print("\(dryRun ? "would escalate" : "escalated") \(step.incident): step \(step.number) of \(context.configuration.escalation.steps) → \(step.destination)")
-        }
-        for report in repaired { print("escalation report \(report) published again (a pass stopped before it appeared)") }
+        return taken.map { step in
+            "\(dryRun ? "would escalate" : "escalated") \(step.incident): step \(step.number) of \(context.configuration.escalation.steps) → \(step.destination)"
+        } + repaired.map { "escalation report \($0) published again (a pass stopped before it appeared)" }
     }
 
-    private func show(_ outcome: Watchdog.Outcome, policy: WatchdogPolicy) throws {
+    private func show(_ outcome: Watchdog.Outcome, escalation: [String], policy: WatchdogPolicy) throws {
         if common.json {
             let object: [String: Any] = [
                 "dry_run": dryRun,
@@ -84,11 +84,13 @@ struct WatchdogCommand: ParsableCommand {
                     ["condition": $0.message.condition, "kind": $0.message.kind.rawValue, "detail": $0.message.detail,
                      "destination": $0.destination, "delivered": $0.delivered, "error": $0.error as Any]
                 },
+                "escalation": escalation,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
             return
         }
+        for line in escalation { print(line) }
         if dryRun || common.verbose {
             for (name, value) in outcome.health.rows(policy) { print("\(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(value)") }
         }

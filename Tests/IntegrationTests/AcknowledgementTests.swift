@@ -296,6 +296,11 @@ import TestSupport
             environment: fixture.environment.merging(["OWNER_REPORT_NOW": "2026-11-20T08:35:00Z"]) { $1 })
         let none = try steps(fixture)
         #expect(dry.stdout.contains("would escalate INC-G: step 3 of 3 → discord-bot") && none.isEmpty, "a dry run records nothing: \(dry)")
+        let json = try Program.watchdog.run(
+            ["--dry-run", "--json", "--queue", fixture.queue.root, "--config", fixture.configPath],
+            environment: fixture.environment.merging(["OWNER_REPORT_NOW": "2026-11-20T08:35:00Z"]) { $1 })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "--json prints JSON only: \(json)")
+        #expect((object["escalation"] as? [String])?.count == 3)
         let gap = try Program.watchdog.run(
             ["--max-count", "1", "--queue", fixture.queue.root, "--config", fixture.configPath],
             environment: fixture.environment.merging(["OWNER_REPORT_NOW": "2026-11-20T08:35:00Z"]) { $1 })
