@@ -4,9 +4,9 @@ SWIFT        ?= swift
 CONFIG       ?= debug
 BIN          := .build/$(CONFIG)
 DEMO_QUEUE   ?= $(CURDIR)/demo-queue
-DEBIAN_DEPS  := libcurl4-openssl-dev libsqlite3-dev libinotifytools0-dev python3
+DEBIAN_DEPS  := libcurl4-openssl-dev libsqlite3-dev libinotifytools0-dev libpq-dev python3
 PRODUCER     := $(BIN)/owner-report-producer
-TEST_DEPS    := systemd git sqlite3 prometheus-node-exporter prometheus prometheus-alertmanager passwd util-linux dpkg-dev lintian
+TEST_DEPS    := systemd git sqlite3 prometheus-node-exporter prometheus prometheus-alertmanager passwd util-linux dpkg-dev lintian postgresql
 
 .PHONY: all build deps test-deps demo test faults fuzz bench clean release release-programs install uninstall deb
 
@@ -57,7 +57,8 @@ demo: build
 # the sqlite3 CLI edits a ledger behind the archiver's back; Debian's node_exporter and promtool (from
 # `prometheus`) read the watchdog's metrics; passwd (useradd) and util-linux (setpriv) make and become
 # the submitting users; dpkg-dev and lintian build and check the Debian package; Alertmanager posts
-# to the intake and PyPI's standardwebhooks (the reference implementation) signs relayed reports.
+# to the intake and PyPI's standardwebhooks (the reference implementation) signs relayed reports;
+# postgresql is the fleet database the fleet tests start (initdb, postgres and psql).
 # The SMTP test server is aiosmtpd: from PyPI for whichever python3 is first on PATH, else Debian's package.
 test-deps: deps
 	@missing=""; for p in $(TEST_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

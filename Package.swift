@@ -34,6 +34,10 @@ let package = Package(
         .systemLibrary(
             name: "CInotifyTools",
             providers: [.apt(["libinotifytools0-dev"])]),
+        // libpq, header-only like libcurl's: opened with dlopen(3) by the fleet commands alone (Sources/CPQ/shim.h).
+        .systemLibrary(
+            name: "CPQ",
+            providers: [.apt(["libpq-dev"])]),
 
         // The report model, its file formats, the queue directory and the configuration.
         .target(
@@ -89,6 +93,11 @@ let package = Package(
                 "OwnerReportCore", "OwnerReportLedger",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The fleet: every host's ledger rows shipped to one PostgreSQL table (libpq), checked there, and
+        // read back as one ledger per host for the fleet's daily and weekly reports.
+        .target(
+            name: "OwnerReportFleet",
+            dependencies: ["CPQ", "OwnerReportCore", "OwnerReportLedger"]),
         // Submissions by users who do not own the queue: the submit socket's protocol, its server in
         // the --follow daemon (SO_PEERCRED identity, limits) and the producer's client.
         .target(
@@ -121,6 +130,7 @@ let package = Package(
             name: "owner-report-producer",
             dependencies: [
                 "OwnerReportCore", "OwnerReportLedger", "OwnerReportReports", "OwnerReportCommandLine", "OwnerReportSubmission",
+                "OwnerReportFleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -143,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "owner-report-archiver",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportArchive", "OwnerReportCommandLine",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportArchive", "OwnerReportCommandLine", "OwnerReportFleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

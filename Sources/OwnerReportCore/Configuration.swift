@@ -21,6 +21,7 @@ public struct Configuration: Sendable {
     public var archive = ArchivePolicy()
     public var submit = SubmitPolicy()
     public var intake = IntakePolicy()
+    public var fleet = FleetPolicy()
 
     /// The embedded default: one `file` destination into `outbox/`.
     public static let embeddedDefault = Configuration(

@@ -39,7 +39,7 @@ public enum ConfigurationLoader {
         }
         let reader = TableReader(table: table, file: file, prefix: "")
         try reader.allowOnly(["timezone", "default_destination", "fallback_destination", "delivery", "routes", "destinations", "watchdog", "reports", "archive", "submit", "intake",
-                               "escalation"])
+                               "escalation", "fleet"])
 
         var configuration = Configuration.embeddedDefault
         configuration.file = file
@@ -91,6 +91,23 @@ public enum ConfigurationLoader {
 
         if let intake = try reader.table("intake") {
             configuration.intake = try intakePolicy(intake)
+        }
+
+        if let fleet = try reader.table("fleet") {
+            try fleet.allowOnly(["host", "database_env", "database_file", "ship_batch"])
+            if let host = try fleet.string("host") {
+                guard FleetPolicy.isValidHost(host) else {
+                    throw ConfigurationError(file: file, key: "fleet.host", message: "'\(host.prefix(80))' is not a host name (1 to 64 of letters, digits, '.', '_' and '-')")
+                }
+                configuration.fleet.host = host
+            }
+            configuration.fleet.database = try fleet.secret("database")
+            if let count = try fleet.positiveInteger("ship_batch") {
+                guard count <= 2000 else {
+                    throw ConfigurationError(file: file, key: "fleet.ship_batch", message: "\(count) is more than 2000 rows (PostgreSQL takes at most 65,535 parameters per statement)")
+                }
+                configuration.fleet.shipBatch = count
+            }
         }
 
         if let destinations = try reader.table("destinations") {

@@ -26,6 +26,32 @@ public final class Ledger {
         database = try Database(path: path)
         try database.execute("PRAGMA journal_mode=WAL")
         try database.execute("PRAGMA synchronous=FULL")
+        try createSchema()
+        try addFactsColumnIfMissing()
+    }
+
+    /// A ledger in memory, never on disk: rows shipped from elsewhere (the fleet's) are copied into it
+    /// with `insertVerbatim` so that the reports read them with the same queries as a host's own ledger.
+    public static func scratch() throws(SQLiteError) -> Ledger {
+        try Ledger(database: try Database(path: ":memory:"))
+    }
+
+    private init(database: Database) throws(SQLiteError) {
+        self.database = database
+        try createSchema()
+    }
+
+    /// Rows as they were stored elsewhere (their numbers, times and hashes kept), in one transaction.
+    public func insertVerbatim(_ events: [LedgerEvent]) throws {
+        let insert = try cachedStatements().insert
+        try database.writeTransaction {
+            for event in events {
+                try insert.run(Self.columns(of: event))
+            }
+        }
+    }
+
+    private func createSchema() throws(SQLiteError) {
         try database.execute(
             """
             BEGIN IMMEDIATE;
@@ -54,7 +80,6 @@ public final class Ledger {
                 BEGIN SELECT RAISE(ABORT, 'ledger events are append-only: DELETE refused'); END;
             COMMIT;
             """)
-        try addFactsColumnIfMissing()
     }
 
     /// Ledgers made before `facts` existed get the column; their rows keep their hashes (see `hashedContent`).
@@ -116,19 +141,24 @@ public final class Ledger {
                     facts: draft.facts, previousHash: previousHash,
                     hash: "")
                 event.hash = Self.hash(of: event)
-                try statements.insert.run([
-                    .integer(event.sequence), .text(event.time), .text(event.kind.rawValue), .optional(event.report),
-                    .optional(event.destination), .optional(event.status.map(Int64.init)), .optional(event.part.map(Int64.init)),
-                    .optional(event.parts.map(Int64.init)), .optional(event.detail), .optional(event.enqueuedAt?.rawValue),
-                    .optional(event.sha256), .optional(event.notBefore?.rawValue), .text(event.previousHash), .text(event.hash),
-                    .optional(event.facts),
-                ])
+                try statements.insert.run(Self.columns(of: event))
                 previousHash = event.hash
                 sequence += 1
                 stored.append(event)
             }
             return stored
         }
+    }
+
+    /// A row's values in the order of the INSERT's columns.
+    private static func columns(of event: LedgerEvent) -> [Statement.Value] {
+        [
+            .integer(event.sequence), .text(event.time), .text(event.kind.rawValue), .optional(event.report),
+            .optional(event.destination), .optional(event.status.map(Int64.init)), .optional(event.part.map(Int64.init)),
+            .optional(event.parts.map(Int64.init)), .optional(event.detail), .optional(event.enqueuedAt?.rawValue),
+            .optional(event.sha256), .optional(event.notBefore?.rawValue), .text(event.previousHash), .text(event.hash),
+            .optional(event.facts),
+        ]
     }
 
     /// The three statements every append runs, prepared once per connection.
@@ -197,25 +227,44 @@ public final class Ledger {
 
     /// Walks the whole chain; returns the first row whose hash or link does not match, if any.
     public func verifyChain() throws(SQLiteError) -> ChainBreak? {
-        var expectedPrevious = Self.genesisHash
-        var expectedSequence: Int64 = 1
+        var walk = ChainWalk()
         for event in try allEvents() {
-            if event.sequence != expectedSequence {
-                return ChainBreak(sequence: event.sequence, reason: "row \(expectedSequence) is missing")
-            }
-            if event.previousHash != expectedPrevious {
-                return ChainBreak(sequence: event.sequence, reason: "does not chain to the row before it")
-            }
-            if Self.hash(of: event) != event.hash {
-                return ChainBreak(sequence: event.sequence, reason: "content does not match its hash (edited)")
-            }
-            expectedPrevious = event.hash
-            expectedSequence += 1
+            if let problem = walk.check(event) { return problem }
         }
         return nil
     }
 
     static func hash(of event: LedgerEvent) -> String {
         DigitText.hex(SHA256.hash(data: Array(event.hashedContent.utf8)))
+    }
+}
+
+/// The chain's rules, row after row from the first: numbers without a gap, each row linked to the
+/// hash of the row before it, each hash matching its row's content. A host's own ledger and the rows
+/// it shipped to the fleet database are checked by the same walk.
+public struct ChainWalk: Sendable {
+    private var expectedPrevious = Ledger.genesisHash
+    private var expectedSequence: Int64 = 1
+
+    public init() {}
+
+    /// The row's problem, if it has one; the walk then goes on from this row as stored.
+    public mutating func check(_ event: LedgerEvent) -> ChainBreak? {
+        defer {
+            expectedPrevious = event.hash
+            expectedSequence = event.sequence + 1
+        }
+        if event.sequence != expectedSequence {
+            return ChainBreak(
+                sequence: event.sequence,
+                reason: expectedSequence + 1 == event.sequence ? "row \(expectedSequence) is missing" : "rows \(expectedSequence) to \(event.sequence - 1) are missing")
+        }
+        if event.previousHash != expectedPrevious {
+            return ChainBreak(sequence: event.sequence, reason: "does not chain to the row before it")
+        }
+        if Ledger.hash(of: event) != event.hash {
+            return ChainBreak(sequence: event.sequence, reason: "content does not match its hash (edited)")
+        }
+        return nil
     }
 }

@@ -66,6 +66,29 @@ public struct LedgerEvent: Hashable, Sendable {
     public var previousHash: String
     public var hash: String
 
+    /// A row as stored (read back from the fleet database, or made by the ledger itself).
+    public init(
+        sequence: Int64, time: String, kind: Kind, report: String? = nil, destination: String? = nil, status: Int? = nil, part: Int? = nil,
+        parts: Int? = nil, detail: String? = nil, enqueuedAt: Timestamp? = nil, sha256: String? = nil, notBefore: Timestamp? = nil,
+        facts: String? = nil, previousHash: String, hash: String
+    ) {
+        self.sequence = sequence
+        self.time = time
+        self.kind = kind
+        self.report = report
+        self.destination = destination
+        self.status = status
+        self.part = part
+        self.parts = parts
+        self.detail = detail
+        self.enqueuedAt = enqueuedAt
+        self.sha256 = sha256
+        self.notBefore = notBefore
+        self.facts = facts
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+
     /// The fields a caller supplies when appending; sequence, time and hashes are the ledger's.
     public struct Draft: Sendable {
         public var kind: Kind

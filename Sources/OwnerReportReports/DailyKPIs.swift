@@ -30,6 +30,18 @@ public struct DailyKPIs: Sendable, Equatable {
     public var medianTimeToAcknowledge: Double? { Self.percentile(timesToAcknowledge, 50) }
     /// Escalation steps taken in the period (`escalated` rows; a step to two destinations counts twice).
     public var escalations = 0
+    /// For a fleet's report: each host's own figures, hosts by name; empty for one host's report.
+    public var hosts: [HostFigures] = []
+
+    /// One host's line of a fleet's daily report.
+    public struct HostFigures: Sendable, Equatable {
+        public var host: String
+        public var enqueued: Int
+        public var delivered: Int
+        public var failed: Int
+        public var deferred: Int
+        public var incidentsOpen: Int
+    }
 
     public var enqueued: Int { enqueuedByKind.values.reduce(0, +) }
 
@@ -175,6 +187,42 @@ public struct HealthVerdict: Sendable, Equatable {
 }
 
 extension DailyKPIs {
+    /// A fleet's figures: each host's ledger read as its own (`DailyKPIs(ledger:)`), then added up, so
+    /// that every count is the sum of the hosts' counts and the latencies are all of theirs. Incident
+    /// ids are prefixed with their host (`web-1/INC-3`), as each host numbers its own.
+    public init(fleet: [(host: String, ledger: Ledger)], start: Timestamp, end: Timestamp) throws {
+        self = .empty(start: start, end: end)
+        for (host, ledger) in fleet { add(try DailyKPIs(ledger: ledger, start: start, end: end), of: host) }
+    }
+
+    private mutating func add(_ own: DailyKPIs, of host: String) {
+        for (kind, count) in own.enqueuedByKind { enqueuedByKind[kind, default: 0] += count }
+        delivered += own.delivered
+        failed += own.failed
+        deferred += own.deferred
+        latencies += own.latencies
+        postmortems += own.postmortems
+        escalations += own.escalations
+        func tagged(_ incident: Incident) -> Incident {
+            var incident = incident
+            incident.id = "\(host)/\(incident.id)"
+            return incident
+        }
+        incidentsOpened += own.incidentsOpened.map(tagged)
+        incidentsResolved += own.incidentsResolved.map(tagged)
+        incidentsOpenAtEnd += own.incidentsOpenAtEnd.map(tagged)
+        acknowledgements += own.acknowledgements.map { acknowledgement in
+            var acknowledgement = acknowledgement
+            if !acknowledgement.incident.isEmpty { acknowledgement.incident = "\(host)/\(acknowledgement.incident)" }
+            return acknowledgement
+        }
+        timesToAcknowledge += own.timesToAcknowledge
+        hosts.append(
+            HostFigures(
+                host: host, enqueued: own.enqueued, delivered: own.delivered, failed: own.failed, deferred: own.deferred,
+                incidentsOpen: own.incidentsOpenAtEnd.count))
+    }
+
     /// The figures of a period with no ledger at all: everything zero.
     public static func empty(start: Timestamp, end: Timestamp) -> DailyKPIs {
         DailyKPIs(

@@ -141,6 +141,13 @@ public struct ReportBuilder {
                 ["id": $0.id, "severity": $0.severity, "title": $0.title, "opened": local($0.openedAt)]
             },
             "rules": HealthVerdict.rules, "ledger": ledgerPath,
+            "has_hosts": !kpis.hosts.isEmpty,
+            "hosts": kpis.hosts.map {
+                [
+                    "host": $0.host, "enqueued": $0.enqueued, "delivered": $0.delivered, "failed": $0.failed, "deferred": $0.deferred,
+                    "incidents_open": $0.incidentsOpen,
+                ] as [String: Any]
+            },
             "has_head": head != nil, "head_sequence": head.map { String($0.sequence) } ?? "", "witness": head?.description ?? "",
         ]
         let day = kpis.end.adding(nanoseconds: -1).wallClock(in: timeZone)
@@ -150,6 +157,7 @@ public struct ReportBuilder {
             "created": .text(Timestamp.now().iso8601(in: timeZone)),
         ]
         if let head { fields["witness"] = .text(head.description) }
+        if !kpis.hosts.isEmpty { fields["hosts"] = .list(kpis.hosts.map(\.host)) }
         return Report(
             kind: .daily, title: String(format: "%04d-%02d-%02d inspection: %@", day.year, day.month, day.day, verdict.label),
             fields: fields, body: templates.render("daily", context))

@@ -135,6 +135,13 @@ enum BuiltInTemplates {
             {{#open_list}}
             - {{id}} ({{severity}}): {{title}}, since {{opened}}
             {{/open_list}}
+            {{#has_hosts}}
+
+            ## By host
+            {{/has_hosts}}
+            {{#hosts}}
+            - {{host}}: enqueued {{enqueued}}, delivered {{delivered}}, failed {{failed}}, retries {{deferred}}, incidents open {{incidents_open}}
+            {{/hosts}}
 
             ## Thresholds
             {{#rules}}

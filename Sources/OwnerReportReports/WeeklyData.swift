@@ -37,6 +37,12 @@ public struct WeeklyData: Sendable {
 
     /// Gathers the week from `repositories` (git) and `ledger`; `teams` maps commits and checkpoints to teams.
     public init(week: ISOWeek, repositories: [String], teams: TeamMap, ledger: Ledger?) throws {
+        try self.init(week: week, repositories: repositories, teams: teams, ledgers: ledger.map { [(nil, $0)] } ?? [])
+    }
+
+    /// Gathers the week from `repositories` and several ledgers: a fleet's, one per host. A named
+    /// host's failed reports and incidents are prefixed with its name (`web-1/INC-3`).
+    public init(week: ISOWeek, repositories: [String], teams: TeamMap, ledgers: [(host: String?, ledger: Ledger)]) throws {
         self.week = week
         let start = week.start, end = week.end
         var commits: [Commit] = []
@@ -59,7 +65,9 @@ public struct WeeklyData: Sendable {
         var latestByTask: [String: (team: String, task: String, facts: ReportFacts)] = [:]
         var failed: [(String, String)] = []
         var incidents: [String: Incident] = [:]
-        if let ledger {
+        var latestAt: [String: String] = [:]
+        for (host, ledger) in ledgers {
+            func named(_ id: String) -> String { host.map { "\($0)/\(id)" } ?? id }
             let window: [Statement.Value] = [.text(start.iso8601UTC), .text(end.iso8601UTC)]
             for event in try ledger.query("WHERE event = 'enqueued' AND at >= ? AND at < ? ORDER BY seq", window) {
                 guard let facts = ReportFacts(json: event.facts) else { continue }
@@ -71,16 +79,24 @@ public struct WeeklyData: Sendable {
                 entry.done += facts.done ?? []
                 sections[team] = entry
                 let task = facts.task ?? facts.title ?? "?"
-                latestByTask["\(team)\u{0}\(task)"] = (team, task, facts)
+                // Latest by time: with several hosts' ledgers, a later ledger is not a later checkpoint.
+                let key = "\(team)\u{0}\(task)"
+                if let seen = latestAt[key], seen > event.time { continue }
+                latestAt[key] = event.time
+                latestByTask[key] = (team, task, facts)
             }
             for event in try ledger.query("WHERE event IN ('delivered', 'failed') AND at >= ? AND at < ? ORDER BY seq", window) {
                 if event.kind == .delivered {
                     delivered += 1
                 } else {
-                    failed.append((event.report ?? "?", event.detail ?? "no reason recorded"))
+                    failed.append((named(event.report ?? "?"), event.detail ?? "no reason recorded"))
                 }
             }
-            incidents = try IncidentBook(ledger: ledger).all()
+            for (id, incident) in try IncidentBook(ledger: ledger).all() {
+                var incident = incident
+                incident.id = named(id)
+                incidents[incident.id] = incident
+            }
         }
         self.checkpoints = checkpoints
         self.postmortems = postmortems

@@ -3,6 +3,7 @@ import Foundation
 import OwnerReportArchive
 import OwnerReportCommandLine
 import OwnerReportCore
+import OwnerReportFleet
 import OwnerReportLedger
 
 extension Archiver {
@@ -15,7 +16,9 @@ extension Archiver {
                 [archive] retention_days ago (default 90) are deleted, each deletion recorded in the \
                 ledger first; failed/ is kept unless [archive] failed_retention_days is set. pending/ \
                 is never touched. Then the ledger's write-ahead log is checkpointed (--vacuum also \
-                rebuilds the file).
+                rebuilds the file), and when [fleet] names a database the ledger's new rows are \
+                shipped there (as `ship` does). A failed ship is reported after the rest is done, with \
+                its exit status (69 when the database cannot be reached).
                 """)
 
         @OptionGroup var common: CommonOptions
@@ -40,11 +43,22 @@ extension Archiver {
                 } else if ledger != nil {
                     maintenance = "ledger: would checkpoint\(vacuum ? " and vacuum" : "")"
                 }
+                // The fleet step runs after the local work, whose result stands whatever the database says.
+                var ship: Result<FleetShipper.PassResult, Error>?
+                if FleetDatabase.isConfigured(context.configuration) {
+                    ship = Result { try shipLedger(context, dryRun: dryRun, verbose: common.verbose) }
+                }
                 if common.json {
-                    try printJSON([
+                    var object: [String: Any] = [
                         "dry_run": dryRun, "filed": summary.filed, "expired": summary.expired, "failed_expired": summary.failedExpired,
                         "ledger": maintenance,
-                    ])
+                    ]
+                    switch ship {
+                    case .success(let result): object["ship"] = result.jsonObject(dryRun: dryRun)
+                    case .failure(let error): object["ship"] = ["error": "\(error)"]
+                    case nil: break
+                    }
+                    try printJSON(object)
                 } else {
                     let verb = dryRun ? "would " : ""
                     if common.verbose || dryRun {
@@ -52,7 +66,9 @@ extension Archiver {
                         for path in summary.expired + summary.failedExpired { print("\(verb)delete \(path)") }
                     }
                     print("\(dryRun ? "dry run: " : "")filed \(summary.filed.count), expired \(summary.expired.count) archived and \(summary.failedExpired.count) failed; \(maintenance)")
+                    if case .success(let result) = ship { print(result.line(dryRun: dryRun)) }
                 }
+                if case .failure(let error) = ship { throw error }
                 return .success
             }
         }

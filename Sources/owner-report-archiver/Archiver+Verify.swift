@@ -3,6 +3,7 @@ import Foundation
 import OwnerReportArchive
 import OwnerReportCommandLine
 import OwnerReportCore
+import OwnerReportFleet
 import OwnerReportLedger
 
 extension Archiver {
@@ -19,23 +20,31 @@ extension Archiver {
                 holds that row with that hash. The chain check finds an edited row; a witness also finds \
                 a ledger rewritten from the start with every hash recomputed, or cut short.
 
-                Example:
+                --fleet checks the fleet database instead ([fleet] database_env or database_file): \
+                every host's rows there, from its row 1, by the same rules. A row edited or deleted in \
+                the database is named with its host.
+
+                Examples:
                   owner-report-archiver verify --witness 1842:9f2c…(64 hex digits)
+                  owner-report-archiver verify --fleet
                 """)
 
         @OptionGroup var common: CommonOptions
         @Flag(name: .customLong("dry-run"), help: "Accepted for symmetry: verify never writes.") var dryRun = false
         @Option(name: .customLong("witness"), help: ArgumentHelp("A row seen outside the ledger, as the daily report prints it; repeatable.", valueName: "SEQ:HASH"))
         var witnessTexts: [String] = []
+        @Flag(help: "Check every host's chain in the fleet's PostgreSQL table instead of this queue.") var fleet = false
 
         func validate() throws {
             for text in witnessTexts where LedgerWitness(text) == nil {
                 throw ValidationError("--witness '\(text.prefix(80))' is not SEQ:HASH (a row number, a colon, 64 hex digits)")
             }
+            if fleet, !witnessTexts.isEmpty { throw ValidationError("--witness checks this queue's ledger; give it without --fleet") }
         }
 
         func run() throws {
             try common.run(program: "owner-report-archiver") { context in
+                if fleet { return try verifyFleet(context) }
                 let checks = try ArchiveVerifier(
                     queue: context.queue, ledger: try Ledger(readingAt: context.queue.ledgerPath), witnesses: witnessTexts.compactMap(LedgerWitness.init)
                 ).run()
@@ -59,6 +68,31 @@ extension Archiver {
                 }
                 return .success
             }
+        }
+
+        private func verifyFleet(_ context: CommandContext) throws -> ExitStatus {
+            let checks = try FleetVerifier(connection: try FleetDatabase.connect(context.configuration, secrets: context.secrets)).run()
+            let problems = checks.flatMap { check in check.findings.map { "host \(check.host): \($0)" } }
+            if common.json {
+                try printJSON([
+                    "ok": problems.isEmpty,
+                    "hosts": checks.map { ["host": $0.host, "rows": $0.rows, "last": $0.last, "findings": $0.findings.map(\.description)] },
+                ])
+            } else {
+                let width = max(4, checks.map(\.host.count).max() ?? 4)
+                print("\("host".padding(toLength: width, withPad: " ", startingAt: 0))    rows    last  chain")
+                for check in checks {
+                    let verdict = check.findings.isEmpty ? "ok" : "FAILED (\(check.findings.count)\(check.findings.count == FleetVerifier.findingsPerHost ? "+" : ""))"
+                    print("\(check.host.padding(toLength: width, withPad: " ", startingAt: 0))  \(String(check.rows).leftPadded(6))  \(String(check.last).leftPadded(6))  \(verdict)")
+                }
+                if checks.isEmpty { print("the fleet database holds no rows yet (owner-report-archiver ship copies them)") }
+                for problem in problems { print("  \(problem)") }
+            }
+            if !problems.isEmpty {
+                printError("owner-report-archiver: verify --fleet found \(problems.count) problem(s); the first: \(problems[0])")
+                return .dataError
+            }
+            return .success
         }
     }
 }

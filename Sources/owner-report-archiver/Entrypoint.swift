@@ -10,7 +10,7 @@ import OwnerReportLedger
 struct Archiver: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "owner-report-archiver",
-        abstract: "File and expire the archive, verify it against the ledger, export the audit trail, requeue failed reports.",
+        abstract: "File and expire the archive, verify it against the ledger, export the audit trail, requeue failed reports, ship the ledger to the fleet.",
         discussion: """
             Without a subcommand it makes one bounded pass (run), for a daily timer.
 
@@ -20,9 +20,11 @@ struct Archiver: ParsableCommand {
               owner-report-archiver export --since 2026-11-01 --until 2026-12-01 --format csv > audit.csv
               owner-report-archiver requeue --all-failed
               owner-report-archiver status --json
+              owner-report-archiver ship                  # new ledger rows to the fleet's PostgreSQL ([fleet])
+              owner-report-archiver verify --fleet        # every host's chain in the fleet database
             """,
         version: OwnerReportVersion.string,
-        subcommands: [Run.self, Verify.self, Export.self, Requeue.self, Status.self],
+        subcommands: [Run.self, Verify.self, Export.self, Requeue.self, Status.self, Ship.self],
         defaultSubcommand: Run.self)
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import OwnerReportCommandLine
 import OwnerReportCore
+import OwnerReportFleet
 import OwnerReportLedger
 import OwnerReportSubmission
 import OwnerReportReports
@@ -29,6 +30,16 @@ struct BuiltReportContext {
         if dryRun { return try Ledger(readingAt: queue.ledgerPath) }
         try queue.prepare()
         return try Ledger(queue: queue)
+    }
+
+    /// Every host's rows before `end` from the fleet database (`--fleet`), one in-memory ledger per host.
+    func fleetLedgers(before end: Timestamp) throws -> [(host: String, ledger: Ledger)] {
+        let secrets = SecretResolver(environment: common.environment, configurationFile: configuration.sourceName)
+        let ledgers = try FleetLedgers.load(try FleetDatabase.connect(configuration, secrets: secrets), before: end)
+        guard !ledgers.isEmpty else {
+            throw UsageError("the fleet database holds no ledger rows yet: run owner-report-archiver ship on each host first")
+        }
+        return ledgers
     }
 
     /// The ledger to record in (never called by a dry run).

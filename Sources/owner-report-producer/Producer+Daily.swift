@@ -14,20 +14,34 @@ extension Producer {
                 categories, and a health verdict whose thresholds the report states. A day with nothing \
                 in it still gives a report that says so. The systemd timer runs it at 08:00 Asia/Taipei.
 
+                --fleet builds it from every host's ledger rows in the fleet database ([fleet] \
+                database_env or database_file, filled by owner-report-archiver ship): each figure is the \
+                sum of the hosts' own, incidents are named host/INC-N, and a "By host" section lists each \
+                host's figures. The report is enqueued here, on the host that runs it.
+
                 Example:
                   owner-report-producer daily
                   owner-report-producer daily --at '2026-11-23 08:00' --dry-run
+                  owner-report-producer daily --fleet
                 """)
 
         @OptionGroup var common: CommonOptions
         @OptionGroup var submit: SubmitOptions
         @Option(help: "The end of the 24 hours (default: now), in the configured time zone unless it has an offset.") var at: String?
+        @Flag(help: "Every host's figures from the fleet database, not this queue's ledger.") var fleet = false
 
         func run() throws {
             try reportingErrors(program: "owner-report-producer") {
                 let context = try BuiltReportContext(common, submit)
                 let end = try context.time(at)
                 let start = end.adding(nanoseconds: -86_400 * 1_000_000_000)
+                if fleet {
+                    let ledgers = try context.fleetLedgers(before: end)
+                    let kpis = try DailyKPIs(fleet: ledgers, start: start, end: end)
+                    let source = "the fleet database (\(ledgers.count) host(s): \(ledgers.map(\.host).joined(separator: ", ")))"
+                    try context.submitter.submit(context.builder.dailyReport(kpis, ledgerPath: source), origin: "daily")
+                    return
+                }
                 let ledger = try context.readableLedger()
                 let kpis: DailyKPIs
                 if let ledger {

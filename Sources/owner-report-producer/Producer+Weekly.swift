@@ -12,7 +12,9 @@ extension Producer {
                 The week is an ISO week in the configured time zone (Monday 00:00 to Monday 00:00). Commits \
                 (merges excluded) are read from each --git-repo by author date and grouped by team: by the \
                 author's e-mail, else by a keyword of the conventional-commit scope, then its type, else \
-                "other". Checkpoints, incidents, postmortems and deliveries come from the ledger.
+                "other". Checkpoints, incidents, postmortems and deliveries come from the ledger, or with \
+                --fleet from every host's rows in the fleet database (owner-report-archiver ship fills it; \
+                a host's failed reports and incidents are named host/…).
 
                 The Markdown is kept in the queue's archive/weekly/<week>.md (replaced if the week is built \
                 again) and the report is enqueued; an e-mail destination sends it as HTML and text.
@@ -38,6 +40,7 @@ extension Producer {
         var gitRepos: [String] = []
         @Option(help: ArgumentHelp("The team mapping (TOML); default: [reports] teams in the config.", valueName: "file")) var teams: String?
         @Option(help: ArgumentHelp("A command that summarizes the Markdown it reads on stdin.", valueName: "command")) var summarizer: String?
+        @Flag(help: "Checkpoints, incidents and deliveries of every host, from the fleet database.") var fleet = false
 
         func run() throws {
             try reportingErrors(program: "owner-report-producer") {
@@ -53,7 +56,12 @@ extension Producer {
                     isoWeek = ISOWeek(containing: .now(), timeZone: zone)
                 }
                 let teamMap = try (teams ?? context.configuration.reports.teamsFile).map { try TeamMap(file: $0) } ?? TeamMap()
-                let data = try WeeklyData(week: isoWeek, repositories: gitRepos, teams: teamMap, ledger: try context.readableLedger())
+                let data =
+                    fleet
+                    ? try WeeklyData(
+                        week: isoWeek, repositories: gitRepos, teams: teamMap,
+                        ledgers: try context.fleetLedgers(before: isoWeek.end).map { (host: $0.host, ledger: $0.ledger) })
+                    : try WeeklyData(week: isoWeek, repositories: gitRepos, teams: teamMap, ledger: try context.readableLedger())
                 var report = context.builder.weeklyReport(data)
                 if let summarizer {
                     let outcome = Summarizer.summarize(report.body, command: summarizer, timeout: context.configuration.reports.summarizerTimeout)

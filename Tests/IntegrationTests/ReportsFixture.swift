@@ -62,8 +62,12 @@ final class ReportsFixture: @unchecked Sendable {
         try sink.plan([["contains": "reject-me", "status": 400, "body": "{\"error\":\"unprocessable\"}"]])
     }
 
+    /// More environment for every program the fixture runs (a fleet database's connection string).
+    var extraEnvironment: [String: String] = [:]
+
     var environment: [String: String] {
         ["TEST_HOOK_URL": "\(sink.baseURL)/hook", "TEST_SMTP_USER": SMTPSink.user, "TEST_SMTP_PASSWORD": SMTPSink.password]
+            .merging(extraEnvironment) { $1 }
     }
 
     /// Runs the producer with the fixture's queue and config, its clock starting at `now` when given.

@@ -1,0 +1,129 @@
+import OwnerReportCore
+import OwnerReportLedger
+
+/// The fleet ledger's one table: every host's ledger rows, keyed by (host, seq), each with its hash,
+/// append-only like a host's own ledger (a trigger refuses UPDATE and DELETE).
+enum FleetTable {
+    static let name = "owner_report_events"
+
+    /// The columns a shipped row fills, in order (`shipped_at` is the database's own clock).
+    static let columns = [
+        "host", "seq", "at", "event", "report", "destination", "status", "part", "parts", "detail", "enqueued_at_ns", "sha256",
+        "not_before_ns", "prev_hash", "hash", "facts",
+    ]
+    private static let types = ["text", "bigint", "text", "text", "text", "text", "integer", "integer", "integer", "text", "bigint", "text", "bigint", "text", "text", "text"]
+
+    /// Creates the table, its trigger and the trigger's function when the table is missing.
+    ///
+    /// Hosts ship at the same minute: the creation runs under a transaction-scoped advisory lock, so
+    /// that two first ships do not race on the catalogue.
+    static func prepare(_ connection: PostgresConnection) throws(PostgresError) {
+        if try exists(connection) { return }
+        try connection.execute("BEGIN")
+        do {
+            try connection.execute("SELECT pg_advisory_xact_lock(7237940217401)")
+            try connection.execute(
+                """
+                CREATE TABLE IF NOT EXISTS \(name) (
+                    host text NOT NULL,
+                    seq bigint NOT NULL,
+                    at text NOT NULL,
+                    event text NOT NULL,
+                    report text,
+                    destination text,
+                    status integer,
+                    part integer,
+                    parts integer,
+                    detail text,
+                    enqueued_at_ns bigint,
+                    sha256 text,
+                    not_before_ns bigint,
+                    prev_hash text NOT NULL,
+                    hash text NOT NULL,
+                    facts text,
+                    shipped_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (host, seq)
+                )
+                """)
+            try connection.execute(
+                """
+                CREATE OR REPLACE FUNCTION \(name)_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION '\(name) is append-only: % refused', TG_OP; END $$
+                """)
+            try connection.execute(
+                """
+                CREATE OR REPLACE TRIGGER \(name)_append_only BEFORE UPDATE OR DELETE ON \(name)
+                FOR EACH ROW EXECUTE FUNCTION \(name)_append_only()
+                """)
+            try connection.execute("COMMIT")
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    static func exists(_ connection: PostgresConnection) throws(PostgresError) -> Bool {
+        try connection.execute("SELECT to_regclass($1) IS NOT NULL", [name]).rows.first?.first == "t"
+    }
+
+    /// `INSERT … VALUES (…), (…) ON CONFLICT (host, seq) DO NOTHING` for `rows` rows.
+    static func insertStatement(rows: Int) -> String {
+        var values: [String] = []
+        values.reserveCapacity(rows)
+        for row in 0..<rows {
+            let base = row * columns.count
+            values.append("(" + types.enumerated().map { "$\(base + $0.offset + 1)::\($0.element)" }.joined(separator: ",") + ")")
+        }
+        return "INSERT INTO \(name) (\(columns.joined(separator: ", "))) VALUES \(values.joined(separator: ",")) ON CONFLICT (host, seq) DO NOTHING"
+    }
+
+    /// A ledger row as the INSERT's parameters.
+    static func parameters(of event: LedgerEvent, host: String) -> [String?] {
+        [
+            host, String(event.sequence), event.time, event.kind.rawValue, event.report, event.destination, event.status.map(String.init),
+            event.part.map(String.init), event.parts.map(String.init), event.detail, event.enqueuedAt.map { String($0.rawValue) },
+            event.sha256, event.notBefore.map { String($0.rawValue) }, event.previousHash, event.hash, event.facts,
+        ]
+    }
+
+    /// The SELECT list that `event(from:)` reads, after `host`.
+    static let selectList = columns.dropFirst().joined(separator: ", ")
+
+    /// A row read back with `selectList` (its first value is `seq`).
+    static func event(from row: [String?]) -> LedgerEvent {
+        func integer(_ index: Int) -> Int? { row[index].flatMap { Int($0) } }
+        func wide(_ index: Int) -> Int64? { row[index].flatMap { Int64($0) } }
+        return LedgerEvent(
+            sequence: wide(0) ?? 0, time: row[1] ?? "", kind: .init(rawValue: row[2] ?? ""), report: row[3], destination: row[4],
+            status: integer(5), part: integer(6), parts: integer(7), detail: row[8], enqueuedAt: wide(9).map(Timestamp.init(rawValue:)),
+            sha256: row[10], notBefore: wide(11).map(Timestamp.init(rawValue:)), facts: row[14], previousHash: row[12] ?? "", hash: row[13] ?? "")
+    }
+
+    /// Each host's rows in order, `page` at a time, those before `end` only when it is given.
+    static func walk(
+        _ connection: PostgresConnection, host: String, before end: Timestamp? = nil, page: Int = 5000,
+        _ body: ([LedgerEvent]) throws -> Void
+    ) throws {
+        var after: Int64 = 0
+        while true {
+            var sql = "SELECT \(selectList) FROM \(name) WHERE host = $1 AND seq > $2"
+            var parameters: [String?] = [host, String(after)]
+            if let end {
+                sql += " AND at < $3"
+                parameters.append(end.iso8601UTC)
+            }
+            let rows = try connection.execute(sql + " ORDER BY seq LIMIT \(page)", parameters).rows.map(event(from:))
+            guard let last = rows.last else { return }
+            try body(rows)
+            after = last.sequence
+        }
+    }
+
+    /// The hosts that shipped, with their row counts and last row, by name.
+    static func hosts(_ connection: PostgresConnection) throws(PostgresError) -> [(host: String, rows: Int, last: Int64)] {
+        guard try exists(connection) else { return [] }
+        return try connection.execute("SELECT host, count(*), max(seq) FROM \(name) GROUP BY host ORDER BY host").rows.map {
+            ($0[0] ?? "", Int($0[1] ?? "") ?? 0, Int64($0[2] ?? "") ?? 0)
+        }
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import OwnerReportCore
+import OwnerReportLedger
+import Testing
+import TestSupport
+
+/// Three queues act as three hosts of a fleet, shipping their ledgers to a real PostgreSQL server
+/// (Debian's, started by the test on 127.0.0.1 in a temporary directory).
+@Suite(.serialized, .enabled(if: PostgresServer.unavailableReason == nil, "needs Debian's postgresql and postgresql-client (make test-deps)"))
+struct FleetTests {
+    static let hosts = ["web-1", "web-2", "db-1"]
+
+    /// One host: a queue whose `[fleet]` names the database through `TEST_FLEET_DB`.
+    static func host(_ name: String, _ server: PostgresServer, batch: Int = 500) throws -> ReportsFixture {
+        let fixture = try ReportsFixture(extra: "[fleet]\nhost = \"\(name)\"\ndatabase_env = \"TEST_FLEET_DB\"\nship_batch = \(batch)")
+        fixture.extraEnvironment = ["TEST_FLEET_DB": server.connectionString]
+        return fixture
+    }
+
+    /// A day of work on a host: `notes` notes delivered, and per host one more thing the daily report counts.
+    static func work(_ fixture: ReportsFixture, index: Int, notes: Int) throws {
+        for number in 0..<notes {
+            try ArchiverTests.deliver(fixture, "note \(number) of host \(index)", at: "2026-11-20T0\(1 + number % 8):0\(index):00Z")
+        }
+        switch index {
+        case 0:
+            let opened = try fixture.produce(
+                ["incident", "open", "--id", "INC-1", "--title", "disk full", "--severity", "critical", "--category", "disk"], now: "2026-11-20T09:00:00Z")
+            #expect(opened.status == 0, "\(opened)")
+            #expect(try fixture.drive(now: "2026-11-20T09:00:01Z").status == 0)
+        case 1:
+            // Refused by the sink for good: a failed report.
+            #expect(try fixture.produce(["note", "--title", "reject-me", "--body", "x"], now: "2026-11-20T10:00:00Z").status == 0)
+            #expect(try fixture.drive(now: "2026-11-20T10:00:01Z").status == 0)
+        default:
+            let opened = try fixture.produce(
+                ["incident", "open", "--id", "INC-1", "--title", "replica lag", "--severity", "warning", "--category", "db"], now: "2026-11-20T11:00:00Z")
+            #expect(opened.status == 0, "\(opened)")
+            #expect(try fixture.produce(["incident", "resolve", "--id", "INC-1"], now: "2026-11-20T11:20:00Z").status == 0)
+            #expect(try fixture.drive(now: "2026-11-20T11:20:01Z").status == 0)
+        }
+    }
+
+    /// `ledger.append` many rows at once: the volume a ship can be killed in the middle of.
+    static func pad(_ fixture: ReportsFixture, rows: Int) throws {
+        let ledger = try Ledger(queue: fixture.queue)
+        let at = try #require(Timestamp(iso8601UTC: "2026-11-20T12:00:00.000000Z"))
+        for start in stride(from: 0, to: rows, by: 1000) {
+            try ledger.append((start..<min(rows, start + 1000)).map { LedgerEvent.Draft(.alert, detail: "heartbeat \($0) (load for the ship test)") }, at: at)
+        }
+    }
+
+    static func ship(_ fixture: ReportsFixture, _ extra: [String] = []) throws -> Program.Outcome {
+        try fixture.archive(["ship"] + extra)
+    }
+
+    @Test func threeHostsShipEveryRowExactlyOnceThroughKillsAndVerifyFleetNamesATamperedRow() throws {
+        let server = try PostgresServer()
+        var outputs: [String] = []
+        var fixtures: [ReportsFixture] = []
+        for (index, name) in Self.hosts.enumerated() {
+            let fixture = try Self.host(name, server, batch: 20)
+            try Self.work(fixture, index: index, notes: 2 + index)
+            try Self.pad(fixture, rows: 4000 + 1000 * index)
+            fixtures.append(fixture)
+        }
+
+        // Each host's ship is killed with SIGKILL at random moments, then runs to the end.
+        var cutMidway = 0
+        for (fixture, name) in zip(fixtures, Self.hosts) {
+            let total = try Ledger(queue: fixture.queue).allEvents().count
+            for attempt in 0..<4 {
+                let running = try Program.archiver.start(["ship", "--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment)
+                Thread.sleep(forTimeInterval: 0.03 + 0.04 * Double(attempt) + Double.random(in: 0..<0.04))
+                running.signal(SIGKILL)
+                outputs.append(running.wait().description)
+                let shipped = Int(try server.psql("SELECT count(*) FROM owner_report_events WHERE host = '\(name)'")) ?? -1
+                if shipped > 0, shipped < total { cutMidway += 1 }
+            }
+            let finished = try Self.ship(fixture)
+            outputs.append(finished.description)
+            #expect(finished.status == 0 && finished.stdout.contains("host \(name)"), "\(finished)")
+            let again = try Self.ship(fixture)
+            #expect(again.stdout.contains("host \(name) is shipped up to row \(total); nothing new"), "\(again)")
+        }
+        #expect(cutMidway >= 1, "at least one kill landed in the middle of a ship")
+
+        // Every row exactly once, with the content and hash the host's ledger has.
+        for (fixture, name) in zip(fixtures, Self.hosts) {
+            let events = try Ledger(queue: fixture.queue).allEvents()
+            let counts = try server.psql("SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM owner_report_events WHERE host = '\(name)'")
+            #expect(counts == "\(events.count)|\(events.count)|1|\(events.count)", "\(name): \(counts)")
+            let hashes = try server.psql("SELECT string_agg(hash, ',' ORDER BY seq) FROM owner_report_events WHERE host = '\(name)'")
+            #expect(hashes == events.map(\.hash).joined(separator: ","), "\(name): the database holds the ledger's rows")
+            let details = try server.psql("SELECT count(*) FROM owner_report_events WHERE host = '\(name)' AND detail LIKE 'heartbeat %'")
+            #expect(details == String(events.filter { $0.detail?.hasPrefix("heartbeat ") == true }.count))
+        }
+
+        let honest = try fixtures[0].archive(["verify", "--fleet"])
+        outputs.append(honest.description)
+        #expect(honest.status == 0, "\(honest)")
+        for name in Self.hosts { #expect(honest.stdout.contains(name) && !honest.stdout.contains("FAILED"), "\(honest)") }
+
+        // The table refuses edits like the ledger does; a superuser who disables the trigger is found.
+        #expect(throws: TestSetupError.self) { try server.psql("UPDATE owner_report_events SET detail = 'nothing' WHERE host = 'web-2' AND seq = 5") }
+        try server.psql(
+            """
+            ALTER TABLE owner_report_events DISABLE TRIGGER owner_report_events_append_only;
+            UPDATE owner_report_events SET detail = 'nothing happened' WHERE host = 'web-2' AND seq = 5;
+            ALTER TABLE owner_report_events ENABLE TRIGGER owner_report_events_append_only;
+            """)
+        let caught = try fixtures[1].archive(["verify", "--fleet"])
+        outputs.append(caught.description)
+        #expect(caught.status == 65, "\(caught)")
+        #expect(caught.stdout.contains("host web-2: ledger row 5: content does not match its hash (edited)"), "\(caught)")
+        #expect(caught.stdout.split(separator: "\n").filter { $0.contains("FAILED") }.count == 1, "only web-2's chain is broken: \(caught)")
+        #expect(caught.stderr.split(separator: "\n").count == 1)
+
+        // A second ledger under a name already shipped is refused, naming the row, before it mixes chains.
+        let impostor = try Self.host("web-1", server)
+        try Self.work(impostor, index: 2, notes: 1)
+        let refused = try Self.ship(impostor)
+        outputs.append(refused.description)
+        #expect(refused.status == 65 && refused.stderr.contains("another ledger ships as 'web-1'"), "\(refused)")
+
+        // A wrong password: one line, exit 69, and no password in it.
+        impostor.extraEnvironment = ["TEST_FLEET_DB": server.connectionString.replacingOccurrences(of: PostgresServer.password, with: "wrong-pass-4411")]
+        let denied = try Self.ship(impostor)
+        outputs.append(denied.description)
+        #expect(denied.status == 69 && denied.stderr.contains("password authentication failed"), "\(denied)")
+        #expect(!denied.stderr.contains("wrong-pass-4411") && denied.stderr.split(separator: "\n").count == 1, "\(denied)")
+        for output in outputs { #expect(!output.contains(PostgresServer.password), "the connection string is a secret: \(output)") }
+    }
+
+    /// The figures of `- Label: N` lines of a daily or weekly report.
+    static func figure(_ label: String, in text: String) -> Int? {
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("- \(label): ") }) else { return nil }
+        return Int(line.dropFirst(label.count + 4).prefix { $0.isNumber })
+    }
+
+    @Test func theFleetDailyAndWeeklyReportsFiguresAreTheSumOfTheHostsOwn() throws {
+        let server = try PostgresServer()
+        var own: [String] = []
+        var ownWeekly: [String] = []
+        var fixtures: [ReportsFixture] = []
+        for (index, name) in Self.hosts.enumerated() {
+            let fixture = try Self.host(name, server)
+            try Self.work(fixture, index: index, notes: 3 + 2 * index)
+            let daily = try fixture.produce(["daily", "--at", "2026-11-21T08:00", "--dry-run"], now: "2026-11-21T00:00:01Z")
+            #expect(daily.status == 0, "\(daily)")
+            own.append(daily.stdout)
+            let weekly = try fixture.produce(["weekly", "--week", "2026-W47", "--dry-run"], now: "2026-11-23T00:00:01Z")
+            #expect(weekly.status == 0, "\(weekly)")
+            ownWeekly.append(weekly.stdout)
+            #expect(try Self.ship(fixture).status == 0)
+            fixtures.append(fixture)
+        }
+        let fleet = try fixtures[0].produce(["daily", "--fleet", "--at", "2026-11-21T08:00"], now: "2026-11-21T00:00:01Z")
+        #expect(fleet.status == 0, "\(fleet)")
+        let text = try fixtures[0].onlyPending("daily")
+        for label in ["Enqueued", "Delivered", "Failed", "Retries (deferred)", "Opened", "Resolved", "Open at the end of the period", "Postmortems"] {
+            let sum = own.map { Self.figure(label, in: $0) ?? -1000 }.reduce(0, +)
+            #expect(Self.figure(label, in: text) == sum, "\(label): the fleet's figure is the sum of the hosts' own (\(sum))\n\(text)")
+        }
+        #expect(Self.figure("Enqueued", in: text) == 3 + 5 + 7 + 1 + 1 + 3, "the hosts' notes, the rejected one, the incidents' reports and a postmortem")
+        #expect(Self.figure("Failed", in: text) == 1 && Self.figure("Opened", in: text) == 2 && Self.figure("Postmortems", in: text) == 1)
+        #expect(text.contains("web-1/INC-1 (critical): disk full"), "incidents are named by host: \(text)")
+        for name in Self.hosts { #expect(text.contains("- \(name): enqueued"), "a By host line for \(name)") }
+        #expect(text.contains("hosts:") && text.contains("the fleet database (3 host(s): db-1, web-1, web-2)"), "\(text)")
+
+        let weekly = try fixtures[0].produce(["weekly", "--fleet", "--week", "2026-W47", "--dry-run"], now: "2026-11-23T00:00:01Z")
+        #expect(weekly.status == 0, "\(weekly)")
+        let delivered = ownWeekly.map { Self.weeklyDelivered(in: $0) ?? -1000 }.reduce(0, +)
+        #expect(Self.weeklyDelivered(in: weekly.stdout) == delivered, "\(weekly.stdout)")
+        #expect(weekly.stdout.contains("Failed delivery: web-2/"), "a failed report is named with its host: \(weekly.stdout)")
+
+        // Without [fleet] a database, --fleet says what to set.
+        let plain = try ReportsFixture()
+        let missing = try plain.produce(["daily", "--fleet", "--dry-run"])
+        #expect(missing.status == 78 && missing.stderr.contains("fleet.database_env") && missing.stderr.contains("missing"), "\(missing)")
+    }
+
+    /// The weekly report's "Reports delivered: N" figure.
+    static func weeklyDelivered(in text: String) -> Int? {
+        guard let range = text.range(of: "Reports delivered: ") else { return nil }
+        return Int(text[range.upperBound...].prefix { $0.isNumber })
+    }
+}
