@@ -24,6 +24,8 @@ extension Archiver {
         @OptionGroup var common: CommonOptions
         @Flag(name: .customLong("dry-run"), help: "Say what would be filed and deleted; change nothing.") var dryRun = false
         @Flag(help: "Also VACUUM the ledger (needs free space about its size).") var vacuum = false
+        @Flag(name: .customLong("no-ship"), help: "Leave the fleet step to `ship` (the owner-report-ship timer, which may reach the network).")
+        var noShip = false
 
         func run() throws {
             try common.run(program: "owner-report-archiver") { context in
@@ -45,7 +47,7 @@ extension Archiver {
                 }
                 // The fleet step runs after the local work, whose result stands whatever the database says.
                 var ship: Result<FleetShipper.PassResult, Error>?
-                if FleetDatabase.isConfigured(context.configuration) {
+                if FleetDatabase.isConfigured(context.configuration), !noShip {
                     ship = Result { try shipLedger(context, dryRun: dryRun, verbose: common.verbose) }
                 }
                 if common.json {

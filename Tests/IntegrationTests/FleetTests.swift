@@ -174,6 +174,15 @@ struct FleetTests {
         #expect(Self.weeklyDelivered(in: weekly.stdout) == delivered, "\(weekly.stdout)")
         #expect(weekly.stdout.contains("Failed delivery: web-2/"), "a failed report is named with its host: \(weekly.stdout)")
 
+        // The archiver's pass ships as its last step when [fleet] names a database; --no-ship leaves it to the timer.
+        #expect(try fixtures[1].produce(["note", "--title", "after the ship", "--body", "x"]).status == 0)
+        let offline = try fixtures[1].archive(["--no-ship"])
+        #expect(offline.status == 0 && !offline.stdout.contains("ship"), "\(offline)")
+        let pass = try fixtures[1].archive([])
+        #expect(pass.status == 0 && pass.stdout.contains("filed ") && pass.stdout.contains("row(s) of host web-2"), "\(pass)")
+        let rows = try Ledger(queue: fixtures[1].queue).allEvents().count
+        #expect(try server.psql("SELECT count(*) FROM owner_report_events WHERE host = 'web-2'") == String(rows))
+
         // Without [fleet] a database, --fleet says what to set.
         let plain = try ReportsFixture()
         let missing = try plain.produce(["daily", "--fleet", "--dry-run"])

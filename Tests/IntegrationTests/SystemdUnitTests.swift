@@ -25,7 +25,9 @@ import TestSupport
     func unitsPassSystemdAnalyzeVerify(flavour: String, prefix: String) throws {
         let directory = TemporaryDirectory()
         let units = try Self.stage(flavour, replacing: prefix, in: directory)
-        #expect(units.count == (flavour == "system" ? 12 : 11), "driver, intake, watchdog, daily, weekly and archiver, the intake's socket, the system's submit socket: \(units)")
+        #expect(
+            units.count == (flavour == "system" ? 14 : 13),
+            "driver, intake, watchdog, daily, weekly, archiver and ship, the intake's socket, the system's submit socket: \(units)")
         let runtime = directory.appending("runtime")
         try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let outcome = try Self.verify(units, user: flavour == "user", runtime: runtime)
@@ -49,7 +51,7 @@ import TestSupport
     func everyServiceIsHardenedWithinItsBound(flavour: String, prefix: String, bound: Double) throws {
         let directory = TemporaryDirectory()
         let services = try Self.stage(flavour, replacing: prefix, in: directory).filter { $0.hasSuffix(".service") }
-        #expect(services.count == 6)
+        #expect(services.count == 7)
         let runtime = directory.appending("runtime")
         try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         for service in services {
