@@ -38,20 +38,20 @@ public struct QueueStatus: Sendable {
         for entry in scan?.entries ?? [] {
             let name = entry.name, enqueuedAt = entry.enqueuedAt
             let history = ReportHistory(events: try ledger?.events(for: name) ?? [])
-            let lanes: [String]
+            var destinations = ["?"], report: Report?
             var problem: String?
             do {
                 let bytes = try DurableFile.readRegularFile(entry.path, limit: configuration.delivery.maxReportBytes)
-                lanes = configuration.destinationNames(for: try ReportCodec.decode(bytes, format: entry.format, path: "pending/\(name)"))
+                report = try ReportCodec.decode(bytes, format: entry.format, path: "pending/\(name)")
+                destinations = report.map(configuration.destinationNames(for:)) ?? destinations
             } catch {
-                lanes = ["?"]
                 problem = "\(error)"
             }
-            for lane in lanes where !history.delivered.contains(lane) {
+            for destination in destinations where !history.delivered.contains(destination) {
                 pending.append(
                     Pending(
-                        report: name, lane: lane, enqueuedAt: enqueuedAt, attempts: history.attempts[lane, default: 0],
-                        nextTry: history.notBefore[lane], problem: problem))
+                        report: name, lane: report.map { Lane.name(destination: destination, report: $0) } ?? destination, enqueuedAt: enqueuedAt,
+                        attempts: history.attempts[destination, default: 0], nextTry: history.notBefore[destination], problem: problem))
             }
         }
         pending.sort { ($0.lane, $0.enqueuedAt, $0.report) < ($1.lane, $1.enqueuedAt, $1.report) }

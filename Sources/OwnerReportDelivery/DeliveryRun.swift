@@ -60,7 +60,8 @@ public final class DeliveryRun {
     /// Reports every destination has accepted, waiting to move to sent/ together (`archiveReady()`).
     private var readyToArchive: [(entry: QueueEntry, resent: Bool)] = []
     /// Reports held by a destination's quiet hours that go out together as one digest (`flushDigest`).
-    private var digests: [String: [HeldReport]] = [:]
+    /// Keyed by lane (`Lane.name`).
+    private var digests: [String: (destination: String, items: [HeldReport])] = [:]
 
     private struct HeldReport {
         let entry: QueueEntry
@@ -158,8 +159,9 @@ public final class DeliveryRun {
         var acted = false
         for name in names where !history.delivered.contains(name) {
             guard let transport = transports[name] else { continue }
-            if let reason = summary.stoppedLanes[name] {
-                logger.debug("lane stopped; report waits", metadata: ["report.id": "\(entry.name)", "lane": "\(name)", "reason": "\(reason)"])
+            let lane = Lane.name(destination: name, report: prepared.report)
+            if let reason = summary.stoppedLanes[lane] {
+                logger.debug("lane stopped; report waits", metadata: ["report.id": "\(entry.name)", "lane": "\(lane)", "reason": "\(reason)"])
                 continue
             }
             // Quiet hours hold a non-critical report without stopping the lane: a critical one behind
@@ -172,14 +174,14 @@ public final class DeliveryRun {
                 continue
             }
             if isDigested(prepared, held: entry, by: transport.destination) {
-                digests[name, default: []].append(HeldReport(entry: entry, prepared: prepared, names: names, deliveredTo: deliveredTo))
+                digests[lane, default: (name, [])].items.append(HeldReport(entry: entry, prepared: prepared, names: names, deliveredTo: deliveredTo))
                 continue
             }
             // The lane's order: a digest of what was held before this report goes first.
-            try flushDigest(name)
-            if summary.stoppedLanes[name] != nil { continue }
+            try flushDigest(lane)
+            if summary.stoppedLanes[lane] != nil { continue }
             if let notBefore = history.notBefore[name], notBefore > Timestamp.now() {
-                summary.stoppedLanes[name] = "backing off until \(notBefore.iso8601UTC)"
+                summary.stoppedLanes[lane] = "backing off until \(notBefore.iso8601UTC)"
                 summary.noteDue(notBefore)
                 continue
             }
@@ -198,7 +200,7 @@ public final class DeliveryRun {
             case .accepted:
                 deliveredTo.insert(name)
             case .transient(let status, let retryAfter, let detail):
-                try stopLane(name, deferring: [entry.name], afterAttempt: attempts + 1, status: status, retryAfter: retryAfter, detail: detail)
+                try stopLane(lane, of: name, deferring: [entry.name], afterAttempt: attempts + 1, status: status, retryAfter: retryAfter, detail: detail)
             case .rejected(let status, let detail):
                 try quarantine(entry, QuarantineRecord(category: "rejected", reason: secrets.redact(detail), destination: name, status: status, responseExcerpt: secrets.redact(detail), attempts: attempts + 1, deliveredTo: history.delivered.sorted()))
                 return true
@@ -227,14 +229,14 @@ public final class DeliveryRun {
         return entry.enqueuedAt >= start && entry.enqueuedAt < end
     }
 
-    /// Sends the reports held for `name` as one message listing them and records each as delivered.
+    /// Sends the reports held for `lane` as one message listing them and records each as delivered.
     ///
     /// The digest is delivered like any report (`deliver`, under an id made from its first report, so
     /// that a retry resumes at the first part not yet accepted); each held report also gets its own
     /// `attempt` row before it leaves and its own `delivered` row after. A failure defers them all and
     /// stops the lane, as any failure does.
-    private func flushDigest(_ name: String) throws {
-        guard let items = digests.removeValue(forKey: name), !items.isEmpty, let transport = transports[name] else { return }
+    private func flushDigest(_ lane: String) throws {
+        guard let (name, items) = digests.removeValue(forKey: lane), !items.isEmpty, let transport = transports[name] else { return }
         let window = transport.destination.quietHours.map { "\($0)" } ?? "quiet hours"
         let zone = configuration.timeZone
         let lines = items.map { "- \($0.prepared.report.title) (\($0.prepared.report.kind.rawValue), \($0.prepared.enqueuedAt.shortLocal(in: zone)))" }
@@ -257,10 +259,12 @@ public final class DeliveryRun {
             }
             logger.info("delivered a quiet-hours digest", metadata: ["lane": "\(name)", "reports": "\(items.count)"])
         case .transient(let status, let retryAfter, let detail):
-            try stopLane(name, deferring: reports, afterAttempt: history.attempts[name, default: 0] + 1, status: status, retryAfter: retryAfter, detail: detail)
+            try stopLane(lane, of: name, deferring: reports, afterAttempt: history.attempts[name, default: 0] + 1, status: status, retryAfter: retryAfter, detail: detail)
         case .rejected(let status, let detail):
             // The digest itself is refused (a 4xx about the message): its reports wait, the reason is shown.
-            try stopLane(name, deferring: reports, afterAttempt: history.attempts[name, default: 0] + 1, status: status, retryAfter: nil, detail: "the quiet-hours digest was refused: \(detail)")
+            try stopLane(
+                lane, of: name, deferring: reports, afterAttempt: history.attempts[name, default: 0] + 1, status: status, retryAfter: nil,
+                detail: "the quiet-hours digest was refused: \(detail)")
         case .destinationBroken(let status, let detail):
             let text = "destination '\(name)' refused as a whole (check its URL or token): \(secrets.redact(detail))"
             for report in reports { try record(.init(.deferred, report: report, destination: name, status: status, detail: text)) }
@@ -270,13 +274,15 @@ public final class DeliveryRun {
 
     /// A transient failure: each report of `reports` waits its backoff (never less than the
     /// destination's Retry-After), and the lane stops for the rest of the run, so order holds.
-    private func stopLane(_ name: String, deferring reports: [String], afterAttempt attempt: Int, status: Int?, retryAfter: Duration?, detail: String) throws {
+    private func stopLane(
+        _ lane: String, of name: String, deferring reports: [String], afterAttempt attempt: Int, status: Int?, retryAfter: Duration?, detail: String
+    ) throws {
         let delay = Backoff(policy: configuration.delivery).delay(afterAttempt: attempt, retryAfter: retryAfter)
         let notBefore = Timestamp.now().adding(nanoseconds: Int64(delay.seconds * 1e9))
         for report in reports {
             try record(.init(.deferred, report: report, destination: name, status: status, detail: secrets.redact(detail), notBefore: notBefore))
         }
-        summary.stoppedLanes[name] = secrets.redact(detail)
+        summary.stoppedLanes[lane] = secrets.redact(detail)
         summary.noteDue(notBefore)
     }
 

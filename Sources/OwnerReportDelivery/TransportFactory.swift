@@ -3,14 +3,15 @@ import OwnerReportCore
 
 /// Builds the transport for each configured destination, reading its secrets once.
 public enum TransportFactory {
+    /// - Parameter host: this host's name in a fleet (`[fleet] host`), which the `webhook` channel sends.
     public static func make(
-        _ destination: Destination, queue: QueueDirectory, policy: DeliveryPolicy, secrets: SecretResolver, timeZone: TimeZone
+        _ destination: Destination, queue: QueueDirectory, policy: DeliveryPolicy, secrets: SecretResolver, timeZone: TimeZone, host: String
     ) throws -> Transport {
         switch destination.channel {
         case .file:
             return FileTransport(destination: destination, queue: queue, timeZone: timeZone)
         case .webhook:
-            return try WebhookTransport(destination: destination, policy: policy, secrets: secrets)
+            return try WebhookTransport(destination: destination, policy: policy, secrets: secrets, host: host)
         case .email:
             return try EmailTransport(destination: destination, policy: policy, secrets: secrets, timeZone: timeZone)
         case .discord:
@@ -33,7 +34,8 @@ extension TransportFactory {
     ) throws -> [String: Transport] {
         var transports: [String: Transport] = [:]
         for (name, destination) in configuration.destinations {
-            transports[name] = try make(destination, queue: queue, policy: configuration.delivery, secrets: secrets, timeZone: configuration.timeZone)
+            transports[name] = try make(
+                destination, queue: queue, policy: configuration.delivery, secrets: secrets, timeZone: configuration.timeZone, host: configuration.fleet.host)
         }
         return transports
     }

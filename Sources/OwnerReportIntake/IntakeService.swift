@@ -146,6 +146,17 @@ public final class IntakeService: @unchecked Sendable {
         // The origin's destination name means nothing here; the relayed report is routed by this queue's config.
         fields["destination"] = nil
         if let origin = object["id"] as? String { fields["relayed_from"] = .text(origin) }
+        // The host it started on: kept from an earlier hop of a chain, else the sender's own name. It is
+        // shown on the report and gives it its own lane here, so each origin keeps its order.
+        let kept: String? = if case .text(let text)? = fields[Lane.originField] { text } else { nil }
+        if let host = kept ?? object["host"] as? String {
+            guard FleetPolicy.isValidHost(host) else {
+                return .error(400, "origin host '\(host.prefix(80))' is not a host name (1 to 64 of letters, digits, '.', '_' and '-')")
+            }
+            fields[Lane.originField] = .text(host)
+        } else {
+            fields[Lane.originField] = nil
+        }
         let kind = (object["kind"] as? String).flatMap(ReportKind.init(rawValue:)) ?? .note
         let report = Report(kind: kind, title: object["title"] as? String ?? kind.rawValue, fields: fields, body: object["body"] as? String ?? "")
         do {

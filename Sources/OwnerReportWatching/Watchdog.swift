@@ -169,7 +169,8 @@ public final class Watchdog {
         if !options.dryRun {
             do {
                 let destination = try configuration.destination(named: name, key: "fallback_destination")
-                transport = try TransportFactory.make(destination, queue: queue, policy: configuration.delivery, secrets: secrets, timeZone: configuration.timeZone)
+                transport = try TransportFactory.make(
+                    destination, queue: queue, policy: configuration.delivery, secrets: secrets, timeZone: configuration.timeZone, host: configuration.fleet.host)
             } catch {
                 setupError = "\(error)"
             }

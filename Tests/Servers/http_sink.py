@@ -15,7 +15,8 @@ drops the connection without an answer. The port is printed on the first line of
 With `"service": {...}` in the plan, a request no rule matches is answered the way the real chat
 services answer (see service_answer): Discord's bot API and webhooks, Telegram's sendMessage and
 Slack's incoming webhooks, their limits and error bodies included. The text the service would show
-is logged as "shown".
+is logged as "shown". `"discord_rate": {"limit": 5, "per": 1.0}` in the service makes every Discord
+message share one window, answered with Discord's 429 when it is full.
 
 The server speaks HTTP/1.1 and keeps connections open; with --http10 it answers as HTTP/1.0 and
 closes every connection after its answer, so each request costs the client a new connection.
@@ -80,6 +81,31 @@ def choose(body):
 
 message_ids = itertools.count(1000)
 nonces = {}
+# Times of the Discord messages accepted, for the plan's shared limit (`discord_rate`).
+discord_accepted = []
+
+
+def discord_rate_limit(service):
+    """The plan's `discord_rate` ({"limit": 5, "per": 1.0}) shared by every Discord message, as a
+    channel's shared bucket is: a 429 with Discord's body and headers when the window is full, else
+    the headers of a success. None when the plan sets no limit."""
+    rate = service.get("discord_rate")
+    if not rate:
+        return None, {}
+    limit, per = int(rate["limit"]), float(rate.get("per", 1.0))
+    now = time.time()
+    with lock:
+        while discord_accepted and discord_accepted[0] <= now - per:
+            discord_accepted.pop(0)
+        if len(discord_accepted) >= limit:
+            wait = round(discord_accepted[0] + per - now, 3)
+            headers = {"Retry-After": str(max(1, int(wait + 0.999))), "X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": "0",
+                       "X-RateLimit-Reset-After": str(wait), "X-RateLimit-Scope": "shared"}
+            return (429, headers, {"message": "You are being rate limited.", "retry_after": wait, "global": False}, None), {}
+        discord_accepted.append(now)
+        remaining = limit - len(discord_accepted)
+        reset = round(discord_accepted[0] + per - now, 3)
+    return None, {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining), "X-RateLimit-Reset-After": str(reset)}
 
 
 def utf16_length(text):
@@ -207,12 +233,15 @@ def service_answer(service, path, headers, raw):
                 {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}}}, None
         if match and data.get("enforce_nonce") and data.get("nonce") in nonces:
             return 200, {}, nonces[data["nonce"]], content
+        limited, limits = discord_rate_limit(service)
+        if limited:
+            return limited
         message = {"id": str(next(message_ids)), "content": content, "channel_id": match.group(1) if match else "hook"}
         if match and data.get("enforce_nonce"):
             nonces[data.get("nonce")] = message
         if hook and "wait=true" not in (hook.group(3) or ""):
-            return 204, {}, None, content
-        return 200, {}, message, content
+            return 204, limits, None, content
+        return 200, limits, message, content
     match = re.fullmatch(r"/bot([^/]+)/(getUpdates|answerCallbackQuery|editMessageReplyMarkup)", path)
     if match:
         return telegram_bot_method(service, match.group(1), match.group(2), data if isinstance(data, dict) else {})

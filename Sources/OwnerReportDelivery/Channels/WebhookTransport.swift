@@ -6,6 +6,7 @@ import OwnerReportCore
 /// Headers: `webhook-id` (report id and part, stable across retries, also sent as `Idempotency-Key`),
 /// `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of
 /// `id.timestamp.body` under the destination's secret). An optional token goes in `Authorization: Bearer`.
+/// The body names this host (`host`, from `[fleet] host`): a fleet's centre keeps a lane per origin host.
 public final class WebhookTransport: Transport {
     public let destination: Destination
     private let url: String
@@ -15,9 +16,11 @@ public final class WebhookTransport: Transport {
     private let token: String?
     private let client: HTTPClient
     private let secrets: SecretResolver
+    private let host: String
 
-    public init(destination: Destination, policy: DeliveryPolicy, secrets: SecretResolver) throws {
+    public init(destination: Destination, policy: DeliveryPolicy, secrets: SecretResolver, host: String) throws {
         self.destination = destination
+        self.host = host
         self.secrets = secrets
         if let secretURL = try secrets.value("url", of: destination) {
             url = secretURL
@@ -43,7 +46,7 @@ public final class WebhookTransport: Transport {
         let object: JSONValue = [
             "id": .string(report.id), "kind": .string(report.report.kind.rawValue), "title": .string(report.report.title),
             "fields": .object(fields), "body": .string(report.report.body), "enqueued_at": .string(report.enqueuedAt.iso8601UTC),
-            "destination": .string(destination.name),
+            "destination": .string(destination.name), "host": .string(host),
         ]
         return [OutgoingMessage(part: 1, parts: 1, payload: object.bytes, reportID: report.id)]
     }
