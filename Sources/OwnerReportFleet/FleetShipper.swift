@@ -47,7 +47,7 @@ public struct FleetShipper {
         while true {
             let rows = try ledger.query("WHERE seq > ? ORDER BY seq LIMIT ?", [.integer(cursor), .integer(Int64(batch))])
             guard let end = rows.last else { break }
-            let inserted = try connection.execute(FleetTable.insertStatement(rows: rows.count), rows.flatMap { FleetTable.parameters(of: $0, host: host) }).affected
+            let inserted = try connection.execute(FleetTable.insertStatement, FleetTable.parameters(of: rows, host: host)).affected
             if inserted < rows.count { try checkSame(rows) }
             shipped += inserted
             alreadyThere += rows.count - inserted

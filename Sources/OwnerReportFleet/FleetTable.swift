@@ -66,18 +66,36 @@ enum FleetTable {
         try connection.execute("SELECT to_regclass($1) IS NOT NULL", [name]).rows.first?.first == "t"
     }
 
-    /// `INSERT … VALUES (…), (…) ON CONFLICT (host, seq) DO NOTHING` for `rows` rows.
-    static func insertStatement(rows: Int) -> String {
-        var values: [String] = []
-        values.reserveCapacity(rows)
-        for row in 0..<rows {
-            let base = row * columns.count
-            values.append("(" + types.enumerated().map { "$\(base + $0.offset + 1)::\($0.element)" }.joined(separator: ",") + ")")
+    /// One INSERT for a whole batch: each column's values travel as one array parameter, unnested
+    /// into rows by the server, so the statement has 16 parameters however many rows it carries
+    /// (a multi-row VALUES list has 16 per row, and the server's parse and bind grow with them).
+    static let insertStatement =
+        "INSERT INTO \(name) (\(columns.joined(separator: ", "))) SELECT * FROM unnest("
+        + types.enumerated().map { "$\($0.offset + 1)::\($0.element)[]" }.joined(separator: ", ")
+        + ") ON CONFLICT (host, seq) DO NOTHING"
+
+    /// The batch's 16 parameters: one PostgreSQL array literal per column.
+    static func parameters(of events: [LedgerEvent], host: String) -> [String?] {
+        let rows = events.map { parameters(of: $0, host: host) }
+        return columns.indices.map { column in
+            "{" + rows.map { arrayElement($0[column]) }.joined(separator: ",") + "}"
         }
-        return "INSERT INTO \(name) (\(columns.joined(separator: ", "))) VALUES \(values.joined(separator: ",")) ON CONFLICT (host, seq) DO NOTHING"
     }
 
-    /// A ledger row as the INSERT's parameters.
+    /// An element of an array literal: NULL, or the text double-quoted with `\` and `"` escaped.
+    static func arrayElement(_ value: String?) -> String {
+        guard let value else { return "NULL" }
+        var quoted = "\""
+        quoted.reserveCapacity(value.utf8.count + 2)
+        for character in value.unicodeScalars {
+            if character == "\\" || character == "\"" { quoted.unicodeScalars.append("\\") }
+            quoted.unicodeScalars.append(character)
+        }
+        quoted.unicodeScalars.append("\"")
+        return quoted
+    }
+
+    /// A ledger row's values in `columns` order.
     static func parameters(of event: LedgerEvent, host: String) -> [String?] {
         [
             host, String(event.sequence), event.time, event.kind.rawValue, event.report, event.destination, event.status.map(String.init),
