@@ -24,6 +24,8 @@ struct FleetTests {
         }
         switch index {
         case 0:
+            // Text that PostgreSQL's array literals must escape: quotes, a backslash, braces, commas, NULL.
+            try ArchiverTests.deliver(fixture, #"she said "NULL" \ {a,b}, 報告"#, at: "2026-11-20T08:30:00Z")
             let opened = try fixture.produce(
                 ["incident", "open", "--id", "INC-1", "--title", "disk full", "--severity", "critical", "--category", "disk"], now: "2026-11-20T09:00:00Z")
             #expect(opened.status == 0, "\(opened)")
@@ -163,7 +165,7 @@ struct FleetTests {
             let sum = own.map { Self.figure(label, in: $0) ?? -1000 }.reduce(0, +)
             #expect(Self.figure(label, in: text) == sum, "\(label): the fleet's figure is the sum of the hosts' own (\(sum))\n\(text)")
         }
-        #expect(Self.figure("Enqueued", in: text) == 3 + 5 + 7 + 1 + 1 + 3, "the hosts' notes, the rejected one, the incidents' reports and a postmortem")
+        #expect(Self.figure("Enqueued", in: text) == 3 + 5 + 7 + 1 + 1 + 1 + 3, "the hosts' notes, the rejected one, the incidents' reports and a postmortem")
         #expect(Self.figure("Failed", in: text) == 1 && Self.figure("Opened", in: text) == 2 && Self.figure("Postmortems", in: text) == 1)
         #expect(text.contains("web-1/INC-1 (critical): disk full"), "incidents are named by host: \(text)")
         for name in Self.hosts { #expect(text.contains("- \(name): enqueued"), "a By host line for \(name)") }

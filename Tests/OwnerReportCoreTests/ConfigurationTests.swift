@@ -205,3 +205,33 @@ import Testing
         }
     }
 }
+
+@Suite struct FleetConfigurationTests {
+    @Test func fleetSettingsAreReadAndTheHostDefaultsToTheMachines() throws {
+        let plain = try ConfigurationLoader.parse("", file: "config.toml")
+        #expect(FleetPolicy.isValidHost(plain.fleet.host) && plain.fleet.database == nil && plain.fleet.shipBatch == 500)
+        let set = try ConfigurationLoader.parse("[fleet]\nhost = \"web-1.eu_2\"\ndatabase_file = \"/etc/owner-report/fleet\"\nship_batch = 2000", file: "config.toml")
+        #expect(set.fleet.host == "web-1.eu_2" && set.fleet.database == .file("/etc/owner-report/fleet") && set.fleet.shipBatch == 2000)
+    }
+
+    @Test(arguments: [
+        ("[fleet]\nhost = \"web 1\"", "fleet.host"), ("[fleet]\nhost = \"\"", "fleet.host"),
+        ("[fleet]\nhost = \"\(String(repeating: "a", count: 65))\"", "fleet.host"), ("[fleet]\nship_batch = 2001", "fleet.ship_batch"),
+        ("[fleet]\nship_batch = 0", "fleet.ship_batch"), ("[fleet]\ndatabase_env = \"A\"\ndatabase_file = \"/b\"", "fleet.database_file"),
+        ("[fleet]\ndatabase = \"postgresql://u:p@h/db\"", "fleet.database"),
+    ])
+    func badFleetSettingsNameTheirKey(text: String, key: String) {
+        #expect {
+            try ConfigurationLoader.parse(text, file: "config.toml")
+        } throws: { error in
+            (error as? ConfigurationError)?.key == key
+        }
+    }
+
+    @Test func aRelayedReportHasALaneOfItsOwnPerOriginHost() {
+        let local = Report(kind: .note, title: "t", fields: [:], body: "")
+        let relayed = Report(kind: .note, title: "t", fields: [Lane.originField: .text("web-2")], body: "")
+        #expect(Lane.name(destination: "owner", report: local) == "owner")
+        #expect(Lane.name(destination: "owner", report: relayed) == "owner from web-2")
+    }
+}

@@ -125,3 +125,36 @@ import TestSupport
         }
     }
 }
+
+@Suite struct ScratchLedgerTests {
+    @Test func rowsCopiedVerbatimKeepTheirChainAndAnswerTheSameQueries() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger(path: directory.appending("ledger.sqlite3"))
+        for index in 1...6 {
+            try ledger.append(.init(index % 2 == 0 ? .delivered : .enqueued, report: "r\(index).md", detail: "\"quoted\" \\ {a,b} NULL\n報告"))
+        }
+        let events = try ledger.allEvents()
+        let copy = try Ledger.scratch()
+        try copy.insertVerbatim(Array(events.prefix(3)))
+        try copy.insertVerbatim(Array(events.dropFirst(3)))
+        #expect(try copy.allEvents() == events)
+        #expect(try copy.verifyChain() == nil)
+        #expect(try copy.events(for: "r2.md").map(\.kind) == [.delivered])
+        #expect(try copy.head() == ledger.head())
+    }
+
+    @Test func theWalkNamesEachBreakAndGoesOnFromTheStoredRow() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger(path: directory.appending("ledger.sqlite3"))
+        for index in 1...8 { try ledger.append(.init(.enqueued, report: "r\(index).md")) }
+        var events = try ledger.allEvents()
+        events[2].detail = "edited"
+        events.removeSubrange(4...5)
+        var walk = ChainWalk()
+        let problems = events.compactMap { walk.check($0) }
+        #expect(problems == [
+            ChainBreak(sequence: 3, reason: "content does not match its hash (edited)"),
+            ChainBreak(sequence: 7, reason: "rows 5 to 6 are missing"),
+        ])
+    }
+}

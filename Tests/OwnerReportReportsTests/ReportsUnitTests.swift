@@ -1,5 +1,6 @@
 import Foundation
 import OwnerReportCore
+import OwnerReportLedger
 @testable import OwnerReportReports
 import Testing
 
@@ -133,3 +134,34 @@ import Testing
         #expect(HealthVerdict(kpis(delivered: 1, failed: 0, open: [minor])).reasons == ["1 incident(s) open"])
     }
 }
+
+@Suite struct FleetKPITests {
+    /// A host's ledger in memory: `notes` notes enqueued and delivered, one failed, and an incident INC-1.
+    static func host(notes: Int, at day: String) throws -> Ledger {
+        let ledger = try Ledger.scratch()
+        let at = try #require(Timestamp(iso8601UTC: "\(day)T01:00:00.000000Z"))
+        for index in 0..<notes {
+            let report = "r\(index).md"
+            try ledger.append(.init(.enqueued, report: report, enqueuedAt: at, facts: "{\"kind\":\"note\",\"title\":\"n\"}"), at: at)
+            try ledger.append(.init(.delivered, report: report, destination: "owner"), at: at.adding(nanoseconds: Int64(index + 1) * 1_000_000_000))
+        }
+        try ledger.append(.init(.failed, report: "bad.md", detail: "rejected"), at: at)
+        let incident = Incident(id: "INC-1", title: "disk", severity: "critical", openedAt: at)
+        try ledger.append(.init(.incidentOpened, facts: incident.factsJSON), at: at)
+        return ledger
+    }
+
+    @Test func aFleetsFiguresAreTheSumOfItsHostsAndItsIncidentsAreNamedByHost() throws {
+        let start = try #require(Timestamp(iso8601UTC: "2026-11-20T00:00:00.000000Z"))
+        let end = start.adding(nanoseconds: 86_400 * 1_000_000_000)
+        let hosts = [("web-1", try Self.host(notes: 2, at: "2026-11-20")), ("db-1", try Self.host(notes: 3, at: "2026-11-20"))]
+        let fleet = try DailyKPIs(fleet: hosts, start: start, end: end)
+        let own = try hosts.map { try DailyKPIs(ledger: $0.1, start: start, end: end) }
+        #expect(fleet.enqueued == own.map(\.enqueued).reduce(0, +) && fleet.enqueued == 5)
+        #expect(fleet.delivered == 5 && fleet.failed == 2)
+        #expect(fleet.latencies.sorted() == own.flatMap(\.latencies).sorted())
+        #expect(fleet.hosts.map(\.host) == ["web-1", "db-1"] && fleet.hosts.map(\.delivered) == [2, 3])
+        #expect(Set(fleet.incidentsOpenAtEnd.map(\.id)) == ["web-1/INC-1", "db-1/INC-1"], "each host numbers its own incidents")
+    }
+}
+
