@@ -2,6 +2,8 @@
 server, and the relay chain under a shared rate limit. Run it through bench/fleet."""
 import csv, glob, hashlib, json, os, shutil, sqlite3, subprocess, sys, tempfile, time, urllib.request
 
+import queuefill
+
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 100000
 PER_ORIGIN = int(sys.argv[2]) if len(sys.argv) > 2 else 40
 BIN = ".build/release"
@@ -160,16 +162,6 @@ def channel_log(log):
     return [r for r in records if r["path"].endswith("/channels/4242/messages")]
 
 
-def fill(queue, host, n):
-    os.makedirs(f"{queue}/pending", exist_ok=True)
-    base = time.time_ns() - n * 1000
-    for i in range(n):
-        t = base + i * 1000
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(t // 10**9)) + f".{t % 10**9:09d}Z"
-        with open(f"{queue}/pending/{stamp}-note-{host}-{i:04d}-00000000.md", "w") as f:
-            f.write(f"---\nkind: note\ntitle: {host} #{i:04d}\n---\nfrom {host}\n")
-
-
 def start(argv, env):
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     procs.append(proc)
@@ -204,7 +196,7 @@ def relay_run(label, limited, direct, n):
     hosts = ["web-1", "web-2", "db-1"]
     for host in hosts:
         queue = f"{WORK}/{label}-{host}"
-        fill(queue, host, n)
+        queuefill.fill(queue, n, host, title=lambda i: f"{host} #{i:04d}", body=lambda i: f"from {host}\n", digits=4)
         with open(f"{queue}.toml", "w") as f:
             if direct:
                 f.write(f'default_destination = "chat"\n[fleet]\nhost = "{host}"\n[destinations.chat]\n{discord}')

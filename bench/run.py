@@ -5,6 +5,8 @@ launcher): a child forked from Python would count the interpreter's ~14 MiB, whi
 across exec, in its peak RSS. Run it through bench/run."""
 import json, os, random, shutil, statistics, subprocess, sys, tempfile, time
 
+import queuefill
+
 QUICK = "--quick" in sys.argv
 N_DRAIN = 2000 if QUICK else 10000
 N_APPRISE = 40 if QUICK else 150
@@ -60,13 +62,8 @@ def config(port, path):
 
 def fill(queue, n, label):
     """n producer-named reports straight into pending/ (the producer's own cost is measured apart)."""
-    os.makedirs(f"{queue}/pending", exist_ok=True)
-    base = time.time_ns() - n * 1000
-    for i in range(n):
-        t = base + i * 1000
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(t // 10**9)) + f".{t % 10**9:09d}Z"
-        with open(f"{queue}/pending/{stamp}-note-{label}-{i:06d}-00000000.md", "w") as f:
-            f.write(f"---\nkind: note\ntitle: {label} {i}\nteam: bench\n---\n基準測試 {i} 🚀 " + "x" * 200 + "\n")
+    queuefill.fill(queue, n, label, title=lambda i: f"{label} {i}", body=lambda i: f"基準測試 {i} 🚀 " + "x" * 200 + "\n",
+                   front="team: bench\n")
 
 
 def row(section, what, n, wall, cpu, rss, note=""):

@@ -112,9 +112,12 @@ enum FleetTable {
         func integer(_ index: Int) -> Int? { row[index].flatMap { Int($0) } }
         func wide(_ index: Int) -> Int64? { row[index].flatMap { Int64($0) } }
         return LedgerEvent(
-            sequence: wide(0) ?? 0, time: row[1] ?? "", kind: .init(rawValue: row[2] ?? ""), report: row[3], destination: row[4],
-            status: integer(5), part: integer(6), parts: integer(7), detail: row[8], enqueuedAt: wide(9).map(Timestamp.init(rawValue:)),
-            sha256: row[10], notBefore: wide(11).map(Timestamp.init(rawValue:)), facts: row[14], previousHash: row[12] ?? "", hash: row[13] ?? "")
+            sequence: wide(0) ?? 0, time: row[1] ?? "",
+            .init(
+                .init(rawValue: row[2] ?? ""), report: row[3], destination: row[4], status: integer(5), part: integer(6), parts: integer(7),
+                detail: row[8], enqueuedAt: wide(9).map(Timestamp.init(rawValue:)), sha256: row[10],
+                notBefore: wide(11).map(Timestamp.init(rawValue:)), facts: row[14]),
+            previousHash: row[12] ?? "", hash: row[13] ?? "")
     }
 
     /// Each host's rows in order, `page` at a time, those before `end` only when it is given.

@@ -1,4 +1,5 @@
 internal import CPQ
+import OwnerReportCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,13 +44,18 @@ struct PostgresLibrary: @unchecked Sendable {
     }
 
     private static func open() throws(PostgresError) -> PostgresLibrary {
-        guard let handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL) else {
-            let reason = dlerror().map { String(cString: $0) } ?? "not found"
-            throw PostgresError("cannot load libpq (Debian's libpq5 provides it): \(reason)")
+        let shared: SharedLibrary
+        do {
+            shared = try SharedLibrary(soname: soname, package: "libpq5", purpose: "libpq")
+        } catch {
+            throw PostgresError(error.message)
         }
         func symbol<T>(_ name: String, _ type: T.Type) throws(PostgresError) -> T {
-            guard let address = dlsym(handle, name) else { throw PostgresError("\(soname) has no \(name)") }
-            return unsafeBitCast(address, to: type)
+            do {
+                return try shared.symbol(name, as: type)
+            } catch {
+                throw PostgresError(error.message)
+            }
         }
         return PostgresLibrary(
             connect: try symbol("PQconnectdb", (@convention(c) (UnsafePointer<CChar>?) -> OpaquePointer?).self),

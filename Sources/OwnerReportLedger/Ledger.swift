@@ -134,12 +134,7 @@ public final class Ledger {
             var stored: [LedgerEvent] = []
             stored.reserveCapacity(drafts.count)
             for draft in drafts {
-                var event = LedgerEvent(
-                    sequence: sequence, time: stamp, kind: draft.kind, report: draft.report,
-                    destination: draft.destination, status: draft.status, part: draft.part, parts: draft.parts,
-                    detail: draft.detail, enqueuedAt: draft.enqueuedAt, sha256: draft.sha256, notBefore: draft.notBefore,
-                    facts: draft.facts, previousHash: previousHash,
-                    hash: "")
+                var event = LedgerEvent(sequence: sequence, time: stamp, draft, previousHash: previousHash, hash: "")
                 event.hash = Self.hash(of: event)
                 try statements.insert.run(Self.columns(of: event))
                 previousHash = event.hash
@@ -215,12 +210,13 @@ public final class Ledger {
             events.append(
                 LedgerEvent(
                     sequence: statement.integer(0) ?? 0, time: statement.text(1) ?? "",
-                    kind: .init(rawValue: statement.text(2) ?? ""), report: statement.text(3),
-                    destination: statement.text(4), status: statement.integer(5).map(Int.init),
-                    part: statement.integer(6).map(Int.init), parts: statement.integer(7).map(Int.init),
-                    detail: statement.text(8), enqueuedAt: statement.integer(9).map(Timestamp.init(rawValue:)),
-                    sha256: statement.text(10), notBefore: statement.integer(11).map(Timestamp.init(rawValue:)),
-                    facts: statement.text(14), previousHash: statement.text(12) ?? "", hash: statement.text(13) ?? ""))
+                    .init(
+                        .init(rawValue: statement.text(2) ?? ""), report: statement.text(3), destination: statement.text(4),
+                        status: statement.integer(5).map(Int.init), part: statement.integer(6).map(Int.init),
+                        parts: statement.integer(7).map(Int.init), detail: statement.text(8),
+                        enqueuedAt: statement.integer(9).map(Timestamp.init(rawValue:)), sha256: statement.text(10),
+                        notBefore: statement.integer(11).map(Timestamp.init(rawValue:)), facts: statement.text(14)),
+                    previousHash: statement.text(12) ?? "", hash: statement.text(13) ?? ""))
         }
         return events
     }

@@ -66,25 +66,22 @@ public struct LedgerEvent: Hashable, Sendable {
     public var previousHash: String
     public var hash: String
 
-    /// A row as stored (read back from the fleet database, or made by the ledger itself).
-    public init(
-        sequence: Int64, time: String, kind: Kind, report: String? = nil, destination: String? = nil, status: Int? = nil, part: Int? = nil,
-        parts: Int? = nil, detail: String? = nil, enqueuedAt: Timestamp? = nil, sha256: String? = nil, notBefore: Timestamp? = nil,
-        facts: String? = nil, previousHash: String, hash: String
-    ) {
+    /// A row as stored: a draft's fields with the ledger's number, time and hashes (the ledger's
+    /// own rows, and rows read back from the fleet database).
+    public init(sequence: Int64, time: String, _ draft: Draft, previousHash: String, hash: String) {
         self.sequence = sequence
         self.time = time
-        self.kind = kind
-        self.report = report
-        self.destination = destination
-        self.status = status
-        self.part = part
-        self.parts = parts
-        self.detail = detail
-        self.enqueuedAt = enqueuedAt
-        self.sha256 = sha256
-        self.notBefore = notBefore
-        self.facts = facts
+        kind = draft.kind
+        report = draft.report
+        destination = draft.destination
+        status = draft.status
+        part = draft.part
+        parts = draft.parts
+        detail = draft.detail
+        enqueuedAt = draft.enqueuedAt
+        sha256 = draft.sha256
+        notBefore = draft.notBefore
+        facts = draft.facts
         self.previousHash = previousHash
         self.hash = hash
     }

@@ -1,4 +1,5 @@
 internal import CCurl
+import OwnerReportCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,13 +39,18 @@ struct CurlLibrary: @unchecked Sendable {
         func failure(_ message: String) -> CurlError {
             CurlError(code: Int32(CURLE_FAILED_INIT.rawValue), message: message, url: soname)
         }
-        guard let handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL) else {
-            let reason = dlerror().map { String(cString: $0) } ?? "not found"
-            throw failure("cannot load libcurl (Debian's libcurl4 provides it): \(reason)")
+        let shared: SharedLibrary
+        do {
+            shared = try SharedLibrary(soname: soname, package: "libcurl4", purpose: "libcurl")
+        } catch {
+            throw failure(error.message)
         }
         func symbol<T>(_ name: String, _ type: T.Type) throws(CurlError) -> T {
-            guard let address = dlsym(handle, name) else { throw failure("\(soname) has no \(name)") }
-            return unsafeBitCast(address, to: type)
+            do {
+                return try shared.symbol(name, as: type)
+            } catch {
+                throw failure(error.message)
+            }
         }
         let library = CurlLibrary(
             easyInit: try symbol("curl_easy_init", (@convention(c) () -> UnsafeMutableRawPointer?).self),
