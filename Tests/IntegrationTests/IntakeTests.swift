@@ -78,6 +78,34 @@ import TestSupport
         #expect(intake.stop().status == 0)
     }
 
+    /// The origin host of a relayed report: the sender's `host`, or an earlier hop's `origin_host` in a
+    /// chain; a name that is not a host name is refused with nothing written.
+    @Test func aRelayedReportKeepsItsFirstOriginHostAndABadHostNameIsRefused() throws {
+        let intake = try IntakeFixture()
+        func relay(_ json: String, _ id: String) throws -> IntakeFixture.Answer {
+            try intake.request("POST", "/v1/relay", body: Array(json.utf8), bearer: false, sign: (id, nil))
+        }
+        let direct = try relay(#"{"id": "a-1.md", "kind": "note", "title": "one hop", "host": "web-2", "body": "x"}"#, "hop-1")
+        let chained = try relay(#"{"id": "b-1.md", "kind": "note", "title": "two hops", "host": "relay-1", "fields": {"origin_host": "web-9"}, "body": "x"}"#, "hop-2")
+        #expect(direct.status == 202 && chained.status == 202, "\(direct) \(chained)")
+        func origin(_ answer: IntakeFixture.Answer) throws -> String? {
+            let id = try #require(answer.json["id"] as? String)
+            return try ReportCodec.decode(try DurableFile.readWhole("\(intake.queue.pending)/\(id)"), format: .json, path: id).text(Lane.originField)
+        }
+        #expect(try origin(direct) == "web-2")
+        #expect(try origin(chained) == "web-9", "a chain keeps the first origin")
+        let before = directoryNames(intake.queue.pending)
+        for (index, json) in [
+            #"{"id": "c-1.md", "kind": "note", "title": "t", "host": "web 1; rm -rf /", "body": "x"}"#,
+            #"{"id": "c-2.md", "kind": "note", "title": "t", "fields": {"origin_host": "\#(String(repeating: "h", count: 65))"}, "body": "x"}"#,
+        ].enumerated() {
+            let refused = try relay(json, "bad-\(index)")
+            #expect(refused.status == 400 && refused.body.contains("is not a host name"), "\(refused)")
+        }
+        #expect(directoryNames(intake.queue.pending) == before, "nothing written for a refused relay")
+        #expect(intake.stop().status == 0)
+    }
+
     @Test func onTheUnixSocketThePeersUidIsTheSubmitterAndNoTokenIsNeeded() throws {
         let intake = try IntakeFixture()
         let answer = try intake.request("POST", "/v1/reports", body: Self.note, bearer: false, unix: true)

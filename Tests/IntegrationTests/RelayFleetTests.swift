@@ -88,6 +88,14 @@ import TestSupport
         // The centre comes back; its own driver talks to the chat service.
         centre.intake = try IntakeFixture.start(centre.fixture, port: centre.port)
         try centre.waitUntilHealthy()
+        // Every report reaches the centre, which lists them by lane: one per origin host.
+        let relayedAll = eventually(timeout: .seconds(30)) { directoryNames(centre.queue.pending).count == Self.origins.count * Self.perOrigin }
+        #expect(relayedAll, "\(directoryNames(centre.queue.pending).count) reports at the centre")
+        let status = try Program.archiver.run(
+            ["status", "--json", "--queue", centre.queue.root, "--config", centre.fixture.configPath], environment: centre.fixture.environment)
+        let pending = (try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["pending"] as? [[String: Any]] ?? []
+        #expect(Set(pending.compactMap { $0["lane"] as? String }) == Set(Self.origins.map { "chat from \($0)" }), "\(status)")
+
         // Another client of the channel (a person's bot) shares its bucket, which the centre cannot see:
         // it fills the window just before the centre starts (so the centre's first message meets
         // Discord's 429), then posts twice a second throughout.
