@@ -186,6 +186,17 @@ struct FleetTests {
         let rows = try Ledger(queue: fixtures[1].queue).allEvents().count
         #expect(try server.psql("SELECT count(*) FROM owner_report_events WHERE host = 'web-2'") == String(rows))
 
+        // Nothing is left behind: no server process, no directory.
+        let leftover = server.path
+        server.shutDown()
+        #expect(!FileManager.default.fileExists(atPath: leftover))
+        let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        let survivors = processes.filter { Int($0) != nil }.filter { pid in
+            let command = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            return command.contains(leftover)
+        }
+        #expect(survivors.isEmpty, "postgres processes left: \(survivors)")
+
         // Without [fleet] a database, --fleet says what to set.
         let plain = try ReportsFixture()
         let missing = try plain.produce(["daily", "--fleet", "--dry-run"])

@@ -7,8 +7,10 @@ public final class PostgresServer: @unchecked Sendable {
     /// The password of the `fleet` role (scram-sha-256): tests check it is never printed.
     public static let password = "pg-fleet-pass-7c41e9"
     public let port: Int
-    private let directory: TemporaryDirectory
+    private var directory: TemporaryDirectory?
     private let process: Process
+    /// Where the cluster lives (removed by `shutDown()` or when the server is released).
+    public let path: String
 
     /// `/usr/lib/postgresql/<newest>/bin`, where Debian's `postgresql` package puts initdb and postgres.
     public static var binDirectory: String? {
@@ -33,7 +35,9 @@ public final class PostgresServer: @unchecked Sendable {
 
     public init() throws {
         guard let bin = Self.binDirectory else { throw TestSetupError(Self.unavailableReason ?? "no postgresql") }
-        directory = TemporaryDirectory("owner-report-pg")
+        let directory = TemporaryDirectory("owner-report-pg")
+        self.directory = directory
+        path = directory.path
         let asNobody = geteuid() == 0
         var prefix: [String] = []
         if asNobody {
@@ -81,6 +85,12 @@ public final class PostgresServer: @unchecked Sendable {
             environment: ["PGPASSWORD": Self.password, "PGCONNECT_TIMEOUT": "5"])
         guard result.status == 0 else { throw TestSetupError("psql: \(result.output)") }
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Stops the server (fast shutdown) and removes its directory: nothing is left behind.
+    public func shutDown() {
+        stop()
+        directory = nil
     }
 
     private func stop() {
