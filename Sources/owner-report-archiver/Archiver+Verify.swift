@@ -22,7 +22,9 @@ extension Archiver {
 
                 --fleet checks the fleet database instead ([fleet] database_env or database_file): \
                 every host's rows there, from its row 1, by the same rules. A row edited or deleted in \
-                the database is named with its host.
+                the database is named with its host. This host's rows there ([fleet] host) are also \
+                compared with this queue's ledger, hash by hash, which finds a chain rewritten in the \
+                database with every hash recomputed.
 
                 Examples:
                   owner-report-archiver verify --witness 1842:9f2c…(64 hex digits)
@@ -71,19 +73,26 @@ extension Archiver {
         }
 
         private func verifyFleet(_ context: CommandContext) throws -> ExitStatus {
-            let checks = try FleetVerifier(connection: try FleetDatabase.connect(context.configuration, secrets: context.secrets)).run()
+            let own = try Ledger(readingAt: context.queue.ledgerPath).map { (host: context.configuration.fleet.host, ledger: $0) }
+            let checks = try FleetVerifier(connection: try FleetDatabase.connect(context.configuration, secrets: context.secrets), own: own).run()
             let problems = checks.flatMap { check in check.findings.map { "host \(check.host): \($0)" } }
             if common.json {
                 try printJSON([
                     "ok": problems.isEmpty,
-                    "hosts": checks.map { ["host": $0.host, "rows": $0.rows, "last": $0.last, "findings": $0.findings.map(\.description)] },
+                    "hosts": checks.map {
+                        [
+                            "host": $0.host, "rows": $0.rows, "last": $0.last, "compared_with_ledger": $0.comparedWithLedger,
+                            "findings": $0.findings.map(\.description),
+                        ] as [String: Any]
+                    },
                 ])
             } else {
                 let width = max(4, checks.map(\.host.count).max() ?? 4)
                 print("\("host".padding(toLength: width, withPad: " ", startingAt: 0))    rows    last  chain")
                 for check in checks {
                     let verdict = check.findings.isEmpty ? "ok" : "FAILED (\(check.findings.count)\(check.findings.count == FleetVerifier.findingsPerHost ? "+" : ""))"
-                    print("\(check.host.padding(toLength: width, withPad: " ", startingAt: 0))  \(String(check.rows).leftPadded(6))  \(String(check.last).leftPadded(6))  \(verdict)")
+                    let compared = check.comparedWithLedger ? ", and against this host's ledger" : ""
+                    print("\(check.host.padding(toLength: width, withPad: " ", startingAt: 0))  \(String(check.rows).leftPadded(6))  \(String(check.last).leftPadded(6))  \(verdict)\(compared)")
                 }
                 if checks.isEmpty { print("the fleet database holds no rows yet (owner-report-archiver ship copies them)") }
                 for problem in problems { print("  \(problem)") }

@@ -119,6 +119,38 @@ struct FleetTests {
         #expect(caught.stdout.split(separator: "\n").filter { $0.contains("FAILED") }.count == 1, "only web-2's chain is broken: \(caught)")
         #expect(caught.stderr.split(separator: "\n").count == 1)
 
+        // A chain rewritten in the database with every hash recomputed: db-1's rows are replaced by a
+        // forged ledger's (row 3 changed, every later hash recomputed by the ledger's own code), shipped
+        // under its name. The walk cannot tell from elsewhere; db-1's own ledger can.
+        let forged = TemporaryDirectory("owner-report-forged-host")
+        let forgedLedger = try Ledger(path: "\(forged.path)/ledger.sqlite3")
+        var groups: [(String, [LedgerEvent.Draft])] = []
+        for event in try Ledger(queue: fixtures[2].queue).allEvents() {
+            let draft = LedgerEvent.Draft(
+                event.kind, report: event.report, destination: event.destination, status: event.status, part: event.part, parts: event.parts,
+                detail: event.sequence == 3 ? "nothing happened" : event.detail, enqueuedAt: event.enqueuedAt, sha256: event.sha256,
+                notBefore: event.notBefore, facts: event.facts)
+            if groups.last?.0 == event.time { groups[groups.count - 1].1.append(draft) } else { groups.append((event.time, [draft])) }
+        }
+        for (time, drafts) in groups { try forgedLedger.append(drafts, at: try #require(Timestamp(iso8601UTC: time))) }
+        try server.psql(
+            """
+            ALTER TABLE owner_report_events DISABLE TRIGGER owner_report_events_append_only;
+            DELETE FROM owner_report_events WHERE host = 'db-1';
+            ALTER TABLE owner_report_events ENABLE TRIGGER owner_report_events_append_only;
+            """)
+        let forger = try ReportsFixture(extra: "[fleet]\nhost = \"db-1\"\ndatabase_env = \"TEST_FLEET_DB\"", queueRoot: forged.path)
+        forger.extraEnvironment = ["TEST_FLEET_DB": server.connectionString]
+        #expect(try Self.ship(forger).status == 0)
+        let elsewhere = try fixtures[0].archive(["verify", "--fleet"])
+        #expect(elsewhere.stdout.split(separator: "\n").contains { $0.hasPrefix("db-1 ") && $0.contains(" ok") }, "\(elsewhere)")
+        let atHome = try fixtures[2].archive(["verify", "--fleet"])
+        outputs.append(atHome.description)
+        #expect(atHome.status == 65, "\(atHome)")
+        #expect(
+            atHome.stdout.contains("host db-1: ledger row 3: differs from this host's own ledger")
+                && !atHome.stdout.contains("host db-1: ledger row 2:"), "the first difference is the forged row: \(atHome)")
+
         // A second ledger under a name already shipped is refused, naming the row, before it mixes chains.
         let impostor = try Self.host("web-1", server)
         try Self.work(impostor, index: 2, notes: 1)
