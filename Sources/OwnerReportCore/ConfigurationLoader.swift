@@ -247,7 +247,7 @@ public enum ConfigurationLoader {
     /// `[intake]`: listening addresses, secrets and limits. A non-loopback address needs a token.
     private static func intakePolicy(_ reader: TableReader) throws(ConfigurationError) -> IntakePolicy {
         try reader.allowOnly([
-            "listen", "socket", "token_env", "token_file", "relay_secret_env", "relay_secret_file", "max_request_bytes",
+            "listen", "socket", "token_env", "token_file", "relay_secret_env", "relay_secret_file", "relay_origins", "max_request_bytes",
             "max_connections", "request_timeout",
         ])
         var policy = IntakePolicy()
@@ -260,6 +260,20 @@ public enum ConfigurationLoader {
         policy.socket = try reader.string("socket")
         policy.token = try reader.secret("token")
         policy.relaySecret = try reader.secret("relay_secret")
+        if let origins = try reader.table("relay_origins") {
+            for host in origins.table.keys.sorted() {
+                guard FleetPolicy.isValidHost(host) else {
+                    throw ConfigurationError(
+                        file: reader.file, key: origins.key(host), message: "'\(host.prefix(80))' is not a host name (1 to 64 of letters, digits, '.', '_' and '-')")
+                }
+                guard let origin = try origins.table(host) else { continue }
+                try origin.allowOnly(["secret_env", "secret_file"])
+                guard let secret = try origin.secret("secret") else {
+                    throw ConfigurationError(file: reader.file, key: origin.key("secret_env"), message: "missing: this origin host's relay secret")
+                }
+                policy.relayOrigins[host] = secret
+            }
+        }
         if let open = policy.listen.first(where: { !IntakePolicy.isLoopback($0) }), policy.token == nil {
             throw ConfigurationError(
                 file: reader.file, key: reader.key("listen"),

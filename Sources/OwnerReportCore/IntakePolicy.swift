@@ -6,9 +6,13 @@ public struct IntakePolicy: Sendable, Equatable {
     public var socket: String?
     /// The bearer token `/v1/reports` and `/v1/alertmanager` require on TCP (`token_env`/`token_file`).
     public var token: SecretSource?
-    /// The Standard Webhooks secret `/v1/relay` verifies (`relay_secret_env`/`relay_secret_file`);
-    /// without it the endpoint is not served.
+    /// The Standard Webhooks secret `/v1/relay` verifies (`relay_secret_env`/`relay_secret_file`),
+    /// shared by every origin host, whose `host` is then what the sender says.
     public var relaySecret: SecretSource?
+    /// One secret per origin host (`[intake.relay_origins] web-1 = { secret_env = "…" }`): a message
+    /// signed with one is from that host, whatever it says. Without these and `relaySecret`, the
+    /// endpoint is not served.
+    public var relayOrigins: [String: SecretSource] = [:]
     /// The largest request body; larger ones get 413.
     public var maxRequestBytes = 4 << 20
     /// Connections served at once; more wait in the kernel's backlog.

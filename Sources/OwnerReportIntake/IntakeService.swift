@@ -17,7 +17,8 @@ public final class IntakeService: @unchecked Sendable {
     private let desk: SubmissionDesk
     private let builder: ReportBuilder
     private let token: String?
-    private let relaySignature: StandardWebhookSignature?
+    /// The relay's secrets: the shared one (no host), then one per origin host.
+    private let relaySignatures: [(host: String?, signature: StandardWebhookSignature)]
     private let logger: Logger
     private let lock = NSLock()
     /// The clock relayed timestamps are checked against (tests move it).
@@ -30,7 +31,14 @@ public final class IntakeService: @unchecked Sendable {
         desk = SubmissionDesk(queue: queue, configuration: configuration, ledger: try Ledger(queue: queue))
         builder = try ReportBuilder(configuration: configuration)
         token = try policy.token.map { try secrets.value(of: $0, key: "intake.token") }
-        relaySignature = try policy.relaySecret.map { StandardWebhookSignature(secret: try secrets.value(of: $0, key: "intake.relay_secret")) }
+        var signatures: [(host: String?, signature: StandardWebhookSignature)] = []
+        if let shared = policy.relaySecret {
+            signatures.append((nil, StandardWebhookSignature(secret: try secrets.value(of: shared, key: "intake.relay_secret"))))
+        }
+        for (host, source) in policy.relayOrigins.sorted(by: { $0.key < $1.key }) {
+            signatures.append((host, StandardWebhookSignature(secret: try secrets.value(of: source, key: "intake.relay_origins.\(host).secret"))))
+        }
+        relaySignatures = signatures
         self.logger = logger
         self.now = now
     }
@@ -124,8 +132,8 @@ public final class IntakeService: @unchecked Sendable {
     /// A report another owner-report's `webhook` channel posted: verified per Standard Webhooks, taken
     /// once per `webhook-id`, so a retried hop enqueues nothing new and the sender's order is kept.
     private func relay(_ request: IntakeRequest) -> IntakeResponse {
-        guard let relaySignature else {
-            return .error(404, "/v1/relay is not configured here (set intake.relay_secret_env or relay_secret_file)")
+        guard !relaySignatures.isEmpty else {
+            return .error(404, "/v1/relay is not configured here (set intake.relay_secret_env or relay_secret_file, or [intake.relay_origins])")
         }
         guard let id = request.headers["webhook-id"], !id.isEmpty, let stamp = request.headers["webhook-timestamp"].flatMap(Int64.init),
             let signature = request.headers["webhook-signature"]
@@ -133,7 +141,7 @@ public final class IntakeService: @unchecked Sendable {
         guard abs(now().seconds - stamp) <= Int64(policy.relayTolerance.seconds) else {
             return .error(401, "webhook-timestamp is more than \(Int(policy.relayTolerance.seconds)) s from now")
         }
-        guard relaySignature.verify(signature, id: id, timestamp: stamp, body: request.body) else {
+        guard let signer = relaySignatures.first(where: { $0.signature.verify(signature, id: id, timestamp: stamp, body: request.body) }) else {
             return .error(401, "webhook-signature does not match")
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else {
@@ -148,8 +156,13 @@ public final class IntakeService: @unchecked Sendable {
         if let origin = object["id"] as? String { fields["relayed_from"] = .text(origin) }
         // The host it started on: kept from an earlier hop of a chain, else the sender's own name. It is
         // shown on the report and gives it its own lane here, so each origin keeps its order.
+        // A host's own secret names the sender, whatever the body says; the shared secret leaves it to the body.
+        let claimed = object["host"] as? String
+        if let signed = signer.host, let claimed, claimed != signed {
+            return .error(403, "signed with the relay secret of '\(signed)', but says it is '\(claimed.prefix(80))'")
+        }
         let kept: String? = if case .text(let text)? = fields[Lane.originField] { text } else { nil }
-        if let host = kept ?? object["host"] as? String {
+        if let host = kept ?? signer.host ?? claimed {
             guard FleetPolicy.isValidHost(host) else {
                 return .error(400, "origin host '\(host.prefix(80))' is not a host name (1 to 64 of letters, digits, '.', '_' and '-')")
             }

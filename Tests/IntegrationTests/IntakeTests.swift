@@ -106,6 +106,36 @@ import TestSupport
         #expect(intake.stop().status == 0)
     }
 
+    /// With a secret per origin host, a message signed with web-1's secret is from web-1, whatever it
+    /// says; claiming another host with it is refused. The shared secret still leaves the name to the body.
+    @Test func aRelaySecretPerOriginHostNamesTheSenderWhateverItSays() throws {
+        let secrets = TemporaryDirectory("owner-report-relay-origins")
+        let web1Secret = "whsec_d2ViLTEtb3duLXJlbGF5LXNlY3JldC0xMjM0NTY3OA=="
+        let file = try secrets.write("web-1.secret", web1Secret + "\n")
+        chmod(file, 0o600)
+        let intake = try IntakeFixture(intake: "\n[intake.relay_origins]\nweb-1 = { secret_file = \"\(file)\" }\n")
+        func relay(_ json: String, _ id: String, secret: String) throws -> IntakeFixture.Answer {
+            try intake.request("POST", "/v1/relay", body: Array(json.utf8), bearer: false, sign: (id, nil), secret: secret)
+        }
+        func origin(_ answer: IntakeFixture.Answer) throws -> String? {
+            let id = try #require(answer.json["id"] as? String)
+            return try ReportCodec.decode(try DurableFile.readWhole("\(intake.queue.pending)/\(id)"), format: .json, path: id).text(Lane.originField)
+        }
+        let named = try relay(#"{"id": "a.md", "kind": "note", "title": "t", "host": "web-1", "body": "x"}"#, "own-1", secret: web1Secret)
+        let unnamed = try relay(#"{"id": "b.md", "kind": "note", "title": "t", "body": "x"}"#, "own-2", secret: web1Secret)
+        let shared = try relay(#"{"id": "c.md", "kind": "note", "title": "t", "host": "web-7", "body": "x"}"#, "shared-1", secret: IntakeFixture.relaySecret)
+        #expect(named.status == 202 && unnamed.status == 202 && shared.status == 202, "\(named) \(unnamed) \(shared)")
+        #expect(try origin(named) == "web-1" && origin(unnamed) == "web-1", "the secret names the sender")
+        #expect(try origin(shared) == "web-7", "the shared secret leaves the name to the body")
+        let before = directoryNames(intake.queue.pending)
+        let impersonating = try relay(#"{"id": "d.md", "kind": "note", "title": "t", "host": "web-2", "body": "x"}"#, "own-3", secret: web1Secret)
+        #expect(impersonating.status == 403 && impersonating.body.contains("signed with the relay secret of 'web-1', but says it is 'web-2'"), "\(impersonating)")
+        let stranger = try relay(#"{"id": "e.md", "kind": "note", "title": "t", "host": "web-1", "body": "x"}"#, "own-4", secret: "whsec_c3RyYW5nZXItc2VjcmV0LW5vdC1rbm93bi1oZXJlLTEyMzQ=")
+        #expect(stranger.status == 401, "\(stranger)")
+        #expect(directoryNames(intake.queue.pending) == before, "nothing written for a refused relay")
+        #expect(intake.stop().status == 0)
+    }
+
     @Test func onTheUnixSocketThePeersUidIsTheSubmitterAndNoTokenIsNeeded() throws {
         let intake = try IntakeFixture()
         let answer = try intake.request("POST", "/v1/reports", body: Self.note, bearer: false, unix: true)

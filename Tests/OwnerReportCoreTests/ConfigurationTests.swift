@@ -219,6 +219,9 @@ import Testing
         ("[fleet]\nhost = \"\(String(repeating: "a", count: 65))\"", "fleet.host"), ("[fleet]\nship_batch = 2001", "fleet.ship_batch"),
         ("[fleet]\nship_batch = 0", "fleet.ship_batch"), ("[fleet]\ndatabase_env = \"A\"\ndatabase_file = \"/b\"", "fleet.database_file"),
         ("[fleet]\ndatabase = \"postgresql://u:p@h/db\"", "fleet.database"),
+        ("[intake.relay_origins]\n\"web 1\" = { secret_env = \"X\" }", "intake.relay_origins.web 1"),
+        ("[intake.relay_origins]\nweb-1 = { token_env = \"X\" }", "intake.relay_origins.web-1.token_env"),
+        ("[intake.relay_origins]\nweb-1 = { }", "intake.relay_origins.web-1.secret_env"),
     ])
     func badFleetSettingsNameTheirKey(text: String, key: String) {
         #expect {
@@ -226,6 +229,12 @@ import Testing
         } throws: { error in
             (error as? ConfigurationError)?.key == key
         }
+    }
+
+    @Test func relayOriginsAreReadOneSecretPerHost() throws {
+        let text = "[intake.relay_origins]\nweb-1 = { secret_env = \"RELAY_WEB_1\" }\n[intake.relay_origins.db-1]\nsecret_file = \"/etc/r\""
+        let configuration = try ConfigurationLoader.parse(text, file: "config.toml")
+        #expect(configuration.intake.relayOrigins == ["web-1": .environment("RELAY_WEB_1"), "db-1": .file("/etc/r")])
     }
 
     @Test func aRelayedReportHasALaneOfItsOwnPerOriginHost() {
