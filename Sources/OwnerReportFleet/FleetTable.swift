@@ -130,18 +130,18 @@ enum FleetTable {
             previousHash: row[12] ?? "", hash: row[13] ?? "")
     }
 
-    /// Each host's rows in order, `page` at a time, those before `end` only when it is given.
+    /// One host's rows in order, `page` at a time: all of them, or those a report of `period` reads.
     static func walk(
-        _ connection: PostgresConnection, host: String, before end: Timestamp? = nil, page: Int = 5000,
+        _ connection: PostgresConnection, host: String, for period: (start: Timestamp, end: Timestamp)? = nil, page: Int = 5000,
         _ body: ([LedgerEvent]) throws -> Void
     ) throws {
         var after: Int64 = 0
         while true {
             var sql = "SELECT \(selectList) FROM \(name) WHERE host = $1 AND seq > $2"
             var parameters: [String?] = [host, String(after)]
-            if let end {
-                sql += " AND at < $3"
-                parameters.append(end.iso8601UTC)
+            if let period {
+                sql += " AND " + periodFilter
+                parameters += [period.start.iso8601UTC, period.end.iso8601UTC]
             }
             let rows = try connection.execute(sql + " ORDER BY seq LIMIT \(page)", parameters).rows.map(event(from:))
             guard let last = rows.last else { return }
@@ -149,6 +149,15 @@ enum FleetTable {
             after = last.sequence
         }
     }
+
+    /// The rows the daily and weekly reports of [$3, $4) read, of host $1: the period's own rows, every
+    /// incident's opening, resolution and acknowledgement before its end (an incident opened last month
+    /// may be open still), and the `enqueued` row of each report the period saw (its latency counts
+    /// from there). The rest of a long history stays in the database.
+    static let periodFilter = """
+        at < $4 AND (at >= $3 OR event IN ('incident_opened', 'incident_resolved', 'acknowledged') \
+        OR (event = 'enqueued' AND report IN (SELECT report FROM \(name) WHERE host = $1 AND at >= $3 AND at < $4 AND report IS NOT NULL)))
+        """
 
     /// The hosts that shipped, with their row counts and last row, by name.
     static func hosts(_ connection: PostgresConnection) throws(PostgresError) -> [(host: String, rows: Int, last: Int64)] {

@@ -32,10 +32,11 @@ struct BuiltReportContext {
         return try Ledger(queue: queue)
     }
 
-    /// Every host's rows before `end` from the fleet database (`--fleet`), one in-memory ledger per host.
-    func fleetLedgers(before end: Timestamp) throws -> [(host: String, ledger: Ledger)] {
+    /// Every host's rows a report of `[start, end)` reads, from the fleet database (`--fleet`), one
+    /// in-memory ledger per host.
+    func fleetLedgers(from start: Timestamp, to end: Timestamp) throws -> [(host: String, ledger: Ledger)] {
         let secrets = SecretResolver(environment: common.environment, configurationFile: configuration.sourceName)
-        let ledgers = try FleetLedgers.load(try FleetDatabase.connect(configuration, secrets: secrets), before: end)
+        let ledgers = try FleetLedgers.load(try FleetDatabase.connect(configuration, secrets: secrets), from: start, to: end)
         guard !ledgers.isEmpty else {
             throw UsageError("the fleet database holds no ledger rows yet: run owner-report-archiver ship on each host first")
         }

@@ -36,7 +36,7 @@ extension Producer {
                 let end = try context.time(at)
                 let start = end.adding(nanoseconds: -86_400 * 1_000_000_000)
                 if fleet {
-                    let ledgers = try context.fleetLedgers(before: end)
+                    let ledgers = try context.fleetLedgers(from: start, to: end)
                     let kpis = try DailyKPIs(fleet: ledgers, start: start, end: end)
                     let source = "the fleet database (\(ledgers.count) host(s): \(ledgers.map(\.host).joined(separator: ", ")))"
                     try context.submitter.submit(context.builder.dailyReport(kpis, ledgerPath: source), origin: "daily")

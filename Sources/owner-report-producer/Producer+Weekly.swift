@@ -60,7 +60,7 @@ extension Producer {
                     fleet
                     ? try WeeklyData(
                         week: isoWeek, repositories: gitRepos, teams: teamMap,
-                        ledgers: try context.fleetLedgers(before: isoWeek.end).map { (host: $0.host, ledger: $0.ledger) })
+                        ledgers: try context.fleetLedgers(from: isoWeek.start, to: isoWeek.end).map { (host: $0.host, ledger: $0.ledger) })
                     : try WeeklyData(week: isoWeek, repositories: gitRepos, teams: teamMap, ledger: try context.readableLedger())
                 var report = context.builder.weeklyReport(data)
                 if let summarizer {

@@ -24,6 +24,16 @@ struct FleetTests {
         }
         switch index {
         case 0:
+            // Before the daily window: a delivered note (not counted), an incident still open (counted
+            // as open at the end), and a note enqueued before the window but delivered in it (counted,
+            // its latency from its enqueue): the fleet's reports must read these rows as the host does.
+            try ArchiverTests.deliver(fixture, "two days ago", at: "2026-11-18T05:00:00Z")
+            let old = try fixture.produce(
+                ["incident", "open", "--id", "INC-0", "--title", "cert expiring", "--severity", "warning"], now: "2026-11-18T06:00:00Z")
+            #expect(old.status == 0, "\(old)")
+            #expect(try fixture.drive(now: "2026-11-18T06:00:01Z").status == 0)
+            #expect(try fixture.produce(["note", "--title", "late evening", "--body", "x"], now: "2026-11-19T23:50:00Z").status == 0)
+            #expect(try fixture.drive(now: "2026-11-20T00:10:00Z").status == 0)
             // Text that PostgreSQL's array literals must escape: quotes, a backslash, braces, commas, NULL.
             try ArchiverTests.deliver(fixture, #"she said "NULL" \ {a,b}, 報告"#, at: "2026-11-20T08:30:00Z")
             let opened = try fixture.produce(
@@ -199,6 +209,8 @@ struct FleetTests {
         }
         #expect(Self.figure("Enqueued", in: text) == 3 + 5 + 7 + 1 + 1 + 1 + 3, "the hosts' notes, the rejected one, the incidents' reports and a postmortem")
         #expect(Self.figure("Failed", in: text) == 1 && Self.figure("Opened", in: text) == 2 && Self.figure("Postmortems", in: text) == 1)
+        #expect(Self.figure("Open at the end of the period", in: text) == 2, "web-1's INC-0 from before the window, and INC-1")
+        #expect(text.contains("web-1/INC-0 (warning): cert expiring"), "\(text)")
         #expect(text.contains("web-1/INC-1 (critical): disk full"), "incidents are named by host: \(text)")
         for name in Self.hosts { #expect(text.contains("- \(name): enqueued"), "a By host line for \(name)") }
         #expect(text.contains("hosts:") && text.contains("the fleet database (3 host(s): db-1, web-1, web-2)"), "\(text)")
