@@ -176,7 +176,7 @@ extension IncidentBook {
 
     /// The first acknowledgement of a report (a critical one without an incident), if anyone gave one.
     public func acknowledgement(ofReport report: String) throws -> Acknowledgement? {
-        try ledger.query("WHERE event = 'acknowledged' AND report = ? ORDER BY seq LIMIT 1", [.text(report)])
+        try ledger.query("WHERE +event = 'acknowledged' AND report = ? ORDER BY seq LIMIT 1", [.text(report)])
             .first.flatMap { Acknowledgement(factsJSON: $0.facts) }
     }
 

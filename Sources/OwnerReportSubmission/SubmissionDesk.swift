@@ -148,7 +148,7 @@ public final class SubmissionDesk {
     /// The submitting uid of a pending report, from its `enqueued` row (cached: a name never changes meaning).
     private func submitterUID(of name: String) -> UInt32? {
         if let known = submitterOfName[name] { return known }
-        let facts = (try? ledger.query("WHERE report = ? AND event = 'enqueued' ORDER BY seq LIMIT 1", [.text(name)]))?.first?.facts
+        let facts = (try? ledger.query("WHERE report = ? AND +event = 'enqueued' ORDER BY seq LIMIT 1", [.text(name)]))?.first?.facts
         let uid = ReportFacts(json: facts)?.submitter?.uid
         submitterOfName[name] = .some(uid)
         return uid
