@@ -144,6 +144,8 @@ def ship_bench():
     day_end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(LEDGER_BASE // 10**9 + ROWS // 5 + 3600))
     status, wall, cpu, rss = run([f"{BIN}/owner-report-producer", "daily", "--fleet", "--dry-run", "--at", day_end], env)
     line("owner-report-producer daily --fleet --dry-run (all in the day)", shipped, wall, cpu, rss, f"exit {status}")
+    status, wall, cpu, rss = run([f"{BIN}/owner-report-producer", "daily", "--dry-run", "--at", day_end], env)
+    line("peer: the host's own daily --dry-run, same day", shipped, wall, cpu, rss, f"exit {status}")
     status, wall, cpu, rss = run([f"{BIN}/owner-report-archiver", "ship"], env)
     line("owner-report-archiver ship, nothing new", 1, wall, cpu, rss)
 
