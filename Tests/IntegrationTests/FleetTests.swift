@@ -73,7 +73,7 @@ struct FleetTests {
         for (index, name) in Self.hosts.enumerated() {
             let fixture = try Self.host(name, server, batch: 20)
             try Self.work(fixture, index: index, notes: 2 + index)
-            try Self.pad(fixture, rows: 4000 + 1000 * index)
+            try Self.pad(fixture, rows: 12000 + 2000 * index)
             fixtures.append(fixture)
         }
 
