@@ -56,6 +56,21 @@ public final class SecretResolver: @unchecked Sendable {
         return value
     }
 
+    /// A libpq connection string (`host=… password=…` or `postgresql://user:password@host/db`): the
+    /// whole string is a secret, and so is the password in it, which a message may show alone.
+    public func connectionString(of source: SecretSource, key role: String) throws(ConfigurationError) -> String {
+        let value = try value(of: source, key: role)
+        for word in value.split(separator: " ") where word.hasPrefix("password=") {
+            remember(word.dropFirst("password=".count).trimmingCharacters(in: CharacterSet(charactersIn: "'")))
+        }
+        if let scheme = value.range(of: "://"), let at = value[scheme.upperBound...].firstIndex(of: "@"),
+            let colon = value[scheme.upperBound..<at].firstIndex(of: ":")
+        {
+            remember(String(value[value.index(after: colon)..<at]))
+        }
+        return value
+    }
+
     /// A secret URL's token may come back alone (a server echoing its path): each path segment and
     /// query value long enough to be a credential is a secret in its own right.
     private func rememberParts(ofURL url: String) {

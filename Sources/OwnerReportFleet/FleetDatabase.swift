@@ -12,6 +12,6 @@ public enum FleetDatabase {
                 file: configuration.sourceName, key: "fleet.database_env",
                 message: "missing: set [fleet] database_env or database_file to a libpq connection string (docs/fleet.md)")
         }
-        return try PostgresConnection(connectionString: try secrets.value(of: source, key: "fleet.database"), secrets: secrets)
+        return try PostgresConnection(connectionString: try secrets.connectionString(of: source, key: "fleet.database"), secrets: secrets)
     }
 }

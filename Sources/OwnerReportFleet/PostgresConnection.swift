@@ -15,13 +15,13 @@ public final class PostgresConnection {
     private let handle: OpaquePointer
     private let secrets: SecretResolver
 
-    /// Connects with a libpq connection string (`host=… dbname=…` or `postgresql://…`).
+    /// Connects with a libpq connection string (`host=… dbname=…` or `postgresql://…`), read through
+    /// `secrets.connectionString(of:key:)` so that it and its password are masked in libpq's messages.
     ///
     /// Unless the environment says otherwise, a connection attempt gives up after 10 s
     /// (`PGCONNECT_TIMEOUT`) and the server sees the application name `owner-report` (`PGAPPNAME`).
     public init(connectionString: String, secrets: SecretResolver) throws(PostgresError) {
         self.secrets = secrets
-        Self.rememberPasswords(in: connectionString, secrets)
         switch PostgresLibrary.shared {
         case .success(let library): self.library = library
         case .failure(let error): throw error
@@ -39,9 +39,6 @@ public final class PostgresConnection {
     }
 
     deinit { library.finish(handle) }
-
-    /// The server's version as a number (150018 for 15.18).
-    public var serverVersion: Int { Int(library.serverVersion(handle)) }
 
     /// What a statement returned: its rows (text, nil for NULL) and how many rows it changed.
     public struct Result: Sendable {
@@ -68,8 +65,7 @@ public final class PostgresConnection {
         let status = library.resultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
             let reason = library.resultErrorMessage(result).map { String(cString: $0) } ?? "status \(status.rawValue)"
-            let state = library.resultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            throw PostgresError("the fleet database refused a statement: \(secrets.redact(Self.oneLine(reason)))", sqlState: state)
+            throw PostgresError("the fleet database refused a statement: \(secrets.redact(Self.oneLine(reason)))")
         }
         var rows: [[String?]] = []
         let count = library.rowCount(result), columns = library.columnCount(result)
@@ -89,21 +85,5 @@ public final class PostgresConnection {
     /// libpq's messages end in a newline and may span lines (DETAIL, HINT): one line, parts kept.
     static func oneLine(_ text: String) -> String {
         text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: "; ")
-    }
-
-    /// The password of a `key=value` string or of a URI, masked from now on like the whole string.
-    static func rememberPasswords(in connectionString: String, _ secrets: SecretResolver) {
-        secrets.remember(connectionString)
-        for word in connectionString.split(separator: " ") where word.hasPrefix("password=") {
-            let value = word.dropFirst("password=".count).trimmingCharacters(in: ["'"])
-            if value.count >= 3 { secrets.remember(String(value)) }
-        }
-        if let scheme = connectionString.range(of: "://"), let at = connectionString[scheme.upperBound...].firstIndex(of: "@") {
-            let userInfo = connectionString[scheme.upperBound..<at]
-            if let colon = userInfo.firstIndex(of: ":") {
-                let password = userInfo[userInfo.index(after: colon)...]
-                if password.count >= 3 { secrets.remember(String(password)) }
-            }
-        }
     }
 }

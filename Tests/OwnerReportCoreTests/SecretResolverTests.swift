@@ -18,6 +18,15 @@ import TestSupport
         #expect(try resolver.value("token", of: destination) == "s3cr3t-token")
     }
 
+    @Test(arguments: ["host=db.example user=web_1 password='pg-Pa55word' dbname=fleet", "postgresql://web_1:pg-Pa55word@db.example:5432/fleet"])
+    func aConnectionStringsPasswordIsMaskedAlone(connection: String) throws {
+        let resolver = SecretResolver(environment: ["FLEET_DB": connection], configurationFile: "c")
+        #expect(try resolver.connectionString(of: .environment("FLEET_DB"), key: "fleet.database") == connection)
+        let text = resolver.redact("FATAL: password pg-Pa55word rejected for web_1 on db.example; \(connection)")
+        #expect(!text.contains("pg-Pa55word") && !text.contains(connection), "\(text)")
+        #expect(text.contains("web_1 on db.example"), "only the password and the whole string are secrets: \(text)")
+    }
+
     @Test func everySecretAndEachTokenOfASecretURLIsMasked() throws {
         let destination = Destination(name: "hook", channel: .webhook, secrets: ["url": .environment("URL"), "secret": .environment("KEY")])
         let resolver = SecretResolver(environment: ["URL": "https://hooks.example.com/services/T000/B111/XXXXYYYYZZZZ", "KEY": "whsec_c2VjcmV0"], configurationFile: "c")
