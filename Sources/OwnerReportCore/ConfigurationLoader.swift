@@ -96,9 +96,7 @@ public enum ConfigurationLoader {
         if let fleet = try reader.table("fleet") {
             try fleet.allowOnly(["host", "database_env", "database_file", "ship_batch"])
             if let host = try fleet.string("host") {
-                guard FleetPolicy.isValidHost(host) else {
-                    throw ConfigurationError(file: file, key: "fleet.host", message: "'\(host.prefix(80))' is not a host name (1 to 64 of letters, digits, '.', '_' and '-')")
-                }
+                if let problem = FleetPolicy.hostProblem(host) { throw ConfigurationError(file: file, key: "fleet.host", message: problem) }
                 configuration.fleet.host = host
             }
             configuration.fleet.database = try fleet.secret("database")
@@ -262,10 +260,7 @@ public enum ConfigurationLoader {
         policy.relaySecret = try reader.secret("relay_secret")
         if let origins = try reader.table("relay_origins") {
             for host in origins.table.keys.sorted() {
-                guard FleetPolicy.isValidHost(host) else {
-                    throw ConfigurationError(
-                        file: reader.file, key: origins.key(host), message: "'\(host.prefix(80))' is not a host name (1 to 64 of letters, digits, '.', '_' and '-')")
-                }
+                if let problem = FleetPolicy.hostProblem(host) { throw ConfigurationError(file: reader.file, key: origins.key(host), message: problem) }
                 guard let origin = try origins.table(host) else { continue }
                 try origin.allowOnly(["secret_env", "secret_file"])
                 guard let secret = try origin.secret("secret") else {

@@ -33,6 +33,11 @@ public struct FleetPolicy: Sendable, Equatable {
         !name.isEmpty && name.unicodeScalars.count <= 64 && name.unicodeScalars.allSatisfy(isValidHostCharacter)
     }
 
+    /// Why `name` is not a host name, for an error line (the config's, or the intake's 400); nil when it is one.
+    public static func hostProblem(_ name: String) -> String? {
+        isValidHost(name) ? nil : "'\(name.prefix(80))' is not a host name (1 to 64 of letters, digits, '.', '_' and '-')"
+    }
+
     private static func isValidHostCharacter(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
         case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "-": true

@@ -163,9 +163,7 @@ public final class IntakeService: @unchecked Sendable {
         }
         let kept: String? = if case .text(let text)? = fields[Lane.originField] { text } else { nil }
         if let host = kept ?? signer.host ?? claimed {
-            guard FleetPolicy.isValidHost(host) else {
-                return .error(400, "origin host '\(host.prefix(80))' is not a host name (1 to 64 of letters, digits, '.', '_' and '-')")
-            }
+            if let problem = FleetPolicy.hostProblem(host) { return .error(400, "origin host \(problem)") }
             fields[Lane.originField] = .text(host)
         } else {
             fields[Lane.originField] = nil
