@@ -1,4 +1,3 @@
-import Foundation
 import OwnerReportCore
 import OwnerReportLedger
 
@@ -121,27 +120,6 @@ extension FleetShipper {
         return try withExtendedLifetime(lock) {
             let outcome = try FleetShipper(connection: connection, ledger: ledger, host: host, batch: configuration.fleet.shipBatch).run(progress: progress)
             return .shipped(outcome, host: host, seconds: seconds())
-        }
-    }
-}
-
-extension FleetShipper.PassResult {
-    /// One line for a person (`ship`, and the archiver pass's step).
-    public func line(dryRun: Bool) -> String {
-        switch self {
-        case .noLedger: return "ship: no ledger yet, nothing to ship"
-        case .busy: return "ship: another ship is running (state/ship.lock); this one did nothing"
-        case .shipped(let outcome, let host, let seconds):
-            if dryRun {
-                return outcome.shipped == 0
-                    ? "dry run: host \(host) is shipped up to row \(outcome.from); nothing to ship"
-                    : "dry run: would ship \(outcome.shipped) row(s) of host \(host) (rows \(outcome.from + 1)–\(outcome.to))"
-            }
-            guard outcome.to > outcome.from else { return "ship: host \(host) is shipped up to row \(outcome.from); nothing new" }
-            let rate = seconds > 0 ? Int(Double(outcome.shipped) / seconds) : outcome.shipped
-            var line = "ship: \(outcome.shipped) row(s) of host \(host) (rows \(outcome.from + 1)–\(outcome.to)) in \(String(format: "%.2f", seconds)) s, \(rate) rows/s"
-            if outcome.alreadyThere > 0 { line += "; \(outcome.alreadyThere) were there already (the same rows)" }
-            return line
         }
     }
 }

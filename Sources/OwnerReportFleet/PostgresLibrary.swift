@@ -23,14 +23,12 @@ struct PostgresLibrary: @unchecked Sendable {
     ) -> OpaquePointer?
     let resultStatus: @convention(c) (OpaquePointer?) -> ExecStatusType
     let resultErrorMessage: @convention(c) (OpaquePointer?) -> UnsafeMutablePointer<CChar>?
-    let resultErrorField: @convention(c) (OpaquePointer?, Int32) -> UnsafeMutablePointer<CChar>?
     let rowCount: @convention(c) (OpaquePointer?) -> Int32
     let columnCount: @convention(c) (OpaquePointer?) -> Int32
     let value: @convention(c) (OpaquePointer?, Int32, Int32) -> UnsafeMutablePointer<CChar>?
     let isNull: @convention(c) (OpaquePointer?, Int32, Int32) -> Int32
     let commandTuples: @convention(c) (OpaquePointer?) -> UnsafeMutablePointer<CChar>?
     let clear: @convention(c) (OpaquePointer?) -> Void
-    let serverVersion: @convention(c) (OpaquePointer?) -> Int32
 
     /// The library, or why it could not be opened (a clear error, never a crash).
     static let shared: Result<PostgresLibrary, PostgresError> = load()
@@ -73,13 +71,11 @@ struct PostgresLibrary: @unchecked Sendable {
                 ) -> OpaquePointer?).self),
             resultStatus: try symbol("PQresultStatus", (@convention(c) (OpaquePointer?) -> ExecStatusType).self),
             resultErrorMessage: try symbol("PQresultErrorMessage", (@convention(c) (OpaquePointer?) -> UnsafeMutablePointer<CChar>?).self),
-            resultErrorField: try symbol("PQresultErrorField", (@convention(c) (OpaquePointer?, Int32) -> UnsafeMutablePointer<CChar>?).self),
             rowCount: try symbol("PQntuples", (@convention(c) (OpaquePointer?) -> Int32).self),
             columnCount: try symbol("PQnfields", (@convention(c) (OpaquePointer?) -> Int32).self),
             value: try symbol("PQgetvalue", (@convention(c) (OpaquePointer?, Int32, Int32) -> UnsafeMutablePointer<CChar>?).self),
             isNull: try symbol("PQgetisnull", (@convention(c) (OpaquePointer?, Int32, Int32) -> Int32).self),
             commandTuples: try symbol("PQcmdTuples", (@convention(c) (OpaquePointer?) -> UnsafeMutablePointer<CChar>?).self),
-            clear: try symbol("PQclear", (@convention(c) (OpaquePointer?) -> Void).self),
-            serverVersion: try symbol("PQserverVersion", (@convention(c) (OpaquePointer?) -> Int32).self))
+            clear: try symbol("PQclear", (@convention(c) (OpaquePointer?) -> Void).self))
     }
 }

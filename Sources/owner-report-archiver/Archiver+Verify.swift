@@ -64,12 +64,15 @@ extension Archiver {
                     }
                     for finding in problems { print("  \(finding)") }
                 }
-                if !problems.isEmpty {
-                    printError("owner-report-archiver: verify found \(problems.count) problem(s); the first: \(problems[0])")
-                    return .dataError
-                }
-                return .success
+                return conclude(problems.map(\.description), "verify")
             }
+        }
+
+        /// Exit 65 with one line naming the first problem; success when there is none.
+        private func conclude(_ problems: [String], _ command: String) -> ExitStatus {
+            guard let first = problems.first else { return .success }
+            printError("owner-report-archiver: \(command) found \(problems.count) problem(s); the first: \(first)")
+            return .dataError
         }
 
         private func verifyFleet(_ context: CommandContext) throws -> ExitStatus {
@@ -97,11 +100,7 @@ extension Archiver {
                 if checks.isEmpty { print("the fleet database holds no rows yet (owner-report-archiver ship copies them)") }
                 for problem in problems { print("  \(problem)") }
             }
-            if !problems.isEmpty {
-                printError("owner-report-archiver: verify --fleet found \(problems.count) problem(s); the first: \(problems[0])")
-                return .dataError
-            }
-            return .success
+            return conclude(problems, "verify --fleet")
         }
     }
 }
