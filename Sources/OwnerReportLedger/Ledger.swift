@@ -42,7 +42,9 @@ public final class Ledger {
     }
 
     /// Rows as they were stored elsewhere (their numbers, times and hashes kept), in one transaction.
+    /// Only into a `scratch()` ledger: a host's own ledger gains rows by `append`, which chains them.
     public func insertVerbatim(_ events: [LedgerEvent]) throws {
+        precondition(database.path == ":memory:", "insertVerbatim is for a scratch ledger, not \(database.path)")
         let insert = try cachedStatements().insert
         try database.writeTransaction {
             for event in events {

@@ -62,10 +62,9 @@ public struct WeeklyData: Sendable {
         }
 
         var checkpoints = 0, postmortems = 0, delivered = 0
-        var latestByTask: [String: (team: String, task: String, facts: ReportFacts)] = [:]
+        var latestByTask: [String: (team: String, task: String, facts: ReportFacts, at: String)] = [:]
         var failed: [(String, String)] = []
         var incidents: [String: Incident] = [:]
-        var latestAt: [String: String] = [:]
         for (host, ledger) in ledgers {
             func named(_ id: String) -> String { host.map { "\($0)/\(id)" } ?? id }
             let window: [Statement.Value] = [.text(start.iso8601UTC), .text(end.iso8601UTC)]
@@ -81,9 +80,8 @@ public struct WeeklyData: Sendable {
                 let task = facts.task ?? facts.title ?? "?"
                 // Latest by time: with several hosts' ledgers, a later ledger is not a later checkpoint.
                 let key = "\(team)\u{0}\(task)"
-                if let seen = latestAt[key], seen > event.time { continue }
-                latestAt[key] = event.time
-                latestByTask[key] = (team, task, facts)
+                if let seen = latestByTask[key], seen.at > event.time { continue }
+                latestByTask[key] = (team, task, facts, event.time)
             }
             for event in try ledger.query("WHERE event IN ('delivered', 'failed') AND at >= ? AND at < ? ORDER BY seq", window) {
                 if event.kind == .delivered {
