@@ -38,9 +38,18 @@ public final class ServerProcess: @unchecked Sendable {
     }
 }
 
-/// Reads a JSON-lines log a test server writes.
+/// Reads a JSON-lines log a test server may still be writing: only whole lines, those its newline ended.
+///
+/// The server appends a line in more than one write, so the last line of a read can be cut short; it
+/// is left for the next read instead of being decoded as broken JSON.
 func readJSONLines<T: Decodable>(_ path: String, as type: T.Type) throws -> [T] {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    guard let data = FileManager.default.contents(atPath: path) else { return [] }
     let decoder = JSONDecoder()
-    return try text.split(separator: "\n").map { try decoder.decode(T.self, from: Data($0.utf8)) }
+    return try wholeLines(of: data).map { try decoder.decode(T.self, from: $0) }
+}
+
+/// The lines of `data` that end in a newline, without it; a last line still being written is left out.
+public func wholeLines(of data: Data) -> [Data] {
+    guard let end = data.lastIndex(of: 0x0A) else { return [] }
+    return data[data.startIndex..<end].split(separator: 0x0A, omittingEmptySubsequences: true).map { Data($0) }
 }
