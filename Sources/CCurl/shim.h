@@ -38,6 +38,13 @@ static inline CURLcode CCurl_setopt_debug_callback(void *function, CURL *handle,
     return ((CCurl_setopt_function)function)(handle, CURLOPT_DEBUGFUNCTION, value);
 }
 
+// CURLOPT_XFERINFOFUNCTION's callback, through which a transfer in progress is aborted on a stop.
+typedef int (*CCurl_progress_callback)(void *context, curl_off_t download_total, curl_off_t download_now,
+                                       curl_off_t upload_total, curl_off_t upload_now);
+static inline CURLcode CCurl_setopt_progress_callback(void *function, CURL *handle, CCurl_progress_callback value) {
+    return ((CCurl_setopt_function)function)(handle, CURLOPT_XFERINFOFUNCTION, value);
+}
+
 // For long-valued information (the response code).
 static inline CURLcode CCurl_getinfo_long(void *function, CURL *handle, CURLINFO info, long *value) {
     return ((CCurl_getinfo_function)function)(handle, info, value);

@@ -169,7 +169,7 @@ public enum ConfigurationLoader {
     }
 
     private static func deliveryPolicy(_ reader: TableReader) throws(ConfigurationError) -> DeliveryPolicy {
-        try reader.allowOnly(["max_attempts", "max_age", "backoff_initial", "backoff_max", "max_report_bytes", "timeout", "connect_timeout", "rescan_interval"])
+        try reader.allowOnly(["max_attempts", "max_age", "backoff_initial", "backoff_max", "max_report_bytes", "timeout", "connect_timeout", "rescan_interval", "catch_up"])
         var policy = DeliveryPolicy()
         if let value = try reader.positiveInteger("max_attempts") { policy.maxAttempts = value }
         if let value = try reader.positiveInteger("max_report_bytes") { policy.maxReportBytes = value }
@@ -178,6 +178,7 @@ public enum ConfigurationLoader {
         if let value = try reader.duration("backoff_max") { policy.backoffMax = value }
         if let value = try reader.duration("timeout") { policy.timeout = value }
         if let value = try reader.duration("connect_timeout") { policy.connectTimeout = value }
+        if let value = try reader.bool("catch_up") { policy.catchUp = value }
         if let value = try reader.duration("rescan_interval") {
             guard value >= .seconds(1) else {
                 throw ConfigurationError(file: reader.file, key: "delivery.rescan_interval", message: "must be at least 1s")
@@ -195,7 +196,7 @@ public enum ConfigurationLoader {
         let secretKeys = secretRoles.flatMap { ["\($0)_env", "\($0)_file"] }
         try reader.allowOnly(
             ["channel", "target", "path", "url", "api_base", "smtp_url", "starttls", "from", "to", "cc", "bcc", "username", "thread_id", "min_interval",
-             "acknowledgements", "quiet_hours", "quiet_hours_digest"]
+             "acknowledgements", "quiet_hours", "quiet_hours_digest", "catch_up"]
                 + secretKeys)
         guard let channelName = try reader.string("channel") else {
             throw ConfigurationError(file: reader.file, key: reader.key("channel"), message: "missing")
@@ -226,6 +227,7 @@ public enum ConfigurationLoader {
             destination.quietHours = quiet
         }
         destination.quietDigest = try reader.bool("quiet_hours_digest") ?? false
+        destination.catchUp = try reader.bool("catch_up")
         if destination.quietDigest, destination.quietHours == nil {
             throw ConfigurationError(file: reader.file, key: reader.key("quiet_hours_digest"), message: "needs quiet_hours")
         }

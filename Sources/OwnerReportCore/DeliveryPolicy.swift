@@ -14,6 +14,9 @@ public struct DeliveryPolicy: Hashable, Sendable {
     public var connectTimeout: Duration = .seconds(10)
     /// How often `--follow` scans pending/ even without an inotify event: the safety net.
     public var rescanInterval: Duration = .seconds(300)
+    /// Whether a chat lane with a backlog packs consecutive reports into shared messages (catch-up
+    /// digests); a destination's own `catch_up` overrides it.
+    public var catchUp = true
 
     public init() {}
 }

@@ -50,6 +50,8 @@ public struct Destination: Hashable, Sendable {
     public var quietHours: QuietHours?
     /// After quiet hours, the held reports go as one digest message listing them, not one by one.
     public var quietDigest = false
+    /// Packs a chat lane's backlog into shared messages; nil: `[delivery] catch_up` decides.
+    public var catchUp: Bool?
     /// Where each secret comes from, keyed by role: `token`, `url`, `secret`, `username`, `password`.
     public var secrets: [String: SecretSource]
 

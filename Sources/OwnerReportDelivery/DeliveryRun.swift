@@ -6,22 +6,25 @@ import Logging
 import OwnerReportCore
 import OwnerReportLedger
 
-/// One pass over pending/: delivers reports oldest-first per lane with docs/design.md §5's guarantees.
+/// The delivery engine: reports oldest-first per lane with docs/design.md §5's guarantees, every lane
+/// on a worker of its own (`LaneWorker`), so no lane ever waits for another.
 ///
 /// - Only a destination's acceptance of every part moves a report toward sent/, and only after the
 ///   ledger has committed `delivered` for every destination it goes to.
-/// - A transient failure stops that lane for the rest of the run: newer reports of the lane wait,
-///   so order is never broken. Other lanes go on.
+/// - A transient failure stops that lane for the rest of the pass: newer reports of the lane wait,
+///   so order is never broken. Other lanes go on, at their own pace.
 /// - A report that can never be delivered as it is goes to failed/ with its reason; its lane goes on.
 /// - A destination that refuses as a whole (401/403/404) stops the run: a configuration error.
 ///
-/// Ledger rows are written behind, in as few commits as the guarantees allow (docs/design.md §5,
-/// "Fewer fsyncs"): every row is committed before the next thing outside the ledger happens (a message
-/// leaves, or a file moves), so the rows of one report's success and the next report's `attempt` share
-/// one commit. Delivered reports move to sent/ in batches, one directory fsync per batch.
+/// This type reads pending/, hands each lane its reports, and keeps what lanes share: the ledger's
+/// one writer (`LedgerWriter`, group commit), which reports every destination has accepted (they
+/// move to sent/ in batches, one directory fsync per batch) and the summary. `run()` is one pass
+/// that ends when every lane is done (`--once`, `--file`, the watchdog's drain); `feed()` with
+/// `takeSummary()` and `shutDown()` is the daemon's engine, whose lanes outlive each scan.
 ///
-/// The caller holds the delivery lock (except for a dry run, which changes nothing).
-public final class DeliveryRun {
+/// The caller holds the delivery lock (except for a dry run, which changes nothing and runs its lanes
+/// one after another on the calling thread, so its previews come in a stable order).
+public final class DeliveryRun: @unchecked Sendable {
     /// What a run may do.
     public struct Options: Sendable {
         /// Reports to act on at most (deliver, archive or quarantine); nil for all.
@@ -32,7 +35,8 @@ public final class DeliveryRun {
         public var onlyReport: String?
         /// How long a file dropped in by hand must be left alone before it is read (see `scanPending`).
         public var settle: Duration
-        /// Asked between reports: true ends the run early (a daemon's SIGTERM), the current report done.
+        /// Asked by every lane's waits: true ends the run early (a daemon's SIGTERM); reports in hand
+        /// stay in pending/ for the next run.
         public var shouldStop: @Sendable () -> Bool
 
         public init(
@@ -47,82 +51,180 @@ public final class DeliveryRun {
         }
     }
 
-    private let queue: QueueDirectory
-    private let configuration: Configuration
-    private let ledger: Ledger?
-    private let transports: [String: Transport]
-    private let secrets: SecretResolver
-    private let options: Options
+    let queue: QueueDirectory
+    let configuration: Configuration
+    let secrets: SecretResolver
+    let options: Options
     private let logger: Logger
+    private let ledger: Ledger?
+    /// The ledger's single writer, shared by the lanes; nil without a ledger.
+    let writer: LedgerWriter?
+    /// Ends every lane's waits: the caller's stop, or a destination broken as a whole.
+    let interruption: Interruption
+    private var transports: [String: Transport]
+    private let siblings: (Transport) throws -> Transport
+
+    /// Guards everything below.
+    private let state = NSCondition()
     private var summary = DeliverySummary()
-    /// Rows recorded but not yet committed; `commit()` makes them durable in one transaction.
-    private var staged: [LedgerEvent.Draft] = []
+    private var lanes: [String: LaneWorker] = [:]
+    private var laneOrder: [String] = []
+    /// Reports read and handed to lanes, not yet archived or quarantined.
+    private var open: [String: Tracked] = [:]
+    /// Reports this engine archived or quarantined, until a scan no longer lists them.
+    private var finished: Set<String> = []
     /// Reports every destination has accepted, waiting to move to sent/ together (`archiveReady()`).
     private var readyToArchive: [(entry: QueueEntry, resent: Bool)] = []
-    /// Reports held by a destination's quiet hours that go out together as one digest (`flushDigest`).
-    /// Keyed by lane (`Lane.name`).
-    private var digests: [String: (destination: String, items: [HeldReport])] = [:]
+    private var failure: Error?
+    /// The enqueue times of what the summary lists as archived, to list it oldest first.
+    private var archivedAt: [String: Timestamp] = [:]
+    /// Serialises moves to sent/ (any lane may start one) and quarantines.
+    private let moving = NSLock()
 
-    private struct HeldReport {
+    private struct Tracked {
         let entry: QueueEntry
         let prepared: PreparedReport
-        let names: [String]
-        let deliveredTo: Set<String>
+        let destinations: [String]
+        var delivered: Set<String>
+        var resent: Bool
     }
 
     /// How many delivered reports move to sent/ under one pair of directory fsyncs.
     static let archiveBatchSize = 64
 
+    /// - Parameter siblings: a new transport for another lane of the same destination (a relay's
+    ///   origins); by default the configured one made again, sharing the destination's pace.
     public init(
         queue: QueueDirectory, configuration: Configuration, ledger: Ledger?, transports: [String: Transport],
-        secrets: SecretResolver, options: Options, logger: Logger
+        secrets: SecretResolver, options: Options, logger: Logger, siblings: ((Transport) throws -> Transport)? = nil
     ) {
         self.queue = queue
         self.configuration = configuration
         self.ledger = ledger
+        self.writer = ledger.map(LedgerWriter.init)
         self.transports = transports
         self.secrets = secrets
         self.options = options
         self.logger = logger
+        self.interruption = Interruption(also: options.shouldStop)
+        self.siblings =
+            siblings ?? { transport in
+                try TransportFactory.sibling(of: transport, queue: queue, configuration: configuration, secrets: secrets)
+            }
     }
 
-    /// Runs the pass and says what it did. Throws only when the queue or the ledger itself fails.
+    /// One pass: hands every due report to its lanes and returns when all of them are done.
+    /// Throws only when the queue or the ledger itself fails.
     public func run() throws -> DeliverySummary {
-        summary = DeliverySummary()
+        defer { shutDown() }
+        try feed()
+        if options.dryRun {
+            for name in laneNames() { lane(named: name)?.drain() }
+        } else {
+            waitUntilIdle()
+        }
+        try finishPass()
+        return takeSummary(final: true)
+    }
+
+    /// Scans pending/ and hands each lane the reports it has not been given yet, oldest first. The
+    /// lanes start at once; `takeSummary()` tells what they did.
+    public func feed() throws {
+        try rethrowFailure()
         let limit = configuration.delivery.maxReportBytes
         let scan: PendingScan
-        if let ledger, !options.dryRun {
-            scan = try queue.scanPending(book: ledger, maxReportBytes: limit, settle: options.settle)
+        if let writer, !options.dryRun {
+            scan = try queue.scanPending(book: writer, maxReportBytes: limit, settle: options.settle)
         } else {
             scan = try queue.scanPending(book: ReadOnlyEnqueueTimeBook(ledger), maxReportBytes: limit, settle: options.settle)
         }
-        if let settling = scan.settlingUntil { summary.noteDue(settling) }
+        if let settling = scan.settlingUntil { noteDue(settling) }
         var entries = scan.entries
         if let only = options.onlyReport { entries = entries.filter { $0.name == only } }
+        forget(missingFrom: Set(scan.entries.map(\.name)))
 
         var acted = 0
-        do {
-            for entry in entries {
-                if let limit = options.maxCount, acted >= limit { break }
-                if summary.configurationError != nil || options.shouldStop() { break }
-                if try handle(entry) { acted += 1 }
+        var handOut: [String: [LaneWorker.Item]] = [:]
+        var handOutOrder: [String] = []
+        for entry in entries {
+            if let limit = options.maxCount, acted >= limit { break }
+            if isStopping { break }
+            let (known, done) = withState { (open[entry.name], finished.contains(entry.name)) }
+            if done { continue }
+            var tracked: Tracked
+            if let known {
+                // In hand already: only a lane that put it down (stopped) is given it again.
+                let due = known.destinations.filter { !known.delivered.contains($0) }
+                if due.allSatisfy({ lane(named: Lane.name(destination: $0, report: known.prepared.report))?.holds(entry.name) == true }) { continue }
+                tracked = known
+            } else {
+                guard let read = try read(entry) else {
+                    acted += 1
+                    continue
+                }
+                tracked = read
             }
-            for name in digests.keys.sorted() { try flushDigest(name) }
-            try archiveReady()
-            try commit()
-        } catch {
-            // What was staged happened (a destination accepted, a lane deferred): keep it if the ledger can.
-            try? commit()
-            throw error
+            let history = try writer.map { try $0.history(of: entry.name) } ?? ReportHistory(events: [])
+            tracked.delivered.formUnion(history.delivered)
+            let due = tracked.destinations.filter { !tracked.delivered.contains($0) }
+            if due.isEmpty {
+                // Every destination accepted it already (a crash came before the move): archive, no resend.
+                if known == nil, ledger != nil, !options.dryRun {
+                    withState { open[entry.name] = tracked }
+                    delivered(entry, to: nil, resent: false)
+                }
+                acted += 1
+                continue
+            }
+            withState { open[entry.name] = tracked }
+            var countsAsActing = false
+            for destination in due {
+                let laneName = Lane.name(destination: destination, report: tracked.prepared.report)
+                guard try lane(laneName, destination: destination) != nil else { continue }
+                if lane(named: laneName)?.holds(entry.name) == true { continue }
+                if handOut[laneName] == nil { handOutOrder.append(laneName) }
+                handOut[laneName, default: []].append(LaneWorker.Item(entry: entry, prepared: tracked.prepared, history: history))
+                if !(history.notBefore[destination].map { $0 > Timestamp.now() } ?? false) { countsAsActing = true }
+            }
+            if countsAsActing { acted += 1 }
+            // Hand over in batches while reading on, so lanes start before the whole backlog is read.
+            if handOut.values.contains(where: { $0.count >= 64 }) { flushHandOut(&handOut, order: &handOutOrder) }
         }
-        return summary
+        flushHandOut(&handOut, order: &handOutOrder)
     }
 
-    /// Handles one pending entry; returns whether it acted on it (counts toward `maxCount`).
-    private func handle(_ entry: QueueEntry) throws -> Bool {
+    /// What the lanes did since the last call: delivered, quarantined, stopped lanes, notices.
+    public func takeSummary() -> DeliverySummary {
+        takeSummary(final: false)
+    }
+
+    /// Whether some lane has reports in hand.
+    public var isBusy: Bool {
+        !laneNames().allSatisfy { lane(named: $0)?.isIdle ?? true }
+    }
+
+    /// Interrupts every wait, lets each lane finish its step, and makes what was staged durable.
+    /// Reports in hand stay in pending/ for the next run.
+    public func shutDown() {
+        interruption.request()
+        let workers = withState { lanes.values.map { $0 } }
+        for worker in workers { worker.close() }
+        state.lock()
+        while !workers.allSatisfy(\.isIdle) { state.wait(until: Date(timeIntervalSinceNow: 0.05)) }
+        state.unlock()
+        try? finishPass()
+    }
+
+    /// How many ledger transactions the run has committed so far (group commit: fewer than rows).
+    public var ledgerCommits: Int { writer?.commitCount ?? 0 }
+
+    // MARK: Reading and handing out
+
+    /// Reads and routes one pending entry; nil when it was quarantined or is gone.
+    private func read(_ entry: QueueEntry) throws -> Tracked? {
         guard entry.kind == .regularFile else {
             try quarantine(entry, QuarantineRecord(category: "unreadable", reason: "\(entry.kind.rawValue), not a regular file; never opened or followed"))
-            return true
+            return nil
         }
         let prepared: PreparedReport
         do {
@@ -130,7 +232,7 @@ public final class DeliveryRun {
             let report = try ReportCodec.decode(bytes, format: entry.format, path: "pending/\(entry.name)")
             prepared = PreparedReport(id: entry.name, report: report, enqueuedAt: entry.enqueuedAt)
         } catch let error as QueueError where error.errno == ENOENT {
-            return false  // moved away since the scan (an operator, a requeue): nothing to do
+            return nil  // moved away since the scan (an operator, a requeue): nothing to do
         } catch let error as QueueError {
             let reason: String
             switch error.errno {
@@ -139,244 +241,231 @@ public final class DeliveryRun {
             default: reason = error.description
             }
             try quarantine(entry, QuarantineRecord(category: "unreadable", reason: reason))
-            return true
+            return nil
         } catch let error as ReportFormatError {
             try quarantine(entry, QuarantineRecord(category: "unreadable", reason: error.description))
-            return true
+            return nil
         }
-
         let names = configuration.destinationNames(for: prepared.report)
         for name in names where transports[name] == nil {
             do {
                 _ = try configuration.destination(named: name, key: "destination (in the report)")
             } catch {
                 try quarantine(entry, QuarantineRecord(category: "unroutable", reason: error.description))
-                return true
+                return nil
             }
         }
-        let history = ReportHistory(events: try ledger?.events(for: entry.name) ?? [])
-        var deliveredTo = history.delivered
-        var acted = false
-        for name in names where !history.delivered.contains(name) {
-            guard let transport = transports[name] else { continue }
-            let lane = Lane.name(destination: name, report: prepared.report)
-            if let reason = summary.stoppedLanes[lane] {
-                logger.debug("lane stopped; report waits", metadata: ["report.id": "\(entry.name)", "lane": "\(lane)", "reason": "\(reason)"])
-                continue
-            }
-            // Quiet hours hold a non-critical report without stopping the lane: a critical one behind
-            // it still goes at once, and the held ones go, in order, when the window ends.
-            if let quiet = transport.destination.quietHours, prepared.report.status != .critical,
-                quiet.contains(Timestamp.now(), in: configuration.timeZone)
-            {
-                summary.noteDue(quiet.nextEnd(after: Timestamp.now(), in: configuration.timeZone))
-                logger.debug("quiet hours; report waits", metadata: ["report.id": "\(entry.name)", "lane": "\(name)", "window": "\(quiet)"])
-                continue
-            }
-            if isDigested(prepared, held: entry, by: transport.destination) {
-                digests[lane, default: (name, [])].items.append(HeldReport(entry: entry, prepared: prepared, names: names, deliveredTo: deliveredTo))
-                continue
-            }
-            // The lane's order: a digest of what was held before this report goes first.
-            try flushDigest(lane)
-            if summary.stoppedLanes[lane] != nil { continue }
-            if let notBefore = history.notBefore[name], notBefore > Timestamp.now() {
-                summary.stoppedLanes[lane] = "backing off until \(notBefore.iso8601UTC)"
-                summary.noteDue(notBefore)
-                continue
-            }
-            let attempts = history.attempts[name, default: 0]
-            // A requeued report gets a new budget: its age counts from the requeue.
-            let age = Timestamp.now().rawValue - max(entry.enqueuedAt, history.requeuedAt ?? entry.enqueuedAt).rawValue
-            if attempts >= configuration.delivery.maxAttempts || (attempts > 0 && age > Int64(configuration.delivery.maxAge.seconds * 1e9)) {
-                let why = attempts >= configuration.delivery.maxAttempts
-                    ? "gave up after \(attempts) attempts (delivery.max_attempts)"
-                    : "gave up: older than delivery.max_age after \(attempts) attempts"
-                try quarantine(entry, QuarantineRecord(category: "gave-up", reason: why, destination: name, attempts: attempts, deliveredTo: history.delivered.sorted()))
-                return true
-            }
-            acted = true
-            switch try deliver(prepared, via: transport, history: history) {
-            case .accepted:
-                deliveredTo.insert(name)
-            case .transient(let status, let retryAfter, let detail):
-                try stopLane(lane, of: name, deferring: [entry.name], afterAttempt: attempts + 1, status: status, retryAfter: retryAfter, detail: detail)
-            case .rejected(let status, let detail):
-                try quarantine(entry, QuarantineRecord(category: "rejected", reason: secrets.redact(detail), destination: name, status: status, responseExcerpt: secrets.redact(detail), attempts: attempts + 1, deliveredTo: history.delivered.sorted()))
-                return true
-            case .destinationBroken(let status, let detail):
-                let text = "destination '\(name)' refused as a whole (check its URL or token): \(secrets.redact(detail))"
-                try record(.init(.deferred, report: entry.name, destination: name, status: status, detail: text))
-                summary.configurationError = text
-                return true
-            }
-        }
-        if ledger != nil, !options.dryRun, names.allSatisfy(deliveredTo.contains) {
-            readyToArchive.append((entry, acted))
-            if readyToArchive.count >= Self.archiveBatchSize { try archiveReady() }
-            return true
-        }
-        if !options.dryRun { summary.waiting += 1 }
-        return acted
+        return Tracked(entry: entry, prepared: prepared, destinations: names.filter { transports[$0] != nil }, delivered: [], resent: false)
     }
 
-    /// Whether a report was held by the destination's last quiet window and goes in its digest.
-    private func isDigested(_ prepared: PreparedReport, held entry: QueueEntry, by destination: Destination) -> Bool {
-        guard destination.quietDigest, let quiet = destination.quietHours, prepared.report.status != .critical,
-            let end = quiet.lastEnd(atOrBefore: Timestamp.now(), in: configuration.timeZone)
-        else { return false }
-        let start = end.adding(nanoseconds: -Int64(quiet.length.seconds * 1e9))
-        return entry.enqueuedAt >= start && entry.enqueuedAt < end
+    private func flushHandOut(_ handOut: inout [String: [LaneWorker.Item]], order: inout [String]) {
+        for name in order {
+            guard let items = handOut[name], let worker = lane(named: name) else { continue }
+            worker.enqueue(items)
+        }
+        handOut.removeAll(keepingCapacity: true)
+        order.removeAll(keepingCapacity: true)
     }
 
-    /// Sends the reports held for `lane` as one message listing them and records each as delivered.
-    ///
-    /// The digest is delivered like any report (`deliver`, under an id made from its first report, so
-    /// that a retry resumes at the first part not yet accepted); each held report also gets its own
-    /// `attempt` row before it leaves and its own `delivered` row after. A failure defers them all and
-    /// stops the lane, as any failure does.
-    private func flushDigest(_ lane: String) throws {
-        guard let (name, items) = digests.removeValue(forKey: lane), !items.isEmpty, let transport = transports[name] else { return }
-        let window = transport.destination.quietHours.map { "\($0)" } ?? "quiet hours"
-        let zone = configuration.timeZone
-        let lines = items.map { "- \($0.prepared.report.title) (\($0.prepared.report.kind.rawValue), \($0.prepared.enqueuedAt.shortLocal(in: zone)))" }
-        let digest = Report(
-            kind: .note, title: "\(items.count) report(s) held during quiet hours \(window)",
-            fields: ["status": .text(ReportStatus.normal.rawValue)], body: lines.joined(separator: "\n"))
-        let prepared = PreparedReport(id: "digest-\(items[0].entry.name)", report: digest, enqueuedAt: items[0].entry.enqueuedAt)
-        let reports = items.map(\.entry.name)
-        for report in reports { try record(.init(.attempt, report: report, destination: name, detail: "in a quiet-hours digest")) }
-        let history = ReportHistory(events: try ledger?.events(for: prepared.id) ?? [])
-        switch try deliver(prepared, via: transport, history: history) {
-        case .accepted:
-            guard !options.dryRun else { return }
-            for item in items {
-                try record(.init(.delivered, report: item.entry.name, destination: name, detail: "in a quiet-hours digest of \(items.count)"))
-                if ledger != nil, item.names.allSatisfy({ item.deliveredTo.contains($0) || $0 == name }) {
-                    readyToArchive.append((item.entry, true))
-                    summary.waiting = max(0, summary.waiting - 1)  // handle() counted it as waiting
-                }
+    /// The lane's worker, started on first use with its own transport.
+    private func lane(_ name: String, destination: String) throws -> LaneWorker? {
+        if let worker = lane(named: name) { return worker }
+        guard let base = transports[destination] else { return nil }
+        let first = withState { !lanes.values.contains { $0.destination == destination } }
+        let transport = first ? base : try siblings(base)
+        transport.interruption = interruption
+        let worker = LaneWorker(name: name, destination: destination, transport: transport, run: self, logger: logger)
+        withState {
+            lanes[name] = worker
+            laneOrder.append(name)
+        }
+        if !options.dryRun { worker.start() }
+        return worker
+    }
+
+    private func lane(named name: String) -> LaneWorker? {
+        withState { lanes[name] }
+    }
+
+    private func laneNames() -> [String] {
+        withState { laneOrder }
+    }
+
+    /// Drops what a scan no longer lists and no lane holds (moved away by hand, or long archived).
+    private func forget(missingFrom listed: Set<String>) {
+        withState {
+            finished = finished.filter(listed.contains)
+            for name in open.keys where !listed.contains(name) && !lanes.values.contains(where: { $0.holds(name) }) {
+                open[name] = nil
             }
-            logger.info("delivered a quiet-hours digest", metadata: ["lane": "\(name)", "reports": "\(items.count)"])
-        case .transient(let status, let retryAfter, let detail):
-            try stopLane(lane, of: name, deferring: reports, afterAttempt: history.attempts[name, default: 0] + 1, status: status, retryAfter: retryAfter, detail: detail)
-        case .rejected(let status, let detail):
-            // The digest itself is refused (a 4xx about the message): its reports wait, the reason is shown.
-            try stopLane(
-                lane, of: name, deferring: reports, afterAttempt: history.attempts[name, default: 0] + 1, status: status, retryAfter: nil,
-                detail: "the quiet-hours digest was refused: \(detail)")
-        case .destinationBroken(let status, let detail):
-            let text = "destination '\(name)' refused as a whole (check its URL or token): \(secrets.redact(detail))"
-            for report in reports { try record(.init(.deferred, report: report, destination: name, status: status, detail: text)) }
-            summary.configurationError = text
         }
     }
 
-    /// A transient failure: each report of `reports` waits its backoff (never less than the
-    /// destination's Retry-After), and the lane stops for the rest of the run, so order holds.
-    private func stopLane(
-        _ lane: String, of name: String, deferring reports: [String], afterAttempt attempt: Int, status: Int?, retryAfter: Duration?, detail: String
-    ) throws {
-        let delay = Backoff(policy: configuration.delivery).delay(afterAttempt: attempt, retryAfter: retryAfter)
-        let notBefore = Timestamp.now().adding(nanoseconds: Int64(delay.seconds * 1e9))
-        for report in reports {
-            try record(.init(.deferred, report: report, destination: name, status: status, detail: secrets.redact(detail), notBefore: notBefore))
-        }
-        summary.stoppedLanes[lane] = secrets.redact(detail)
-        summary.noteDue(notBefore)
+    private func waitUntilIdle() {
+        state.lock()
+        defer { state.unlock() }
+        while !lanes.values.allSatisfy(\.isIdle) { state.wait(until: Date(timeIntervalSinceNow: 0.05)) }
     }
 
-    /// Sends every part a destination has not accepted yet; the ledger records each step before the next.
-    private func deliver(_ prepared: PreparedReport, via transport: Transport, history: ReportHistory) throws -> SendOutcome {
-        let lane = transport.destination.name
-        let messages: [OutgoingMessage]
-        do {
-            messages = try transport.messages(for: prepared)
-        } catch {
-            return .rejected(status: nil, detail: "cannot render for \(transport.destination.channel.rawValue): \(error)")
+    /// What ends a pass: every delivered report moved to sent/, every row durable.
+    private func finishPass() throws {
+        try archiveReady()
+        try writer?.commit()
+        try rethrowFailure()
+    }
+
+    private func takeSummary(final: Bool) -> DeliverySummary {
+        withState {
+            var taken = summary
+            summary = DeliverySummary()
+            // Lanes finish in their own time; the summary lists reports oldest first, as one lane would.
+            let time = archivedAt
+            archivedAt.removeAll()
+            func older(_ a: String, _ b: String) -> Bool { (time[a] ?? .init(rawValue: 0), a) < (time[b] ?? .init(rawValue: 0), b) }
+            taken.delivered.sort(by: older)
+            taken.recovered.sort(by: older)
+            if final || !options.dryRun {
+                taken.waiting = open.count
+            }
+            if options.dryRun { taken.waiting = 0 }
+            return taken
         }
-        let done = history.deliveredParts[lane] ?? []
-        let remaining = messages.filter { !done.contains($0.part) }
+    }
+
+    // MARK: What lanes report (any thread)
+
+    /// Stages a row; it becomes durable with the next commit, which comes before any send or move.
+    func record(_ draft: LedgerEvent.Draft) {
+        guard !options.dryRun else { return }
+        writer?.stage([draft])
+    }
+
+    /// Whether a report is still to be delivered (not quarantined or archived by another lane).
+    func isOpen(_ report: String) -> Bool {
+        withState { open[report] != nil && !finished.contains(report) }
+    }
+
+    /// A destination accepted every part of `entry` (nil: the ledger already says every one did).
+    /// Once every destination has, the report joins the next batch to sent/.
+    func delivered(_ entry: QueueEntry, to destination: String?, resent: Bool) {
+        guard !options.dryRun, ledger != nil else { return }
+        let batchFull: Bool = withState {
+            guard var tracked = open[entry.name], !finished.contains(entry.name) else { return false }
+            if let destination { tracked.delivered.insert(destination) }
+            tracked.resent = tracked.resent || resent
+            open[entry.name] = tracked
+            guard destination == nil || tracked.destinations.allSatisfy(tracked.delivered.contains) else { return false }
+            finished.insert(entry.name)
+            open[entry.name] = nil
+            readyToArchive.append((tracked.entry, tracked.resent))
+            return readyToArchive.count >= Self.archiveBatchSize
+        }
+        if batchFull {
+            do { try archiveReady() } catch { fail(error) }
+        }
+    }
+
+    /// A lane put a report down without acting on it: it waits in pending/ for a later pass.
+    func leave(_ report: String, lane: LaneWorker) {}
+
+    /// A lane has nothing left: move what is ready, and wake whoever waits for the run to be idle.
+    func laneRanDry(_ lane: LaneWorker) {
+        do { try archiveReady() } catch { fail(error) }
+        state.lock()
+        state.broadcast()
+        state.unlock()
+    }
+
+    func laneStopped(_ lane: String, reason: String, due: Timestamp?) {
+        withState {
+            summary.stoppedLanes[lane] = reason
+            if let due { summary.noteDue(due) }
+        }
+    }
+
+    func noteDue(_ time: Timestamp) {
+        withState { summary.noteDue(time) }
+    }
+
+    func notice(_ notices: [String]) {
+        guard !notices.isEmpty else { return }
+        withState { summary.notices += notices }
+    }
+
+    func preview(_ text: String, lane: String) {
+        withState { summary.previews.append(text) }
+    }
+
+    /// A destination refused as a whole: the run stops, every lane's wait ends.
+    func configurationBroken(_ text: String) {
+        withState { if summary.configurationError == nil { summary.configurationError = text } }
+        interruption.request()
+    }
+
+    /// The queue or the ledger failed under a lane: the run stops and `run()`/`feed()` throw it.
+    func fail(_ error: Error) {
+        withState { if failure == nil { failure = error } }
+        interruption.request()
+    }
+
+    private var isStopping: Bool {
+        interruption.isRequested
+    }
+
+    private func rethrowFailure() throws {
+        if let failure = withState({ failure }) { throw failure }
+    }
+
+    /// Moves a report to failed/ with its reason (after committing the rows before it).
+    func quarantine(_ entry: QueueEntry, _ record: QuarantineRecord) throws {
         if options.dryRun {
-            for message in remaining {
-                summary.previews.append("\(prepared.id) → \(lane) (\(transport.destination.channel.rawValue)) part \(message.part)/\(message.parts):\n\(transport.preview(message, of: prepared))")
-            }
-            return .accepted(status: nil, messageID: nil)
-        }
-        try record(.init(.attempt, report: prepared.id, destination: lane, part: remaining.first?.part, parts: messages.count))
-        var waits = 0
-        for message in remaining {
-            try commit()  // the attempt, and whatever came before, is durable before the message leaves
-            var outcome = transport.send(message, of: prepared)
-            // A short rate-limit pause is waited out here, so that a multi-part report is not put off
-            // for a whole backoff; a long one ends the lane's turn like any transient failure.
-            while let pause = Self.rateLimitPause(outcome), waits < Self.rateLimitWaitsPerReport {
-                waits += 1
-                let until = Timestamp.now().adding(nanoseconds: Int64(pause.seconds * 1e9))
-                try record(.init(.deferred, report: prepared.id, destination: lane, status: 429, part: message.part, parts: message.parts, detail: "rate limited; waiting \(pause) in this run", notBefore: until))
-                logger.info("rate limited; waiting", metadata: ["report.id": "\(prepared.id)", "lane": "\(lane)", "seconds": "\(pause.seconds)"])
-                Thread.sleep(forTimeInterval: pause.seconds)
-                try commit()
-                outcome = transport.send(message, of: prepared)
-            }
-            let notices = transport.takeNotices().map(secrets.redact)
-            summary.notices += notices
-            guard case .accepted(let status, let messageID) = outcome else { return outcome }
-            let detail = ([messageID].compactMap { $0 } + notices).map(secrets.redact).joined(separator: "; ")
-            try record(.init(.partDelivered, report: prepared.id, destination: lane, status: status, part: message.part, parts: message.parts, detail: detail.isEmpty ? nil : detail))
-        }
-        try record(.init(.delivered, report: prepared.id, destination: lane, parts: messages.count))
-        logger.info("delivered", metadata: ["report.id": "\(prepared.id)", "lane": "\(lane)", "parts": "\(messages.count)"])
-        return .accepted(status: nil, messageID: nil)
-    }
-
-    /// The longest rate-limit pause waited out inside a run, and how many such waits one report gets.
-    static let longestRateLimitWait: Duration = .seconds(10)
-    static let rateLimitWaitsPerReport = 3
-
-    /// The pause a 429 asks for, when it is short enough to wait out in this run.
-    static func rateLimitPause(_ outcome: SendOutcome) -> Duration? {
-        guard case .transient(429, let retryAfter?, _) = outcome, retryAfter <= longestRateLimitWait else { return nil }
-        return max(retryAfter, .milliseconds(1))
-    }
-
-    private func quarantine(_ entry: QueueEntry, _ record: QuarantineRecord) throws {
-        if options.dryRun {
-            summary.previews.append("\(entry.name) → failed/: \(record.category): \(record.reason)")
+            withState { summary.previews.append("\(entry.name) → failed/: \(record.category): \(record.reason)") }
             return
         }
-        guard let ledger else { return }
-        try commit()  // rows before a file moves
-        try queue.quarantine(entry, failure: record, ledger: ledger)
-        summary.quarantined.append(.init(id: entry.name, reason: "\(record.category): \(record.reason)"))
+        guard let writer else { return }
+        moving.lock()
+        defer { moving.unlock() }
+        try writer.commit()  // rows before a file moves
+        let first: Bool = withState {
+            guard !finished.contains(entry.name) else { return false }
+            finished.insert(entry.name)
+            open[entry.name] = nil
+            return true
+        }
+        guard first else { return }
+        try writer.withConnection { try queue.quarantine(entry, failure: record, ledger: $0) }
+        withState { summary.quarantined.append(.init(id: entry.name, reason: "\(record.category): \(record.reason)")) }
         logger.info("quarantined", metadata: ["report.id": "\(entry.name)", "reason": "\(record.reason)"])
-    }
-
-    /// Stages a row; it becomes durable with the next `commit()`, which comes before any send or move.
-    private func record(_ draft: LedgerEvent.Draft) throws {
-        guard !options.dryRun, ledger != nil else { return }
-        staged.append(draft)
-    }
-
-    /// Commits the staged rows in one transaction (one fsync of the write-ahead log).
-    private func commit() throws {
-        guard let ledger, !staged.isEmpty else { return }
-        try ledger.append(staged)
-        staged.removeAll(keepingCapacity: true)
     }
 
     /// Moves the delivered reports waiting in `readyToArchive` to sent/ (after committing their
     /// `delivered` rows) and stages one `archived` row each.
     private func archiveReady() throws {
-        guard !readyToArchive.isEmpty else { return }
-        try commit()
-        let batch = readyToArchive
-        readyToArchive.removeAll(keepingCapacity: true)
+        guard let writer else { return }
+        moving.lock()
+        defer { moving.unlock() }
+        let batch: [(entry: QueueEntry, resent: Bool)] = withState {
+            defer { readyToArchive.removeAll(keepingCapacity: true) }
+            return readyToArchive
+        }
+        guard !batch.isEmpty else { return }
+        try writer.commit()
         try queue.archive(batch.map(\.entry))
         for (entry, resent) in batch {
-            try record(.init(.archived, report: entry.name, detail: "moved to sent/"))
-            if resent { summary.delivered.append(entry.name) } else { summary.recovered.append(entry.name) }
+            record(.init(.archived, report: entry.name, detail: "moved to sent/"))
             logger.info("archived", metadata: ["report.id": "\(entry.name)", "resent": "\(resent)"])
         }
+        withState {
+            for (entry, resent) in batch {
+                if resent { summary.delivered.append(entry.name) } else { summary.recovered.append(entry.name) }
+                archivedAt[entry.name] = entry.enqueuedAt
+            }
+        }
+    }
+
+    private func withState<T>(_ body: () throws -> T) rethrows -> T {
+        state.lock()
+        defer { state.unlock() }
+        return try body()
     }
 }

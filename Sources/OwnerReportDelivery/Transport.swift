@@ -17,6 +17,9 @@ public protocol Transport: AnyObject {
     /// What the operator should know from the last send though it succeeded (a chat that moved);
     /// the run records it in the ledger and prints it. Reading empties it.
     func takeNotices() -> [String]
+
+    /// What ends this transport's waits (its pace, a transfer in progress) early: the run's stop.
+    var interruption: Interruption? { get set }
 }
 
 extension Transport {

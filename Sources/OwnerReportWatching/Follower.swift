@@ -12,8 +12,8 @@ import OwnerReportLedger
 /// inotify events are only hints (docs/design.md §8): the follower scans once after the watch is set, so
 /// nothing that arrived before it is missed; scans again on every batch of events, on a queue
 /// overflow, when a backoff or a settling file comes due, and every `rescan_interval` regardless.
-/// Between those it blocks in the kernel and uses no CPU. SIGTERM or SIGINT ends it after the
-/// current report. Each wake-up refreshes `state/heartbeat` for the watchdog; a clean stop removes it.
+/// Between those it blocks in the kernel and uses no CPU. SIGTERM or SIGINT ends it at once: every lane's wait is
+/// interrupted, and what a lane had in hand stays in pending/. Each wake-up refreshes `state/heartbeat` for the watchdog; a clean stop removes it.
 public final class Follower {
     private let queue: QueueDirectory
     private let configuration: Configuration
@@ -71,6 +71,12 @@ public final class Follower {
         let ledger = try Ledger(queue: queue)
         let watcher = try PendingWatcher(directory: queue.pending)
         logger.info("following", metadata: ["queue": "\(queue.root)"])
+        // One engine for the daemon's life: its lanes outlive each scan, so a lane busy with a slow
+        // destination keeps its place while every other lane takes what arrives.
+        let engine = DeliveryRun(
+            queue: queue, configuration: configuration, ledger: ledger, transports: transports, secrets: secrets,
+            options: DeliveryRun.Options(settle: Self.settle) { StopSignal.received != nil }, logger: logger)
+        defer { engine.shutDown() }
         var scanDue = true
         var lastScan = ContinuousClock.now
         var nextDue: Timestamp?
@@ -79,19 +85,18 @@ public final class Follower {
                 try writeHeartbeat("delivering")
                 scanDue = false
                 lastScan = ContinuousClock.now
+                nextDue = nil
                 try queue.removeStaleTemporaries(olderThan: .seconds(3600))
-                let options = DeliveryRun.Options(settle: Self.settle) { StopSignal.received != nil }
-                let summary = try DeliveryRun(
-                    queue: queue, configuration: configuration, ledger: ledger, transports: transports, secrets: secrets,
-                    options: options, logger: logger
-                ).run()
-                if !summary.isEmpty { report(summary) }
-                if summary.configurationError != nil { return .configuration }
-                nextDue = summary.nextDue
-                continue
+                try engine.feed()
             }
-            try writeHeartbeat("idle", atMostEvery: .seconds(1))
-            switch watcher.next(timeout: waitSeconds(lastScan: lastScan, nextDue: nextDue)) {
+            let summary = engine.takeSummary()
+            if !summary.isEmpty { report(summary) }
+            if summary.configurationError != nil { return .configuration }
+            if let due = summary.nextDue { nextDue = min(nextDue ?? due, due) }
+            try writeHeartbeat(engine.isBusy ? "delivering" : "idle", atMostEvery: .seconds(1))
+            // While lanes work, wake every second to print what they did and take their due times.
+            let wait = engine.isBusy ? 1 : waitSeconds(lastScan: lastScan, nextDue: nextDue)
+            switch watcher.next(timeout: wait) {
             case .arrived(let name):
                 // A name already gone was delivered by an earlier scan of the same burst.
                 scanDue = QueueDirectory.isCandidate(name) && access("\(queue.pending)/\(name)", F_OK) == 0
@@ -107,6 +112,9 @@ public final class Follower {
             }
         }
         logger.info("stopping on a signal", metadata: ["signal": "\(StopSignal.received ?? 0)"])
+        engine.shutDown()
+        let last = engine.takeSummary()
+        if !last.isEmpty { report(last) }
         removeHeartbeat()
         return .success
     }

@@ -9,14 +9,17 @@ answers by the plan in --plan, re-read on every request so a test can change it 
               "headers": {"Retry-After": "2"}, "body": "...", "hang": 5, "close": true}]}
 
 A rule applies to a request whose body contains its text, at most `times` times (always when
-absent). `hang` sleeps that many seconds before answering (past the client's timeout); `close`
-drops the connection without an answer. The port is printed on the first line of standard output.
+absent). `hang` sleeps that many seconds before answering (past the client's timeout); `delay` sleeps
+that long and then answers as planned (a slow relay: the status is logged); `close` drops the
+connection without an answer. The port is printed on the first line of standard output.
 
 With `"service": {...}` in the plan, a request no rule matches is answered the way the real chat
 services answer (see service_answer): Discord's bot API and webhooks, Telegram's sendMessage and
 Slack's incoming webhooks, their limits and error bodies included. The text the service would show
 is logged as "shown". `"discord_rate": {"limit": 5, "per": 1.0}` in the service makes every Discord
-message share one window, answered with Discord's 429 when it is full.
+message share one window, answered with Discord's 429 when it is full. `"telegram_rate": {"per_chat": 1.0,
+"group_limit": 20, "group_window": 60}` enforces the Bot FAQ's limits on sendMessage: about one message a
+second to a chat and 20 a minute to a group, answered with Telegram's 429 and its retry_after.
 
 The server speaks HTTP/1.1 and keeps connections open; with --http10 it answers as HTTP/1.0 and
 closes every connection after its answer, so each request costs the client a new connection.
@@ -106,6 +109,38 @@ def discord_rate_limit(service):
         remaining = limit - len(discord_accepted)
         reset = round(discord_accepted[0] + per - now, 3)
     return None, {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining), "X-RateLimit-Reset-After": str(reset)}
+
+
+# Times of the Telegram messages accepted, per chat, for the plan's `telegram_rate`.
+telegram_accepted = {}
+
+
+def telegram_rate_limit(service, chat):
+    """A 429 the way Telegram answers one, when a message to `chat` now would break the plan's
+    `telegram_rate`; None otherwise (and the message is counted)."""
+    rate = service.get("telegram_rate")
+    if not rate:
+        return None
+    per_chat = float(rate.get("per_chat", 1.0))
+    limit, window = int(rate.get("group_limit", 20)), float(rate.get("group_window", 60.0))
+    now = time.time()
+    with lock:
+        times = telegram_accepted.setdefault(chat, [])
+        while times and times[0] <= now - window:
+            times.pop(0)
+        wait = 0.0
+        # A little slack on the spacing: the client paces on its own clock, the server on arrival.
+        if times and now - times[-1] < per_chat * 0.9:
+            wait = times[-1] + per_chat - now
+        if len(times) >= limit:
+            wait = max(wait, times[0] + window - now)
+        if wait > 0:
+            seconds = max(1, int(wait + 0.999))
+            return 429, {"Retry-After": str(seconds)}, {"ok": False, "error_code": 429,
+                                                        "description": f"Too Many Requests: retry after {seconds}",
+                                                        "parameters": {"retry_after": seconds}}, None
+        times.append(now)
+    return None
 
 
 def utf16_length(text):
@@ -275,6 +310,9 @@ def service_answer(service, path, headers, raw):
             return 400, {}, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}, None
         if "reply_markup" in data and not valid_inline_keyboard(data["reply_markup"]):
             return 400, {}, {"ok": False, "error_code": 400, "description": "Bad Request: BUTTON_DATA_INVALID"}, None
+        limited = telegram_rate_limit(service, chat)
+        if limited:
+            return limited
         return 200, {}, {"ok": True, "result": {"message_id": next(message_ids), "chat": {"id": int(chat)}, "text": text}}, text
     if path.startswith("/services/"):
         if path not in service.get("slack_paths", []):
@@ -324,6 +362,8 @@ class Handler(BaseHTTPRequestHandler):
             log_file.write(json.dumps(record, ensure_ascii=False) + "\n")
         if answer.get("hang"):
             time.sleep(answer["hang"])
+        if answer.get("delay"):
+            time.sleep(answer["delay"])
         if answer.get("close"):
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True

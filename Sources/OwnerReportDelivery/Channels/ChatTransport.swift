@@ -6,20 +6,27 @@ import OwnerReportCore
 
 /// Delivers to a chat service: composes the report, cuts it into parts, renders and sends each part,
 /// and keeps the service's pace. The service-specific parts live in a `ChatService`.
-public final class ChatTransport: Transport {
+public final class ChatTransport: Transport, BacklogPacking {
     public let service: ChatService
     public var destination: Destination { service.destination }
     private let client: HTTPClient
     private let secrets: SecretResolver
     private let timeZone: TimeZone
-    /// No request before this instant: the service's pace, or its rate-limit headers.
-    private var nextAllowed = ContinuousClock.now
+    /// The destination's pace, shared by every lane that sends to it (a relay's origins).
+    public let pace: Pace
     private var notices: [String] = []
 
-    public init(service: ChatService, policy: DeliveryPolicy, secrets: SecretResolver, timeZone: TimeZone) throws {
+    public var interruption: Interruption? {
+        get { client.interruption }
+        set { client.interruption = newValue }
+    }
+
+    /// - Parameter pace: the destination's, when another lane already sends to it.
+    public init(service: ChatService, policy: DeliveryPolicy, secrets: SecretResolver, timeZone: TimeZone, pace: Pace = Pace()) throws {
         self.service = service
         self.secrets = secrets
         self.timeZone = timeZone
+        self.pace = pace
         client = try HTTPClient(timeout: policy.timeout, connectTimeout: policy.connectTimeout)
     }
 
@@ -36,16 +43,17 @@ public final class ChatTransport: Transport {
         var payload = message.payload
         // A moved chat is followed once per message; a second move in a row is an error.
         for _ in 0..<2 {
-            let wait = nextAllowed - ContinuousClock.now
-            if wait > .zero { Thread.sleep(forTimeInterval: wait.seconds) }
-            nextAllowed = ContinuousClock.now + service.minimumInterval
+            let wait = pace.reserve(spacing: service.minimumInterval)
+            if wait > .zero, !(interruption ?? Interruption()).sleep(for: wait) {
+                return .transient(status: nil, retryAfter: nil, detail: "stopped while keeping \(destination.name)'s pace; nothing was sent")
+            }
             let response: HTTPResponse
             do {
                 response = try client.post(url: service.url, headers: service.headers(masked: false), body: payload)
             } catch {
                 return SendOutcome.classify(error)
             }
-            if let pause = Self.rateLimitPause(response) { nextAllowed = max(nextAllowed, ContinuousClock.now + pause) }
+            if let pause = Self.rateLimitPause(response) { pace.holdBack(for: pause) }
             let excerpt = secrets.redact(String(response.bodyText.prefix(300)))
             let detail = "\(destination.channel.rawValue) HTTP \(response.status) from \(CurlError.redacted(service.url)): \(excerpt)"
             switch service.interpret(response, detail: detail) {
@@ -61,6 +69,50 @@ public final class ChatTransport: Transport {
             }
         }
         return .destinationBroken(status: 400, detail: "the chat moved twice in a row; set its new id as the target")
+    }
+
+    /// Packs consecutive reports into as few messages as the service's limit allows, each report's
+    /// block whole (`ReportComposer.compactMarkdown`). Packing stops before a report whose block does
+    /// not fit a message with one other: it goes alone. Nothing is covered when not even the first
+    /// two fit together.
+    public func catchUpMessages(for reports: [PreparedReport]) -> CatchUp {
+        let splitter = service.splitter
+        // Room for the heading, counted at its longest: "📬 Catch-up 9999/9999: 9999 reports".
+        let budget = splitter.limit - splitter.measure(service.render("📬 **Catch-up 9999/9999: 9999 reports**")) - 2
+        var groups: [[String]] = []
+        var current: [String] = []
+        var used = 0
+        var covered = 0
+        for report in reports {
+            let block = ReportComposer.compactMarkdown(report)
+            let cost = splitter.measure(service.render(block)) + 2
+            if cost * 2 > budget { break }
+            if used + cost > budget {
+                groups.append(current)
+                current = []
+                used = 0
+            }
+            current.append(block)
+            used += cost
+            covered += 1
+        }
+        if !current.isEmpty { groups.append(current) }
+        if covered < 2 { return .none }
+        let worst: ReportStatus = reports[..<covered].contains { $0.report.status == .warning || $0.report.status == .blocked } ? .warning : .normal
+        let digest = Report(kind: .note, title: "Catch-up: \(covered) reports", fields: ["status": .text(worst.rawValue)], body: "")
+        let prepared = PreparedReport(id: "catchup-\(reports[0].id)", report: digest, enqueuedAt: reports[0].enqueuedAt)
+        var messages: [OutgoingMessage] = []
+        var covering: [Range<Int>] = []
+        var start = 0
+        for (index, group) in groups.enumerated() {
+            let heading = "📬 **Catch-up \(index + 1)/\(groups.count): \(group.count) reports**"
+            let text = service.render(([heading] + group).joined(separator: "\n\n"))
+            guard let body = try? service.body(text: text, part: index + 1, parts: groups.count, of: prepared) else { break }
+            messages.append(OutgoingMessage(part: index + 1, parts: groups.count, payload: body, text: text, reportID: prepared.id))
+            covering.append(start..<(start + group.count))
+            start += group.count
+        }
+        return CatchUp(messages: messages, covering: covering, digest: digest)
     }
 
     public func takeNotices() -> [String] {

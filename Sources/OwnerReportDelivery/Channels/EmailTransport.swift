@@ -9,6 +9,11 @@ import OwnerReportCore
 public final class EmailTransport: Transport {
     public let destination: Destination
     private let client: SMTPClient
+
+    public var interruption: Interruption? {
+        get { client.interruption }
+        set { client.interruption = newValue }
+    }
     private let secrets: SecretResolver
     private let timeZone: TimeZone
     private let url: String

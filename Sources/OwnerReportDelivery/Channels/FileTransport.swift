@@ -10,6 +10,8 @@ import OwnerReportCore
 /// so a resend after a crash finds the same file there and counts as delivered: exactly once.
 /// Appending to a single file is at-least-once, like every network channel.
 public final class FileTransport: Transport {
+    /// Unused: a write to a local file has no wait to interrupt.
+    public var interruption: Interruption?
     public let destination: Destination
     private let queue: QueueDirectory
     private let target: String

@@ -15,6 +15,11 @@ public final class WebhookTransport: Transport {
     private let signature: StandardWebhookSignature?
     private let token: String?
     private let client: HTTPClient
+
+    public var interruption: Interruption? {
+        get { client.interruption }
+        set { client.interruption = newValue }
+    }
     private let secrets: SecretResolver
     private let host: String
 

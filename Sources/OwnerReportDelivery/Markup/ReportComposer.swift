@@ -17,6 +17,23 @@ public enum ReportComposer {
         compose(prepared, timeZone: timeZone, markdown: true, includeTitle: includeTitle)
     }
 
+    /// A report's block in a catch-up digest: the status emoji, kind and title on one line, its fields
+    /// on one line, its body, and its name; no enqueue time (the name carries it). Short, so that a
+    /// backlog goes out in few messages, and still every report is told apart.
+    public static func compactMarkdown(_ prepared: PreparedReport) -> String {
+        let report = prepared.report
+        let e = MarkdownInline.escaped
+        var lines = ["\(StatusStyle(report.status).emoji) **[\(report.kind.rawValue)] \(e(report.title))**"]
+        let fields = report.orderedFields.filter { $0.key != "destination" && $0.key != "status" }
+        if !fields.isEmpty {
+            lines.append(fields.map { "\(e($0.key)): \(e($0.value.joined))" }.joined(separator: " · "))
+        }
+        let body = report.body.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !body.isEmpty { lines.append(body) }
+        lines.append("_— \(e(prepared.id))_")
+        return lines.joined(separator: "\n")
+    }
+
     private static func compose(_ prepared: PreparedReport, timeZone: TimeZone, markdown: Bool, includeTitle: Bool) -> String {
         let report = prepared.report
         func text(_ raw: String) -> String { markdown ? MarkdownInline.escaped(raw) : raw }

@@ -80,4 +80,5 @@ struct CurlOptions {
     func pointer(_ option: CURLoption, _ value: UnsafeMutableRawPointer?) { _ = CCurl_setopt_pointer(library.setopt, handle, option, value) }
     func callback(_ option: CURLoption, _ value: CCurl_data_callback) { _ = CCurl_setopt_callback(library.setopt, handle, option, value) }
     func debugCallback(_ value: CCurl_debug_callback) { _ = CCurl_setopt_debug_callback(library.setopt, handle, value) }
+    func progressCallback(_ value: CCurl_progress_callback) { _ = CCurl_setopt_progress_callback(library.setopt, handle, value) }
 }

@@ -11,6 +11,14 @@ final class CurlTransfer {
     let library: CurlLibrary
     let timeout: Duration
     let connectTimeout: Duration
+    /// Asked while a transfer runs (libcurl calls back at least once a second, more often while data
+    /// moves): a stop aborts the transfer, which then fails as a transient error, instead of running
+    /// to its timeout.
+    var interruption: Interruption?
+    /// How long a transfer under way may still run after a stop: long enough for a destination that
+    /// answers to be heard (and the report recorded as delivered), short enough that a hanging one
+    /// never holds a daemon's shutdown.
+    static let stopGrace: Duration = .seconds(2)
 
     /// Opens libcurl on first use (`CurlLibrary.shared`) and makes the handle.
     init(timeout: Duration, connectTimeout: Duration) throws(CurlError) {
@@ -41,6 +49,15 @@ final class CurlTransfer {
             options.string(CURLOPT_REDIR_PROTOCOLS_STR, "http,https,smtp,smtps")
             options.long(CURLOPT_FOLLOWLOCATION, 0)
             options.pointer(CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errors.baseAddress))
+            if interruption != nil {
+                options.long(CURLOPT_NOPROGRESS, 0)
+                options.progressCallback { context, _, _, _, _ in
+                    guard let context else { return 0 }
+                    let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+                    return transfer.interruption?.isRequested(for: CurlTransfer.stopGrace) == true ? 1 : 0
+                }
+                options.pointer(CURLOPT_XFERINFODATA, Unmanaged.passUnretained(self).toOpaque())
+            }
             configure(options)
             return library.easyPerform(handle)
         }

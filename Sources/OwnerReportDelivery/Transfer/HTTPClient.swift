@@ -12,6 +12,12 @@ public final class HTTPClient {
         transfer = try CurlTransfer(timeout: timeout, connectTimeout: connectTimeout)
     }
 
+    /// What ends a transfer in progress early (a stop), instead of its timeout.
+    public var interruption: Interruption? {
+        get { transfer.interruption }
+        set { transfer.interruption = newValue }
+    }
+
     /// Collects the response while libcurl calls back.
     private final class Collector {
         var body: [UInt8] = []

@@ -23,6 +23,12 @@ public final class SMTPClient {
         transfer = try CurlTransfer(timeout: timeout, connectTimeout: connectTimeout)
     }
 
+    /// What ends a transfer in progress early (a stop), instead of its timeout.
+    public var interruption: Interruption? {
+        get { transfer.interruption }
+        set { transfer.interruption = newValue }
+    }
+
     /// What libcurl gives and takes while the transfer runs.
     private final class Exchange {
         let message: [UInt8]
