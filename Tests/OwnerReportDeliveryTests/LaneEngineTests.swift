@@ -130,9 +130,11 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
         let fast = ScriptedTransport("fast")
         let slow = ScriptedTransport("slow") { _, _ in .slow(.milliseconds(300)) }
         var fastIDs: [String] = []
+        // The slow lane's report first in each pair: one loop over both, in either order, would make
+        // the fast lane wait.
         for index in 0..<6 {
-            fastIDs.append(try enqueue("fast \(index)", to: "fast"))
             _ = try enqueue("slow \(index)", to: "slow")
+            fastIDs.append(try enqueue("fast \(index)", to: "fast"))
         }
         let summary = try engine([fast, slow]).run()
         #expect(summary.delivered.count == 12)
@@ -150,7 +152,11 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
         var fastIDs: [String] = []
         for index in 0..<5 { fastIDs.append(try enqueue("fast \(index)", to: "fast")) }
         let started = ContinuousClock.now
-        let summary = try engine([fast, slow]) { fast.accepted.count == 5 && ContinuousClock.now - started > .milliseconds(200) }.run()
+        // A deadline too, so that a lane that waits for the hanging one fails the test instead of hanging it.
+        let summary = try engine([fast, slow]) {
+            let waited = ContinuousClock.now - started
+            return (fast.accepted.count == 5 && waited > .milliseconds(200)) || waited > .seconds(5)
+        }.run()
         #expect(fast.accepted.map(\.id) == fastIDs)
         #expect(Set(summary.delivered) == Set(fastIDs))
         #expect(directoryNames(queue.pending) == [stuck], "the hanging lane's report waits for the next run")
