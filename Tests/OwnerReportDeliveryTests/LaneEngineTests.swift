@@ -112,11 +112,11 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
         try queue.enqueue(Report(kind: .note, title: title, fields: ["destination": .text(destination), "status": .text(status.rawValue)]))
     }
 
-    func engine(_ transports: [ScriptedTransport], stop: @escaping @Sendable () -> Bool = { false }) throws -> DeliveryRun {
+    func engine(_ transports: [ScriptedTransport], dryRun: Bool = false, stop: @escaping @Sendable () -> Bool = { false }) throws -> DeliveryRun {
         DeliveryRun(
             queue: queue, configuration: configuration, ledger: try Ledger(queue: queue),
             transports: Dictionary(uniqueKeysWithValues: transports.map { ($0.destination.name, $0 as Transport) }),
-            secrets: SecretResolver(environment: [:], configurationFile: "test.toml"), options: .init(shouldStop: stop),
+            secrets: SecretResolver(environment: [:], configurationFile: "test.toml"), options: .init(dryRun: dryRun, shouldStop: stop),
             logger: Logger(label: "test"))
     }
 
@@ -223,6 +223,20 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
             #expect(kinds.filter { $0 == "attempt" }.count == 1 && kinds.filter { $0 == "delivered" }.count == 1, "\(id): \(kinds)")
             #expect(kinds.last == "archived")
         }
+    }
+
+    /// A dry run shows the catch-up messages a backlog would go in, and sends and writes nothing.
+    @Test func aDryRunShowsTheCatchUpMessagesAndChangesNothing() throws {
+        for index in 0..<5 { _ = try enqueue("r\(index)", to: "chat") }
+        let rowsBefore = try Ledger(queue: queue).allEvents().count
+        let pendingBefore = directoryNames(queue.pending)
+        let chat = ScriptedTransport("chat", packing: 3)
+        let summary = try engine([chat], dryRun: true).run()
+        #expect(summary.previews.count == 2, "\(summary.previews)")
+        #expect(summary.previews.first?.hasSuffix("r0|r1|r2") == true && summary.previews.last?.hasSuffix("r3|r4") == true, "\(summary.previews)")
+        #expect(chat.accepted.isEmpty)
+        #expect(try Ledger(queue: queue).allEvents().count == rowsBefore)
+        #expect(directoryNames(queue.pending) == pendingBefore)
     }
 
     /// A catch-up digest refused on its second message keeps what the first delivered, defers the

@@ -395,7 +395,7 @@ final class LaneWorker: @unchecked Sendable {
     /// lets out at once. Nil when `first` goes in a message of its own. The others are taken off the
     /// queue; `deliverCatchUp` puts back what it does not send.
     private func catchUpBatch(startingWith first: Item) -> [Item]? {
-        guard transport is BacklogPacking, !catchUpRefused, !run.options.dryRun,
+        guard transport is BacklogPacking, !catchUpRefused,
             transport.destination.catchUp ?? run.configuration.delivery.catchUp, packable(first)
         else { return nil }
         condition.lock()
