@@ -35,15 +35,18 @@ public final class DeliveryRun: @unchecked Sendable {
         public var onlyReport: String?
         /// How long a file dropped in by hand must be left alone before it is read (see `scanPending`).
         public var settle: Duration
+        /// How many reports the lanes may hold at once, decoded; a larger backlog is read as they drain it.
+        public var readAhead: Int
         /// Asked by every lane's waits: true ends the run early (a daemon's SIGTERM); reports in hand
         /// stay in pending/ for the next run.
         public var shouldStop: @Sendable () -> Bool
 
         public init(
-            maxCount: Int? = nil, dryRun: Bool = false, onlyReport: String? = nil, settle: Duration = .zero,
+            maxCount: Int? = nil, dryRun: Bool = false, onlyReport: String? = nil, settle: Duration = .zero, readAhead: Int = 4096,
             shouldStop: @escaping @Sendable () -> Bool = { false }
         ) {
             self.settle = settle
+            self.readAhead = max(2, readAhead)
             self.maxCount = maxCount
             self.dryRun = dryRun
             self.onlyReport = onlyReport
@@ -76,6 +79,12 @@ public final class DeliveryRun: @unchecked Sendable {
     /// Reports every destination has accepted, waiting to move to sent/ together (`archiveReady()`).
     private var readyToArchive: [(entry: QueueEntry, resent: Bool)] = []
     private var failure: Error?
+    /// The number of the current `feed()`: a lane takes a higher one as a new pass.
+    private var pass = 0
+    private var unread = false
+    /// Reports a lane put down in this run without any destination taking them: names only, for
+    /// `waiting` (their decoded form is not kept; a later pass reads them again).
+    private var leftBehind: Set<String> = []
     /// The enqueue times of what the summary lists as archived, to list it oldest first.
     private var archivedAt: [String: Timestamp] = [:]
     /// Serialises moves to sent/ (any lane may start one) and quarantines.
@@ -87,6 +96,8 @@ public final class DeliveryRun: @unchecked Sendable {
         let destinations: [String]
         var delivered: Set<String>
         var resent: Bool
+        /// The destinations that accepted it in this run (not before it).
+        var acceptedNow: Set<String> = []
     }
 
     /// How many delivered reports move to sent/ under one pair of directory fsyncs.
@@ -117,7 +128,7 @@ public final class DeliveryRun: @unchecked Sendable {
     /// Throws only when the queue or the ledger itself fails.
     public func run() throws -> DeliverySummary {
         defer { shutDown() }
-        try feed()
+        try feed(waitingForRoom: !options.dryRun)
         if options.dryRun {
             for name in laneNames() { lane(named: name)?.drain() }
         } else {
@@ -128,9 +139,32 @@ public final class DeliveryRun: @unchecked Sendable {
     }
 
     /// Scans pending/ and hands each lane the reports it has not been given yet, oldest first. The
-    /// lanes start at once; `takeSummary()` tells what they did.
+    /// lanes start at once; `takeSummary()` tells what they did. It reads at most `readAhead` reports
+    /// ahead of the lanes; what it left unread (`hasUnread`) the next call takes.
     public func feed() throws {
+        try feed(waitingForRoom: false)
+    }
+
+    /// Whether the last `feed()` stopped at the read-ahead bound with reports left to read.
+    public var hasUnread: Bool { withState { unread } }
+
+    /// Whether the lanes have room for more: a daemon feeds again when they do and `hasUnread`.
+    public var hasRoom: Bool { inHand() < options.readAhead / 2 }
+
+    /// How many reports the lanes hold now, queued or in hand.
+    public var reportsInHand: Int { inHand() }
+
+    private func inHand() -> Int {
+        withState { lanes.values.map { $0 } }.reduce(0) { $0 + $1.heldCount }
+    }
+
+    private func feed(waitingForRoom: Bool) throws {
         try rethrowFailure()
+        pass += 1
+        withState { unread = false }
+        // Every row the lanes staged is durable before a history is read: a report a lane just put
+        // down is seen with its backoff, one another lane just delivered is not sent there again.
+        try writer?.commit()
         let limit = configuration.delivery.maxReportBytes
         let scan: PendingScan
         if let writer, !options.dryRun {
@@ -142,6 +176,7 @@ public final class DeliveryRun: @unchecked Sendable {
         var entries = scan.entries
         if let only = options.onlyReport { entries = entries.filter { $0.name == only } }
         forget(missingFrom: Set(scan.entries.map(\.name)))
+        withState { leftBehind.removeAll() }
 
         var acted = 0
         var handOut: [String: [LaneWorker.Item]] = [:]
@@ -149,6 +184,14 @@ public final class DeliveryRun: @unchecked Sendable {
         for entry in entries {
             if let limit = options.maxCount, acted >= limit { break }
             if isStopping { break }
+            if inHand() + handOut.values.reduce(0, { $0 + $1.count }) >= options.readAhead {
+                flushHandOut(&handOut, order: &handOutOrder)
+                guard waitingForRoom else {
+                    withState { unread = true }
+                    break
+                }
+                while inHand() >= options.readAhead / 2, !isStopping { Thread.sleep(forTimeInterval: 0.01) }
+            }
             let (known, done) = withState { (open[entry.name], finished.contains(entry.name)) }
             if done { continue }
             var tracked: Tracked
@@ -261,7 +304,7 @@ public final class DeliveryRun: @unchecked Sendable {
     private func flushHandOut(_ handOut: inout [String: [LaneWorker.Item]], order: inout [String]) {
         for name in order {
             guard let items = handOut[name], let worker = lane(named: name) else { continue }
-            worker.enqueue(items)
+            worker.enqueue(items, pass: pass)
         }
         handOut.removeAll(keepingCapacity: true)
         order.removeAll(keepingCapacity: true)
@@ -325,7 +368,7 @@ public final class DeliveryRun: @unchecked Sendable {
             taken.delivered.sort(by: older)
             taken.recovered.sort(by: older)
             if final || !options.dryRun {
-                taken.waiting = open.count
+                taken.waiting = open.count + leftBehind.subtracting(open.keys).subtracting(finished).count
             }
             if options.dryRun { taken.waiting = 0 }
             return taken
@@ -351,7 +394,10 @@ public final class DeliveryRun: @unchecked Sendable {
         guard !options.dryRun, ledger != nil else { return }
         let batchFull: Bool = withState {
             guard var tracked = open[entry.name], !finished.contains(entry.name) else { return false }
-            if let destination { tracked.delivered.insert(destination) }
+            if let destination {
+                tracked.delivered.insert(destination)
+                tracked.acceptedNow.insert(destination)
+            }
             tracked.resent = tracked.resent || resent
             open[entry.name] = tracked
             guard destination == nil || tracked.destinations.allSatisfy(tracked.delivered.contains) else { return false }
@@ -365,8 +411,17 @@ public final class DeliveryRun: @unchecked Sendable {
         }
     }
 
-    /// A lane put a report down without acting on it: it waits in pending/ for a later pass.
-    func leave(_ report: String, lane: LaneWorker) {}
+    /// A lane put a report down without acting on it: it waits in pending/ for a later pass. Once no
+    /// lane holds it, and no destination took it in this run, only its name is kept.
+    func leave(_ report: String, lane: LaneWorker) {
+        let workers = withState { lanes.values.filter { $0 !== lane } }
+        guard !workers.contains(where: { $0.holds(report) }) else { return }
+        withState {
+            guard let tracked = open[report], tracked.acceptedNow.isEmpty else { return }
+            open[report] = nil
+            leftBehind.insert(report)
+        }
+    }
 
     /// A lane has nothing left: move what is ready, and wake whoever waits for the run to be idle.
     func laneRanDry(_ lane: LaneWorker) {

@@ -93,6 +93,11 @@ public final class Follower {
             if !summary.isEmpty { report(summary) }
             if summary.configurationError != nil { return .configuration }
             if let due = summary.nextDue { nextDue = min(nextDue ?? due, due) }
+            // A backlog larger than the lanes' read-ahead is read on as they drain it.
+            if engine.hasUnread, engine.hasRoom {
+                scanDue = true
+                continue
+            }
             try writeHeartbeat(engine.isBusy ? "delivering" : "idle", atMostEvery: .seconds(1))
             // While lanes work, wake every second to print what they did and take their due times.
             let wait = engine.isBusy ? 1 : waitSeconds(lastScan: lastScan, nextDue: nextDue)

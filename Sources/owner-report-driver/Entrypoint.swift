@@ -15,19 +15,22 @@ struct Driver: ParsableCommand {
         commandName: "owner-report-driver",
         abstract: "Deliver pending reports oldest-first; archive only what was delivered.",
         discussion: """
-            Each destination is a lane. Reports go out oldest-first within a lane; a report moves to \
-            sent/ only after every destination accepted every part of it. A transient failure (connect \
-            error, timeout, 5xx, 408, 429) stops that lane for this run and leaves the report in \
-            pending/ for a later try after an exponential backoff, never before the destination's \
-            Retry-After (exit 75). A report that can never be delivered as it is goes to failed/ with \
+            Each destination is a lane, delivered by a worker of its own: lanes never wait for each \
+            other. Reports go out oldest-first within a lane; a report moves to sent/ only after every \
+            destination accepted every part of it. A transient failure (connect error, timeout, 5xx, \
+            408, 429) stops that lane for this run and leaves the report in pending/ for a later try \
+            after an exponential backoff, never before the destination's Retry-After (exit 75). A chat \
+            lane with a backlog packs consecutive reports into shared messages (catch-up digests; a \
+            critical report always alone; catch_up = false turns it off). A report that can never be delivered as it is goes to failed/ with \
             NAME.error.json beside it and the lane goes on. A destination that refuses as a whole \
             (401/403/404) stops the run with exit 78. Only one process delivers at a time (flock on \
             .lock); a second --once exits 0 at once.
 
             --follow is the daemon: it holds the lock, watches pending/ with inotify, delivers what \
             arrives at once, wakes when a backoff is over and rescans every delivery.rescan_interval \
-            (default 5m) as a safety net. It writes state/heartbeat for the watchdog and stops after \
-            the current report on SIGTERM or SIGINT (exit 0). While it holds the queue it also serves \
+            (default 5m) as a safety net. It writes state/heartbeat for the watchdog. SIGTERM or SIGINT \
+            ends every lane's wait at once (a transfer under way gets 2 s to be answered) and it exits \
+            0, leaving what a lane had in hand in pending/. While it holds the queue it also serves \
             the queue's submit.sock, through which other users' jobs submit reports (the socket systemd's \
             owner-report-submit.socket passes, or one it binds itself with [submit] enabled = true).
 

@@ -284,6 +284,52 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
         }
     }
 
+    /// A backlog larger than the read-ahead is read as the lane drains it: the lanes never hold
+    /// more decoded reports than the bound, and every report still goes, in order.
+    @Test func aBacklogIsReadAheadOnlyAsFarAsTheBound() throws {
+        var ids: [String] = []
+        let ledger = try Ledger(queue: queue)
+        for index in 0..<200 {
+            ids.append(try queue.enqueue(Report(kind: .note, title: "n\(index)", fields: ["destination": .text("fast")]), ledger: ledger))
+        }
+        final class Peak: @unchecked Sendable {
+            var run: DeliveryRun?
+            var most = 0
+        }
+        let peak = Peak()
+        let fast = ScriptedTransport("fast") { _, _ in
+            peak.most = max(peak.most, peak.run?.reportsInHand ?? 0)
+            return .accept
+        }
+        let run = DeliveryRun(
+            queue: queue, configuration: configuration, ledger: ledger, transports: ["fast": fast],
+            secrets: SecretResolver(environment: [:], configurationFile: "test.toml"), options: .init(readAhead: 16), logger: Logger(label: "test"))
+        peak.run = run
+        let summary = try run.run()
+        #expect(summary.delivered == ids)
+        #expect(fast.accepted.map(\.id) == ids)
+        #expect(peak.most > 0 && peak.most <= 16, "held \(peak.most) at once")
+    }
+
+    /// The daemon's engine: a lane stopped by a failure stays stopped through the next scans until
+    /// its backoff is over, so neither the failed report nor a newer one goes early.
+    @Test func aLaterScanDoesNotCutABackoffShort() throws {
+        let first = try enqueue("first", to: "fast")
+        let fast = ScriptedTransport("fast") { _, _ in .fail(.transient(status: 503, retryAfter: nil, detail: "HTTP 503")) }
+        let engine = try engine([fast])
+        defer { engine.shutDown() }
+        try engine.feed()
+        #expect(eventually { !engine.isBusy && engine.takeSummary().stoppedLanes["fast"] != nil })
+        fast.answer { _, _ in .accept }
+        let second = try enqueue("second", to: "fast")
+        try engine.feed()
+        #expect(eventually { !engine.isBusy })
+        let summary = engine.takeSummary()
+        #expect(fast.accepted.isEmpty, "a backoff of 15 s or more was cut short: \(fast.accepted.map(\.id))")
+        #expect(summary.nextDue.map { $0 > Timestamp.now() } == true, "the daemon would not know when to wake")
+        #expect(Set(directoryNames(queue.pending)) == [first, second])
+    }
+
     /// A lane waiting out a long rate limit is interrupted by a stop at once, not after the wait.
     @Test func aStopEndsALongRateLimitWait() throws {
         let id = try enqueue("limited", to: "chat")

@@ -34,8 +34,12 @@ final class LaneWorker: @unchecked Sendable {
     private var holding: Set<String> = []
     private var working = false
     private var closed = false
-    /// Why the lane stopped for this pass; a new `enqueue` after the lane ran dry starts a new pass.
+    /// Why the lane stopped, and until when: a later pass (`enqueue` with a higher number) starts it
+    /// again only once that time has come, so a daemon's next scan never cuts a backoff short.
     private var stopped: String?
+    private var stoppedUntil: Timestamp?
+    /// The pass whose reports the lane holds (`DeliveryRun.feed` numbers them).
+    private var pass = 0
     /// Reports a quiet window held, to go out as one digest before the lane's next report.
     private var held: [Item] = []
     /// Set when a catch-up digest was refused as a whole: this lane sends one message per report.
@@ -52,17 +56,28 @@ final class LaneWorker: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Hands the lane reports to deliver after those it has; returns the ones it took (not already held).
+    /// Hands the lane reports of pass `pass` to deliver after those it has; returns the ones it took
+    /// (not already held).
     @discardableResult
-    func enqueue(_ new: [Item]) -> [Item] {
+    func enqueue(_ new: [Item], pass: Int) -> [Item] {
         condition.lock()
         defer { condition.unlock() }
         let taken = new.filter { holding.insert($0.name).inserted }
         guard !taken.isEmpty else { return [] }
-        if !working, items.isEmpty { stopped = nil }  // a lane that ran dry starts a new pass
+        if pass > self.pass {
+            self.pass = pass
+            if stoppedUntil.map({ $0 <= Timestamp.now() }) ?? true { (stopped, stoppedUntil) = (nil, nil) }
+        }
         items += taken
         condition.broadcast()
         return taken
+    }
+
+    /// How many reports the lane holds, queued or in hand.
+    var heldCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return holding.count
     }
 
     /// Whether the lane holds `report` (queued or in hand).
@@ -166,6 +181,7 @@ final class LaneWorker: @unchecked Sendable {
         let policy = run.configuration.delivery
         if let reason = stoppedReason {
             logger.debug("lane stopped; report waits", metadata: ["report.id": "\(item.name)", "reason": "\(reason)"])
+            if let until = stoppedUntilTime { run.laneStopped(name, reason: run.secrets.redact(reason), due: until) }
             run.leave(item.name, lane: self)
             return
         }
@@ -260,6 +276,12 @@ final class LaneWorker: @unchecked Sendable {
         }
     }
 
+    private var stoppedUntilTime: Timestamp? {
+        condition.lock()
+        defer { condition.unlock() }
+        return stoppedUntil
+    }
+
     private var stoppedReason: String? {
         condition.lock()
         defer { condition.unlock() }
@@ -268,8 +290,12 @@ final class LaneWorker: @unchecked Sendable {
 
     /// Stops the lane for this pass: what is queued waits for the next.
     private func stop(_ reason: String, due: Timestamp?) {
+        // What made the lane stop (its deferred rows) is durable before its reports are put down, so a
+        // scan that reads their history next sees the backoff.
+        do { try run.writer?.commit() } catch { run.fail(error) }
         condition.lock()
         stopped = reason
+        stoppedUntil = due
         condition.unlock()
         run.laneStopped(name, reason: run.secrets.redact(reason), due: due)
     }
