@@ -80,14 +80,17 @@ test: test-deps
 	$(SWIFT) test --skip-build
 
 # The fault suite at full size (kill -9 loops, a flapping sink, two daemons and a watchdog, clock
-# jumps, a full disk as root); `make test` runs the same scenarios smaller.
+# jumps, a full disk as root; four lanes killed mid-send, 1,000 reports to a Telegram-limited group);
+# `make test` runs the same scenarios smaller.
 faults: test-deps
 	$(SWIFT) build --build-tests
-	OWNER_REPORT_FAULTS=full $(SWIFT) test --skip-build --filter 'FaultTests|DiskFullTests|IntakeTests/aChainOfTwoQueues'
+	OWNER_REPORT_FAULTS=full $(SWIFT) test --skip-build --filter 'FaultTests|DiskFullTests|IntakeTests/aChainOfTwoQueues|LaneTests'
 
-# The benchmark table of the README, against Apprise and a Python requests loop (bench/run).
+# The benchmark tables of the README: against Apprise and a Python requests loop (bench/run), and
+# the lanes and catch-up digests (bench/lanes).
 bench: deps
 	bench/run
+	bench/lanes
 
 # libFuzzer on the report parser and the Markdown renderers/splitter, FUZZ_SECONDS each (fuzz/run).
 FUZZ_SECONDS ?= 60

@@ -166,6 +166,12 @@ public final class DeliveryRun: @unchecked Sendable {
         // down is seen with its backoff, one another lane just delivered is not sent there again.
         try writer?.commit()
         let limit = configuration.delivery.maxReportBytes
+        // A name linked into pending/ while it is being read may or may not be listed, and a hashed
+        // directory lists in no particular order: a scan during a burst can see a report and miss an
+        // older one linked just before it. Everything in this first listing was linked before the
+        // scan began, so the scan takes producer-named reports no newer than the newest of them; a
+        // newer one waits for the next scan (`hasUnread`), which a daemon makes at once.
+        let cutoff = try DirectoryListing.names(in: queue.pending).compactMap { ReportName.enqueueTime(of: $0.name) }.max()
         let scan: PendingScan
         if let writer, !options.dryRun {
             scan = try queue.scanPending(book: writer, maxReportBytes: limit, settle: options.settle)
@@ -173,8 +179,12 @@ public final class DeliveryRun: @unchecked Sendable {
             scan = try queue.scanPending(book: ReadOnlyEnqueueTimeBook(ledger), maxReportBytes: limit, settle: options.settle)
         }
         if let settling = scan.settlingUntil { noteDue(settling) }
-        var entries = scan.entries
-        if let only = options.onlyReport { entries = entries.filter { $0.name == only } }
+        var entries = scan.entries.filter { entry in
+            guard ReportName.enqueueTime(of: entry.name) != nil else { return true }
+            return cutoff.map { entry.enqueuedAt <= $0 } ?? false
+        }
+        if entries.count < scan.entries.count { withState { unread = true } }
+        if let only = options.onlyReport { entries = scan.entries.filter { $0.name == only } }
         forget(missingFrom: Set(scan.entries.map(\.name)))
         withState { leftBehind.removeAll() }
 
@@ -194,32 +204,39 @@ public final class DeliveryRun: @unchecked Sendable {
             }
             let (known, done) = withState { (open[entry.name], finished.contains(entry.name)) }
             if done { continue }
-            var tracked: Tracked
+            var fresh: Tracked?
             if let known {
                 // In hand already: only a lane that put it down (stopped) is given it again.
                 let due = known.destinations.filter { !known.delivered.contains($0) }
                 if due.allSatisfy({ lane(named: Lane.name(destination: $0, report: known.prepared.report))?.holds(entry.name) == true }) { continue }
-                tracked = known
             } else {
                 guard let read = try read(entry) else {
                     acted += 1
                     continue
                 }
-                tracked = read
+                fresh = read
             }
             let history = try writer.map { try $0.history(of: entry.name) } ?? ReportHistory(events: [])
-            tracked.delivered.formUnion(history.delivered)
+            // Merged under the lock, never copied back: what a lane recorded meanwhile (a delivery,
+            // a finished report) stands.
+            let merged: Tracked? = withState {
+                guard !finished.contains(entry.name), var current = open[entry.name] ?? fresh ?? known else { return nil }
+                current.delivered.formUnion(history.delivered)
+                open[entry.name] = current
+                return current
+            }
+            guard let tracked = merged else { continue }
             let due = tracked.destinations.filter { !tracked.delivered.contains($0) }
             if due.isEmpty {
                 // Every destination accepted it already (a crash came before the move): archive, no resend.
-                if known == nil, ledger != nil, !options.dryRun {
-                    withState { open[entry.name] = tracked }
+                if fresh != nil, ledger != nil, !options.dryRun {
                     delivered(entry, to: nil, resent: false)
+                } else if fresh != nil {
+                    withState { open[entry.name] = nil }
                 }
                 acted += 1
                 continue
             }
-            withState { open[entry.name] = tracked }
             var countsAsActing = false
             for destination in due {
                 let laneName = Lane.name(destination: destination, report: tracked.prepared.report)
@@ -383,9 +400,14 @@ public final class DeliveryRun: @unchecked Sendable {
         writer?.stage([draft])
     }
 
-    /// Whether a report is still to be delivered (not quarantined or archived by another lane).
-    func isOpen(_ report: String) -> Bool {
-        withState { open[report] != nil && !finished.contains(report) }
+    /// Whether `destination` may still be sent `report`: it is open (not archived or quarantined)
+    /// and that destination has not accepted it in this run. A lane asks right before it acts, so a
+    /// copy handed over again by a scan that raced its delivery is dropped.
+    func claim(_ report: String, for destination: String) -> Bool {
+        withState {
+            guard let tracked = open[report], !finished.contains(report) else { return false }
+            return !tracked.delivered.contains(destination)
+        }
     }
 
     /// A destination accepted every part of `entry` (nil: the ledger already says every one did).

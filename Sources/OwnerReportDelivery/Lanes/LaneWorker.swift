@@ -177,7 +177,7 @@ final class LaneWorker: @unchecked Sendable {
 
     /// The next report of the lane: every rule of docs/design.md §5, in order.
     private func step(_ item: Item) throws {
-        guard run.isOpen(item.name) else { return }  // another lane quarantined it meanwhile
+        guard run.claim(item.name, for: destination) else { return }  // quarantined, or delivered, meanwhile
         let policy = run.configuration.delivery
         if let reason = stoppedReason {
             logger.debug("lane stopped; report waits", metadata: ["report.id": "\(item.name)", "reason": "\(reason)"])
