@@ -319,7 +319,7 @@ public final class DeliveryRun: @unchecked Sendable {
     }
 
     private func flushHandOut(_ handOut: inout [String: [LaneWorker.Item]], order: inout [String]) {
-        for name in order {
+        for name in order where !isStopping {
             guard let items = handOut[name], let worker = lane(named: name) else { continue }
             worker.enqueue(items, pass: pass)
         }

@@ -330,6 +330,28 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
         #expect(Set(directoryNames(queue.pending)) == [first, second])
     }
 
+    /// A destination broken as a whole stops the run while the scan is still handing out a backlog:
+    /// the run returns with the configuration error, and does not wait for lanes that have ended.
+    @Test func aBrokenDestinationEndsTheRunWhileTheScanHandsOut() throws {
+        let ledger = try Ledger(queue: queue)
+        for index in 0..<400 {
+            _ = try queue.enqueue(Report(kind: .note, title: "n\(index)", fields: ["destination": .text(index % 2 == 0 ? "fast" : "slow")]), ledger: ledger)
+        }
+        let fast = ScriptedTransport("fast") { _, _ in .fail(.destinationBroken(status: 401, detail: "HTTP 401")) }
+        let slow = ScriptedTransport("slow")
+        let run = try engine([fast, slow])
+        final class Box: @unchecked Sendable { var summary: DeliverySummary? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            box.summary = try? run.run()
+            done.signal()
+        }.start()
+        #expect(done.wait(timeout: .now() + 20) == .success, "the run never returned")
+        #expect(box.summary?.configurationError?.contains("refused as a whole") == true)
+        #expect(directoryNames(queue.sent).count + directoryNames(queue.pending).count == 400, "nothing lost")
+    }
+
     /// A lane waiting out a long rate limit is interrupted by a stop at once, not after the wait.
     @Test func aStopEndsALongRateLimitWait() throws {
         let id = try enqueue("limited", to: "chat")

@@ -34,6 +34,9 @@ final class LaneWorker: @unchecked Sendable {
     private var holding: Set<String> = []
     private var working = false
     private var closed = false
+    /// The thread has ended (closed, or the run interrupted): the lane takes nothing more, and a run
+    /// that waits for it to be idle does not wait for reports nobody will deliver.
+    private var ended = false
     /// Why the lane stopped, and until when: a later pass (`enqueue` with a higher number) starts it
     /// again only once that time has come, so a daemon's next scan never cuts a backoff short.
     private var stopped: String?
@@ -62,6 +65,7 @@ final class LaneWorker: @unchecked Sendable {
     func enqueue(_ new: [Item], pass: Int) -> [Item] {
         condition.lock()
         defer { condition.unlock() }
+        guard !ended else { return [] }
         let taken = new.filter { holding.insert($0.name).inserted }
         guard !taken.isEmpty else { return [] }
         if pass > self.pass {
@@ -91,7 +95,7 @@ final class LaneWorker: @unchecked Sendable {
     var isIdle: Bool {
         condition.lock()
         defer { condition.unlock() }
-        return items.isEmpty && !working
+        return ended || (items.isEmpty && !working)
     }
 
     /// Starts the lane's thread, which works until `close()`.
@@ -133,6 +137,7 @@ final class LaneWorker: @unchecked Sendable {
         held.removeAll()
         holding.removeAll()
         working = false
+        ended = untilClosed
         condition.unlock()
         for item in left { run.leave(item.name, lane: self) }
         run.laneRanDry(self)
