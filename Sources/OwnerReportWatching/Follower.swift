@@ -89,6 +89,9 @@ public final class Follower {
                 try queue.removeStaleTemporaries(olderThan: .seconds(3600))
                 try engine.feed()
             }
+            // Busy is read before the summary is taken: a lane that finishes in between has its due
+            // time in this summary, or the daemon wakes within a second for the next one.
+            let busy = engine.isBusy
             let summary = engine.takeSummary()
             if !summary.isEmpty { report(summary) }
             if summary.configurationError != nil { return .configuration }
@@ -98,9 +101,9 @@ public final class Follower {
                 scanDue = true
                 continue
             }
-            try writeHeartbeat(engine.isBusy ? "delivering" : "idle", atMostEvery: .seconds(1))
+            try writeHeartbeat(busy ? "delivering" : "idle", atMostEvery: .seconds(1))
             // While lanes work, wake every second to print what they did and take their due times.
-            let wait = engine.isBusy ? 1 : waitSeconds(lastScan: lastScan, nextDue: nextDue)
+            let wait = busy ? 1 : waitSeconds(lastScan: lastScan, nextDue: nextDue)
             switch watcher.next(timeout: wait) {
             case .arrived(let name):
                 // A name already gone was delivered by an earlier scan of the same burst.

@@ -183,7 +183,6 @@ final class LaneWorker: @unchecked Sendable {
     /// The next report of the lane: every rule of docs/design.md §5, in order.
     private func step(_ item: Item) throws {
         guard run.claim(item.name, for: destination) else { return }  // quarantined, or delivered, meanwhile
-        let policy = run.configuration.delivery
         if let reason = stoppedReason {
             logger.debug("lane stopped; report waits", metadata: ["report.id": "\(item.name)", "reason": "\(reason)"])
             if let until = stoppedUntilTime { run.laneStopped(name, reason: run.secrets.redact(reason), due: until) }
@@ -215,15 +214,12 @@ final class LaneWorker: @unchecked Sendable {
             run.leave(item.name, lane: self)
             return
         }
-        let attempts = history.attempts[destination, default: 0]
-        // A requeued report gets a new budget: its age counts from the requeue.
-        let age = Timestamp.now().rawValue - max(item.entry.enqueuedAt, history.requeuedAt ?? item.entry.enqueuedAt).rawValue
-        if attempts >= policy.maxAttempts || (attempts > 0 && age > Int64(policy.maxAge.seconds * 1e9)) {
-            let why = attempts >= policy.maxAttempts
-                ? "gave up after \(attempts) attempts (delivery.max_attempts)"
-                : "gave up: older than delivery.max_age after \(attempts) attempts"
+        if let why = giveUpReason(item) {
             try run.quarantine(
-                item.entry, QuarantineRecord(category: "gave-up", reason: why, destination: destination, attempts: attempts, deliveredTo: history.delivered.sorted()))
+                item.entry,
+                QuarantineRecord(
+                    category: "gave-up", reason: why, destination: destination, attempts: history.attempts[destination, default: 0],
+                    deliveredTo: history.delivered.sorted()))
             return
         }
         if let batch = catchUpBatch(startingWith: item) {
@@ -231,6 +227,18 @@ final class LaneWorker: @unchecked Sendable {
             return
         }
         try sendAlone(item)
+    }
+
+    /// Why the report is given up on this lane (attempts spent, or too old once a try failed), or nil.
+    private func giveUpReason(_ item: Item) -> String? {
+        let policy = run.configuration.delivery
+        let attempts = item.history.attempts[destination, default: 0]
+        // A requeued report gets a new budget: its age counts from the requeue.
+        let start = max(item.entry.enqueuedAt, item.history.requeuedAt ?? item.entry.enqueuedAt)
+        let age = Timestamp.now().rawValue - start.rawValue
+        if attempts >= policy.maxAttempts { return "gave up after \(attempts) attempts (delivery.max_attempts)" }
+        if attempts > 0, age > Int64(policy.maxAge.seconds * 1e9) { return "gave up: older than delivery.max_age after \(attempts) attempts" }
+        return nil
     }
 
     /// Sends one report in messages of its own and settles what the destination answered.
@@ -438,8 +446,10 @@ final class LaneWorker: @unchecked Sendable {
     }
 
     /// A report may share a catch-up message: not critical, no acknowledgement button, nothing
-    /// delivered of it on this lane yet, not backing off, attempts left.
+    /// delivered of it on this lane yet, not backing off, not given up, and still this lane's to send
+    /// (the checks `step` makes of the first, made of every one packed behind it).
     private func packable(_ item: Item) -> Bool {
+        guard giveUpReason(item) == nil, run.claim(item.name, for: destination) else { return false }
         let report = item.prepared.report
         let history = item.history
         guard report.status != .critical, !(report.kind == .incident && report.status != .done), !isDigested(item) else { return false }
