@@ -11,6 +11,9 @@ import OwnerReportLedger
 /// the run hands it its reports again (the next pass), so its order holds; a report that can never be
 /// delivered goes to failed/ and the lane goes on. Every row is staged with the run's shared
 /// `LedgerWriter` and committed before the next message leaves.
+///
+/// Locks: the run may ask a lane (its `condition`) while holding the run's own lock; a lane never
+/// calls into the run while it holds its `condition`.
 final class LaneWorker: @unchecked Sendable {
     /// A report the run gave this lane: what it is and what the ledger said of it then.
     struct Item {
@@ -437,11 +440,17 @@ final class LaneWorker: @unchecked Sendable {
         guard transport is BacklogPacking, !catchUpRefused,
             transport.destination.catchUp ?? run.configuration.delivery.catchUp, packable(first)
         else { return nil }
+        // `packable` asks the run (its lock), so it is not asked under this lane's lock (the run takes
+        // the run's lock, then a lane's: never the other way). Only this thread takes from the front
+        // of the queue, so the prefix looked at is still the front when it is taken.
         condition.lock()
-        defer { condition.unlock() }
-        let following = items.prefix { packable($0) }.prefix(Self.longestCatchUp - 1)
+        let ahead = Array(items.prefix(Self.longestCatchUp - 1))
+        condition.unlock()
+        let following = ahead.prefix { packable($0) }
         guard following.count + 1 >= Self.catchUpThreshold else { return nil }
+        condition.lock()
         items.removeFirst(following.count)
+        condition.unlock()
         return [first] + following
     }
 
