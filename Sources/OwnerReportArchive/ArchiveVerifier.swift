@@ -8,7 +8,10 @@ import OwnerReportLedger
 /// - the chain: every row's hash and its link to the row before;
 /// - every file in sent/ and failed/ has ledger history, and its SHA-256 is the one recorded when it
 ///   was enqueued (or when it was last requeued, for a file an operator mended in failed/);
-/// - every report the ledger last put in sent/ or failed/ is there (expired ones excepted).
+/// - every report the ledger last put in sent/ or failed/ is there (expired ones excepted);
+/// - every report with an `enqueued` row is somewhere: in pending/, sent/ (or the archive) or failed/,
+///   unless it expired. A row younger than `settling` is left alone: a producer commits its row just
+///   before it links the file.
 public struct ArchiveVerifier {
     public struct Finding: Sendable, Equatable, CustomStringConvertible {
         /// The ledger row or the file, as a person would look it up.
@@ -70,9 +73,11 @@ public struct ArchiveVerifier {
         var recordedHash: [String: (sha: String, row: Int64)] = [:]
         var lastPlace: [String: (kind: LedgerEvent.Kind, row: Int64)] = [:]
         var known: Set<String> = []
+        var enqueuedRow: [String: LedgerEvent] = [:]
         for event in events {
             guard let report = event.report else { continue }
             known.insert(report)
+            if event.kind == .enqueued, enqueuedRow[report] == nil { enqueuedRow[report] = event }
             if (event.kind == .enqueued || event.kind == .requeued), let sha = event.sha256 { recordedHash[report] = (sha, event.sequence) }
             if [.archived, .failed, .requeued, .expired].contains(event.kind) { lastPlace[report] = (event.kind, event.sequence) }
         }
@@ -115,8 +120,26 @@ public struct ArchiveVerifier {
             }
         }
         checks.append(Check(name: "ledger's archived reports have files", examined: lastPlace.count, findings: missing))
+
+        let pendingNames = Set((try? queue.scanPendingNames()) ?? [])
+        let now = Timestamp.now()
+        var nowhere: [Finding] = []
+        for (report, row) in enqueuedRow.sorted(by: { $0.value.sequence < $1.value.sequence }) {
+            // Archived, failed or expired: the check before looks for it where the ledger last put it.
+            if let place = lastPlace[report]?.kind, place != .requeued { continue }
+            if pendingNames.contains(report) || sentNames.contains(report) || failedNames.contains(report) || isVariantPresent(report, in: failedNames) {
+                continue
+            }
+            if let at = Timestamp(iso8601UTC: row.time), now.rawValue - at.rawValue < Int64(Self.settling.seconds * 1e9) { continue }
+            nowhere.append(
+                Finding(subject: "ledger row \(row.sequence)", problem: "\(report) was enqueued, but is nowhere: not in pending/, sent/ or failed/"))
+        }
+        checks.append(Check(name: "enqueued reports are in the queue", examined: enqueuedRow.count, findings: nowhere))
         return checks
     }
+
+    /// How young an `enqueued` row may be and its file not linked yet.
+    static let settling: Duration = .seconds(60)
 
     /// A clash in failed/ gives the file a stamped variant of its name (`NAME.<stamp>.md`).
     private func isVariantPresent(_ report: String, in names: Set<String>) -> Bool {

@@ -12,8 +12,10 @@ extension Archiver {
             abstract: "Walk the ledger's hash chain and check the archive against it; exit 65 on any mismatch.",
             discussion: """
                 Checks every ledger row's hash and link, that every file in sent/ and failed/ has ledger \
-                history and the SHA-256 recorded when it was enqueued, and that every report the ledger \
-                says was archived or failed is there. Prints a table, then each finding naming the ledger \
+                history and the SHA-256 recorded when it was enqueued, that every report the ledger \
+                says was archived or failed is there, and that every report with an enqueued row is \
+                somewhere: pending/, sent/ or failed/ (a row under a minute old is left alone: a producer \
+                links its file just after). Prints a table, then each finding naming the ledger \
                 row or the file. It only reads (--dry-run is accepted and changes nothing either).
 
                 --witness SEQ:HASH (the last line of every daily report) checks that the ledger still \
