@@ -21,6 +21,9 @@ public final class Interruption: Sendable {
         self.outside = outside
     }
 
+    /// One that is never asked to stop: for a transport used outside a run (the watchdog's alerts).
+    public static let never = Interruption()
+
     /// Ends every wait that looks at this, now and from now on.
     public func request() {
         _ = requestedAt.compareExchange(expected: 0, desired: Self.monotonicNow(), ordering: .relaxed)

@@ -64,8 +64,7 @@ public final class DeliveryRun: @unchecked Sendable {
     let writer: LedgerWriter?
     /// Ends every lane's waits: the caller's stop, or a destination broken as a whole.
     let interruption: Interruption
-    private var transports: [String: Transport]
-    private let siblings: (Transport) throws -> Transport
+    private let transports: [String: Transport]
 
     /// Guards everything below.
     private let state = NSCondition()
@@ -103,11 +102,11 @@ public final class DeliveryRun: @unchecked Sendable {
     /// How many delivered reports move to sent/ under one pair of directory fsyncs.
     static let archiveBatchSize = 64
 
-    /// - Parameter siblings: a new transport for another lane of the same destination (a relay's
-    ///   origins); by default the configured one made again, sharing the destination's pace.
+    /// - Parameter transports: one per destination, for its first lane; another lane of the same
+    ///   destination (a relay's origin) gets a sibling (`TransportFactory.sibling`) sharing its pace.
     public init(
         queue: QueueDirectory, configuration: Configuration, ledger: Ledger?, transports: [String: Transport],
-        secrets: SecretResolver, options: Options, logger: Logger, siblings: ((Transport) throws -> Transport)? = nil
+        secrets: SecretResolver, options: Options, logger: Logger
     ) {
         self.queue = queue
         self.configuration = configuration
@@ -118,10 +117,6 @@ public final class DeliveryRun: @unchecked Sendable {
         self.options = options
         self.logger = logger
         self.interruption = Interruption(also: options.shouldStop)
-        self.siblings =
-            siblings ?? { transport in
-                try TransportFactory.sibling(of: transport, queue: queue, configuration: configuration, secrets: secrets)
-            }
     }
 
     /// One pass: hands every due report to its lanes and returns when all of them are done.
@@ -270,7 +265,7 @@ public final class DeliveryRun: @unchecked Sendable {
         let workers = withState { lanes.values.map { $0 } }
         for worker in workers { worker.close() }
         state.lock()
-        while !workers.allSatisfy(\.isIdle) { state.wait(until: Date(timeIntervalSinceNow: 0.05)) }
+        while !workers.allSatisfy(\.isIdle) { _ = state.wait(until: Date(timeIntervalSinceNow: 0.05)) }
         state.unlock()
         try? finishPass()
     }
@@ -332,7 +327,7 @@ public final class DeliveryRun: @unchecked Sendable {
         if let worker = lane(named: name) { return worker }
         guard let base = transports[destination] else { return nil }
         let first = withState { !lanes.values.contains { $0.destination == destination } }
-        let transport = first ? base : try siblings(base)
+        let transport = first ? base : try TransportFactory.sibling(of: base, queue: queue, configuration: configuration, secrets: secrets)
         transport.interruption = interruption
         let worker = LaneWorker(name: name, destination: destination, transport: transport, run: self, logger: logger)
         withState {
@@ -364,7 +359,7 @@ public final class DeliveryRun: @unchecked Sendable {
     private func waitUntilIdle() {
         state.lock()
         defer { state.unlock() }
-        while !lanes.values.allSatisfy(\.isIdle) { state.wait(until: Date(timeIntervalSinceNow: 0.05)) }
+        while !lanes.values.allSatisfy(\.isIdle) { _ = state.wait(until: Date(timeIntervalSinceNow: 0.05)) }
     }
 
     /// What ends a pass: every delivered report moved to sent/, every row durable.
@@ -469,7 +464,7 @@ public final class DeliveryRun: @unchecked Sendable {
         withState { summary.notices += notices }
     }
 
-    func preview(_ text: String, lane: String) {
+    func preview(_ text: String) {
         withState { summary.previews.append(text) }
     }
 

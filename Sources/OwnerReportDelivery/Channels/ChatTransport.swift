@@ -44,7 +44,7 @@ public final class ChatTransport: Transport, BacklogPacking {
         // A moved chat is followed once per message; a second move in a row is an error.
         for _ in 0..<2 {
             let wait = pace.reserve(spacing: service.minimumInterval)
-            if wait > .zero, !(interruption ?? Interruption()).sleep(for: wait) {
+            if wait > .zero, !(interruption ?? Interruption.never).sleep(for: wait) {
                 return .transient(status: nil, retryAfter: nil, detail: "stopped while keeping \(destination.name)'s pace; nothing was sent")
             }
             let response: HTTPResponse

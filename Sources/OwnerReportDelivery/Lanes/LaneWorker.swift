@@ -285,11 +285,19 @@ final class LaneWorker: @unchecked Sendable {
                     category: "rejected", reason: secrets.redact(detail), destination: destination, status: status, responseExcerpt: secrets.redact(detail),
                     attempts: attempts + 1, deliveredTo: item.history.delivered.sorted()))
         case .destinationBroken(let status, let detail):
-            let text = "destination '\(destination)' refused as a whole (check its URL or token): \(secrets.redact(detail))"
-            run.record(.init(.deferred, report: item.name, destination: destination, status: status, detail: text))
-            run.leave(item.name, lane: self)
-            run.configurationBroken(text)
+            refusedAsAWhole([item.name], status: status, detail: detail)
         }
+    }
+
+    /// The destination refused as a whole (a bad token or URL): each report waits with the reason,
+    /// and the whole run stops as a configuration error.
+    private func refusedAsAWhole(_ reports: [String], status: Int?, detail: String) {
+        let text = "destination '\(destination)' refused as a whole (check its URL or token): \(run.secrets.redact(detail))"
+        for report in reports {
+            run.record(.init(.deferred, report: report, destination: destination, status: status, detail: text))
+            run.leave(report, lane: self)
+        }
+        run.configurationBroken(text)
     }
 
     private var stoppedUntilTime: Timestamp? {
@@ -339,8 +347,7 @@ final class LaneWorker: @unchecked Sendable {
         if run.options.dryRun {
             for (_, message) in remaining {
                 run.preview(
-                    "\(prepared.id) → \(destination) (\(transport.destination.channel.rawValue)) part \(message.part)/\(message.parts):\n\(transport.preview(message, of: prepared))",
-                    lane: name)
+                    "\(prepared.id) → \(destination) (\(transport.destination.channel.rawValue)) part \(message.part)/\(message.parts):\n\(transport.preview(message, of: prepared))")
             }
             for (index, _) in remaining { accepted(index) }
             return .accepted(status: nil, messageID: nil)
@@ -538,9 +545,8 @@ final class LaneWorker: @unchecked Sendable {
             // The quiet digest itself is refused (a 4xx about the message): its reports wait, the reason is shown.
             stop(deferring: left.map(\.name), afterAttempt: attempt, status: status, retryAfter: nil, detail: "the quiet-hours digest was refused: \(detail)")
         case .destinationBroken(let status, let detail):
-            let text = "destination '\(destination)' refused as a whole (check its URL or token): \(run.secrets.redact(detail))"
-            for item in left { run.record(.init(.deferred, report: item.name, destination: destination, status: status, detail: text)) }
-            run.configurationBroken(text)
+            refusedAsAWhole(left.map(\.name), status: status, detail: detail)
+            return []
         }
         for item in left { run.leave(item.name, lane: self) }
         return []

@@ -59,7 +59,7 @@ final class LedgerWriter: @unchecked Sendable {
             condition.unlock()
             var caught: Error?
             do {
-                try withConnection { try $0.append(batch) }
+                _ = try withConnection { try $0.append(batch) }
             } catch {
                 caught = error
             }
