@@ -58,9 +58,7 @@ import TestSupport
         #expect(try sqlite3(fixture.queue.ledgerPath, "PRAGMA integrity_check;").output == "ok\n")
         let archived = fixture.tree("sent").map { DurableFile.fileName(of: $0) }
         #expect(archived.sorted() == produced.sorted(), "each produced report is in sent/ exactly once")
-        let ids = try fixture.sink.accepted().compactMap { request in
-            (try? JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any])?["id"] as? String
-        }
+        let ids = try fixture.sink.reportIDs()
         #expect(ids.sorted() == produced.sorted(), "each was accepted by the destination once")
     }
 

@@ -68,10 +68,7 @@ final class DriverFixture: @unchecked Sendable {
 
     /// Report ids in the order the sink accepted them (duplicates included).
     func acceptedIDs() throws -> [String] {
-        try sink.accepted().compactMap { request in
-            let object = try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any]
-            return object?["id"] as? String
-        }
+        try sink.reportIDs()
     }
 
     func ledgerKinds(of id: String) throws -> [String] {

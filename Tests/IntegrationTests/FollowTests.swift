@@ -68,10 +68,7 @@ import TestSupport
         let outcome = Self.stop(daemon)
         #expect(outcome.status == 0)
         // Every request, the slow first one included (the sink logs no status for a delayed answer).
-        let accepted = try fixture.sink.requests().compactMap { request -> String? in
-            let object = try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any]
-            return object?["id"] as? String
-        }
+        let accepted = try fixture.sink.reportIDs(acceptedOnly: false)
         let firstDifference = zip(accepted, ids).enumerated().first { $0.element.0 != $0.element.1 }?.offset
         #expect(accepted == ids, "every report once, in production order: \(accepted.count) accepted, first difference at \(firstDifference.map(String.init) ?? "-")")
         if lowered {
@@ -98,10 +95,7 @@ import TestSupport
         let rest = try fixture.drive()
         #expect(rest.status == 0, "\(rest)")
         #expect(directoryNames(fixture.queue.sent) == ids)
-        let accepted = try fixture.sink.requests().compactMap { request -> String? in
-            let object = try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any]
-            return object?["id"] as? String
-        }
+        let accepted = try fixture.sink.reportIDs(acceptedOnly: false)
         #expect(accepted == ids, "in order, none twice")
     }
 

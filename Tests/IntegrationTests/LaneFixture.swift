@@ -46,9 +46,7 @@ final class LaneFixture: @unchecked Sendable {
 
     /// The report ids sink `index` accepted, in order, duplicates included.
     func accepted(_ index: Int) throws -> [String] {
-        try sinks[index].accepted().compactMap { request in
-            (try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any])?["id"] as? String
-        }
+        try sinks[index].reportIDs()
     }
 
     /// When sink `index` received each report (its first receipt), by id.

@@ -53,6 +53,14 @@ public final class HTTPSink: @unchecked Sendable {
         try readJSONLines(logPath, as: Request.self)
     }
 
+    /// The report id each request carried (the webhook channel's `id` field), in arrival order,
+    /// duplicates included; `acceptedOnly` keeps the requests answered with a 2xx.
+    public func reportIDs(acceptedOnly: Bool = true) throws -> [String] {
+        try (acceptedOnly ? accepted() : requests()).compactMap { request in
+            (try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any])?["id"] as? String
+        }
+    }
+
     /// The requests the server accepted with a 2xx.
     public func accepted() throws -> [Request] {
         try requests().filter { ($0.status ?? 0) / 100 == 2 }
