@@ -6,7 +6,7 @@ BIN          := .build/$(CONFIG)
 DEMO_QUEUE   ?= $(CURDIR)/demo-queue
 DEBIAN_DEPS  := libcurl4-openssl-dev libsqlite3-dev libinotifytools0-dev libpq-dev python3
 PRODUCER     := $(BIN)/owner-report-producer
-TEST_DEPS    := systemd git sqlite3 prometheus-node-exporter prometheus prometheus-alertmanager passwd util-linux dpkg-dev lintian postgresql
+TEST_DEPS    := systemd git sqlite3 prometheus-node-exporter prometheus prometheus-alertmanager passwd util-linux dpkg-dev lintian postgresql fuse3 python3-pyfuse3
 
 .PHONY: all build deps test-deps demo test faults fuzz bench clean release release-programs install uninstall deb
 

@@ -36,12 +36,62 @@ public struct ReportSubmitter {
         return fields
     }
 
-    /// Encodes and submits a report built from flags.
+    /// Encodes and submits a report built from flags. With a `cause`, a report already enqueued for the
+    /// same cause (a timer that fired twice) is not enqueued again: a line says so, and its path is returned.
     @discardableResult
-    public func submit(_ report: Report, format: ReportFormat = .markdown, origin: String) throws -> String? {
+    public func submit(_ report: Report, format: ReportFormat = .markdown, origin: String, cause: String? = nil) throws -> String? {
+        guard let cause else { return try submit(bytes: try encode(report, format: format), report: routed(report), format: format, origin: origin) }
+        let enqueued = try submit(together: [(report, origin, cause)], format: format)
+        guard let first = enqueued.first else { return nil }
+        return "\(options.submissionQueueDirectory.pending)/\(first.id)"
+    }
+
+    /// Submits the reports that announce one state change with that change's ledger rows, in one
+    /// transaction (`QueueDirectory.enqueue(_:recording:ledger:)`), each keyed by its cause. Prints the
+    /// path of each report enqueued, and a line for each whose cause was enqueued before. Only into
+    /// the user's own queue; a dry run shows what it would write and returns [].
+    public func submit(
+        together reports: [(report: Report, origin: String, cause: String)], recording rows: [LedgerEvent.Draft] = [],
+        format: ReportFormat = .markdown
+    ) throws -> [EnqueuedReport] {
+        var prepared: [ReportToEnqueue] = []
+        for (report, origin, cause) in reports {
+            let report = routed(report)
+            let bytes = try encode(report, format: format)
+            if dryRun {
+                _ = try submit(bytes: bytes, report: report, format: format, origin: origin)
+                continue
+            }
+            let limit = configuration.delivery.maxReportBytes
+            guard bytes.count <= limit else {
+                throw ReportFormatError(path: origin, message: "the report is \(bytes.count) bytes, over delivery.max_report_bytes = \(limit)")
+            }
+            prepared.append(
+                ReportToEnqueue(bytes, kind: report.kind, title: report.title, format: format, origin: origin, facts: ReportFacts(report), key: .cause(cause)))
+        }
+        guard !dryRun else { return [] }
+        let queue = options.submissionQueueDirectory
+        try queue.prepare()
+        let enqueued = try queue.enqueue(prepared, recording: rows, ledger: try Ledger(queue: queue))
+        for report in enqueued {
+            if report.duplicate {
+                print("already enqueued for the same cause: \(queue.pending)/\(report.id): nothing enqueued")
+            } else {
+                try printEnqueued("\(queue.pending)/\(report.id)", kind: ReportName.kind(of: report.id) ?? .note)
+            }
+        }
+        return enqueued
+    }
+
+    /// The report with `--destination` applied, unless it names its own.
+    private func routed(_ report: Report) -> Report {
         var report = report
         if let destination, report.fields["destination"] == nil { report.fields["destination"] = .text(destination) }
-        return try submit(bytes: Array(ReportCodec.encode(report, as: format).utf8), report: report, format: format, origin: origin)
+        return report
+    }
+
+    private func encode(_ report: Report, format: ReportFormat) throws -> [UInt8] {
+        Array(ReportCodec.encode(routed(report), as: format).utf8)
     }
 
     /// Submits ready bytes that decode to `report`; prints the enqueued path (or what a dry run would write).

@@ -17,13 +17,28 @@ public enum DurableFile {
     public static func create(
         _ path: String, bytes: some Collection<UInt8>, mode: mode_t = 0o600, pacing: Duration = .zero
     ) throws(QueueError) {
+        let fd = try openNew(path, mode: mode, locked: false)
+        defer { close(fd) }
+        try writeAll(fd, Array(bytes), path: path, pacing: pacing)
+    }
+
+    /// Opens a new file for writing; `locked` holds flock(2) on it, which tells recovery a writer is alive.
+    private static func openNew(_ path: String, mode: mode_t, locked: Bool) throws(QueueError) -> Int32 {
         let fd = try syscall("create", path: path) {
             open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         }
-        defer { close(fd) }
-        // The umask may have taken bits away; a mode asked for (0644 metrics) is the mode wanted.
-        if mode != 0o600 { try syscall("fchmod", path: path) { fchmod(fd, mode) } }
-        let bytes = Array(bytes)
+        do {
+            // The umask may have taken bits away; a mode asked for (0644 metrics) is the mode wanted.
+            if mode != 0o600 { try syscall("fchmod", path: path) { fchmod(fd, mode) } }
+            if locked { try syscall("flock", path: path) { flock(fd, LOCK_EX) } }
+        } catch {
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String, pacing: Duration) throws(QueueError) {
         var written = 0
         while written < bytes.count {
             let chunk = min(65_536, bytes.count - written)
@@ -65,21 +80,103 @@ public enum DurableFile {
 
     /// Writes `bytes` into `tmpDirectory`, then moves them to `destination`: the file appears whole or not at all.
     ///
-    /// `beforeLinking` runs after the bytes are durable in tmp/ and before they become visible (the
-    /// producer records `enqueued` there); if it throws, nothing becomes visible.
+    /// `beforeLinking` runs once the bytes and their name in tmp/ are durable and before they become
+    /// visible (the producer records `enqueued` there); if it throws, nothing becomes visible. While
+    /// this runs the staging file is held with flock(2), so recovery (`QueueDirectory.recoverStaged`)
+    /// leaves it alone; a writer that dies leaves it unlocked for recovery to publish or remove.
     public static func publish(
         _ bytes: some Collection<UInt8>, as destination: String, via tmpDirectory: String, pacing: Duration = .zero,
         beforeLinking: (_ bytes: [UInt8]) throws -> Void = { _ in }
     ) throws {
-        let staging = stagingPath(for: destination, in: tmpDirectory)
-        let bytes = Array(bytes)
+        let staged = try stage(bytes, for: destination, in: tmpDirectory, pacing: pacing)
+        defer { staged.release() }
         do {
-            try create(staging, bytes: bytes, pacing: pacing)
-            try beforeLinking(bytes)
-            try move(staging, to: destination)
+            try beforeLinking(staged.bytes)
         } catch {
-            unlink(staging)
+            staged.discard()
             throw error
+        }
+        try staged.publish(as: destination)
+    }
+
+    /// A file written and fsynced in tmp/, its name made durable, and held with flock(2) until closed.
+    public final class Staged {
+        public let path: String
+        public let bytes: [UInt8]
+        private var fd: Int32
+
+        init(path: String, bytes: [UInt8], fd: Int32) {
+            self.path = path
+            self.bytes = bytes
+            self.fd = fd
+        }
+
+        deinit { release() }
+
+        /// Makes the staged bytes visible as `destination` (never replacing a file there) and removes the
+        /// staging name. That unlink is not fsynced: a staging file that outlives a power cut is one whose
+        /// report is visible already, and recovery removes it.
+        public func publish(as destination: String) throws(QueueError) {
+            do {
+                try syscall("link into \(directoryName(of: destination))/", path: path) { link(path, destination) }
+            } catch {
+                // The name is another file's: these bytes can never appear under it. Any other failure
+                // leaves them for recovery, since a committed row may promise them.
+                if error.errno == EEXIST { discard() }
+                throw error
+            }
+            try syncDirectory(directoryName(of: destination))
+            unlink(path)
+        }
+
+        /// A staging file nobody holds: opened without following a symlink and locked without waiting.
+        /// nil when it is gone, is not a regular file, or its writer is still at work (it holds the lock).
+        public static func claim(_ path: String, limit: Int) -> Staged? {
+            let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+            guard fd >= 0 else { return nil }
+            var info = stat()
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0, fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink > 0,
+                let bytes = try? readRegularFile(path, limit: limit)
+            else {
+                close(fd)
+                return nil
+            }
+            return Staged(path: path, bytes: bytes, fd: fd)
+        }
+
+        /// Removes the staging file (its report is not to be published).
+        public func discard() { unlink(path) }
+
+        /// Releases the lock; the file, if still there, is now recovery's to judge.
+        public func release() {
+            if fd >= 0 { close(fd) }
+            fd = -1
+        }
+    }
+
+    /// Writes `bytes` to a new, locked staging file for `destination` in `tmpDirectory`, fsyncs it and
+    /// tmp/ (so a ledger row written next can always find its bytes after a power cut).
+    public static func stage(_ bytes: some Collection<UInt8>, for destination: String, in tmpDirectory: String, pacing: Duration = .zero) throws -> Staged {
+        let bytes = Array(bytes)
+        while true {
+            let path = stagingPath(for: destination, in: tmpDirectory)
+            let fd = try openNew(path, mode: 0o600, locked: true)
+            // Recovery may have judged the file in the instant between its creation and the lock (empty
+            // and without a row) and removed it: then start again under another name.
+            var info = stat()
+            guard fstat(fd, &info) == 0, info.st_nlink > 0 else {
+                close(fd)
+                continue
+            }
+            let staged = Staged(path: path, bytes: bytes, fd: fd)
+            do {
+                try writeAll(fd, bytes, path: path, pacing: pacing)
+                try syncDirectory(tmpDirectory)
+            } catch {
+                staged.discard()
+                throw error
+            }
+            return staged
         }
     }
 
@@ -150,7 +247,7 @@ public enum DurableFile {
         return bytes
     }
 
-    /// Creates a directory and any missing parents with mode 0700.
+    /// Creates a directory and any missing parents with mode 0700, each new one made durable.
     public static func makeDirectories(_ path: String) throws(QueueError) {
         var prefix = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
@@ -160,12 +257,28 @@ public enum DurableFile {
     }
 
     /// Creates a directory with mode 0700 unless it exists already.
+    ///
+    /// A new directory's name is durable only once its parent is fsynced (a new name is like any
+    /// other entry), so the parent is fsynced after each `mkdir`: a report filed into a folder made
+    /// a moment ago must not vanish with the folder at a power cut.
     public static func makeDirectory(_ path: String) throws(QueueError) {
-        if mkdir(path, 0o700) == 0 { return }
+        if mkdir(path, 0o700) == 0 {
+            try syncDirectory(directoryName(of: path))
+            return
+        }
         let code = errno
         var info = stat()
         if code == EEXIST, stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { return }
         throw QueueError(path: path, errno: code == EEXIST ? ENOTDIR : code, operation: "create directory")
+    }
+
+    /// The report name a staging file in tmp/ is on its way to, when it is one `stagingPath` made.
+    public static func stagedName(of stagingFile: String) -> String? {
+        guard stagingFile.hasPrefix("."), stagingFile.hasSuffix(".tmp") else { return nil }
+        let inner = stagingFile.dropFirst().dropLast(4)
+        guard let dot = inner.lastIndex(of: "."), inner[inner.index(after: dot)...].allSatisfy(\.isNumber) else { return nil }
+        let name = String(inner[..<dot])
+        return name.isEmpty ? nil : name
     }
 
     /// A hidden, unique name in tmp/ for a file on its way to `destination`; stale ones are removed by age.

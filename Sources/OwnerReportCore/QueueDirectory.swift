@@ -116,22 +116,6 @@ public struct QueueDirectory: Sendable {
         return order.map { entries[$0] }
     }
 
-    /// Removes tmp/ files older than `age`: what a writer killed mid-write left behind.
-    @discardableResult
-    public func removeStaleTemporaries(olderThan age: Duration, now: Timestamp = .now()) throws -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []
-        var removed: [String] = []
-        let cutoff = now.adding(nanoseconds: -Int64(age.seconds * 1e9))
-        for name in names {
-            let path = "\(tmp)/\(name)"
-            var info = stat()
-            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-            let modified = Timestamp(seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
-            if modified < cutoff, unlink(path) == 0 { removed.append(path) }
-        }
-        return removed
-    }
-
     /// Whether a name in pending/ is a report candidate at all.
     public static func isCandidate(_ name: String) -> Bool {
         guard !name.hasPrefix("."), !name.hasSuffix("~"), !name.hasSuffix(".tmp"), !name.hasSuffix(".swp") else {

@@ -20,6 +20,9 @@ public struct ReportFacts: Codable, Hashable, Sendable {
     public var submitter: Submitter?
     /// The sender's key for this report (an `Idempotency-Key`, a relayed `webhook-id`): the same key is enqueued once.
     public var idempotencyKey: String?
+    /// For a report owner-report derives itself, what caused it (`incident:ID:opened:TIME`,
+    /// `daily:START/END`…): one cause gives one report, however often it is seen (docs/design.md §3).
+    public var cause: String?
 
     /// A submitting process's identity: never taken from what the report says.
     public struct Submitter: Codable, Hashable, Sendable {

@@ -28,7 +28,11 @@ public final class IntakeService: @unchecked Sendable {
         self.queue = queue
         policy = configuration.intake
         try queue.prepare()
-        desk = SubmissionDesk(queue: queue, configuration: configuration, ledger: try Ledger(queue: queue))
+        let ledger = try Ledger(queue: queue)
+        desk = SubmissionDesk(queue: queue, configuration: configuration, ledger: ledger)
+        // What an intake killed mid-request left in tmp/: its committed reports are published before any
+        // retry arrives, so the retry finds them (docs/design.md §3).
+        if let line = try queue.recoverStaged(ledger: ledger, by: "the intake").summary { logger.notice("\(line)") }
         builder = try ReportBuilder(configuration: configuration)
         token = try policy.token.map { try secrets.value(of: $0, key: "intake.token") }
         var signatures: [(host: String?, signature: StandardWebhookSignature)] = []
@@ -116,8 +120,9 @@ public final class IntakeService: @unchecked Sendable {
             return .error(422, error.description)
         }
         let sender = submitter(request)
-        let incidents = IncidentDesk(builder: builder, ledger: desk.ledger, records: true) { [desk] report, origin in
-            try desk.enqueue(report, from: sender, via: "the intake's /v1/alertmanager (\(origin))").id
+        let incidents = IncidentDesk(builder: builder, ledger: desk.ledger, queue: queue, records: true) { [desk] announcements, rows in
+            try desk.enqueue(
+                together: announcements.map { ($0.report, "the intake's /v1/alertmanager (\($0.origin))", $0.cause) }, recording: rows, from: sender)
         }
         do {
             let outcome = try incidents.apply(payload, origin: "/v1/alertmanager")

@@ -28,6 +28,7 @@ public final class Ledger {
         try database.execute("PRAGMA synchronous=FULL")
         try createSchema()
         try addFactsColumnIfMissing()
+        try createKeyIndexes()
     }
 
     /// A ledger in memory, never on disk: rows shipped from elsewhere (the fleet's) are copied into it
@@ -39,6 +40,7 @@ public final class Ledger {
     private init(database: Database) throws(SQLiteError) {
         self.database = database
         try createSchema()
+        try createKeyIndexes()
     }
 
     /// Rows as they were stored elsewhere (their numbers, times and hashes kept), in one transaction.
@@ -84,6 +86,15 @@ public final class Ledger {
             """)
     }
 
+    /// The indexes a retry's key is looked up by (`ReportKey`): a ledger of a million rows answers at once.
+    private func createKeyIndexes() throws(SQLiteError) {
+        try database.execute(
+            """
+            CREATE INDEX IF NOT EXISTS events_by_sender_key ON events(json_extract(facts, '$.idempotencyKey')) WHERE event = 'enqueued';
+            CREATE INDEX IF NOT EXISTS events_by_cause ON events(json_extract(facts, '$.cause')) WHERE event = 'enqueued';
+            """)
+    }
+
     /// Ledgers made before `facts` existed get the column; their rows keep their hashes (see `hashedContent`).
     private func addFactsColumnIfMissing() throws(SQLiteError) {
         let columns = try database.prepare("SELECT name FROM pragma_table_info('events')")
@@ -119,32 +130,37 @@ public final class Ledger {
     @discardableResult
     public func append(_ drafts: [LedgerEvent.Draft], at time: Timestamp = .now()) throws -> [LedgerEvent] {
         guard !drafts.isEmpty else { return [] }
+        return try database.writeTransaction { try appendInTransaction(drafts, at: time) }
+    }
+
+    /// Chains and inserts rows inside a transaction the caller holds.
+    @discardableResult
+    func appendInTransaction(_ drafts: [LedgerEvent.Draft], at time: Timestamp) throws -> [LedgerEvent] {
+        guard !drafts.isEmpty else { return [] }
         let statements = try cachedStatements()
-        return try database.writeTransaction {
-            defer {
-                statements.last.reset()
-                statements.next.reset()
-            }
-            try statements.last.bind([])
-            let hasLast = try statements.last.step()
-            var previousHash = hasLast ? (statements.last.text(1) ?? Self.genesisHash) : Self.genesisHash
-            // AUTOINCREMENT never reuses a number; ask SQLite for the next one so the hash can cover it.
-            try statements.next.bind([])
-            _ = try statements.next.step()
-            var sequence = statements.next.integer(0) ?? 1
-            let stamp = time.iso8601UTC
-            var stored: [LedgerEvent] = []
-            stored.reserveCapacity(drafts.count)
-            for draft in drafts {
-                var event = LedgerEvent(sequence: sequence, time: stamp, draft, previousHash: previousHash, hash: "")
-                event.hash = Self.hash(of: event)
-                try statements.insert.run(Self.columns(of: event))
-                previousHash = event.hash
-                sequence += 1
-                stored.append(event)
-            }
-            return stored
+        defer {
+            statements.last.reset()
+            statements.next.reset()
         }
+        try statements.last.bind([])
+        let hasLast = try statements.last.step()
+        var previousHash = hasLast ? (statements.last.text(1) ?? Self.genesisHash) : Self.genesisHash
+        // AUTOINCREMENT never reuses a number; ask SQLite for the next one so the hash can cover it.
+        try statements.next.bind([])
+        _ = try statements.next.step()
+        var sequence = statements.next.integer(0) ?? 1
+        let stamp = time.iso8601UTC
+        var stored: [LedgerEvent] = []
+        stored.reserveCapacity(drafts.count)
+        for draft in drafts {
+            var event = LedgerEvent(sequence: sequence, time: stamp, draft, previousHash: previousHash, hash: "")
+            event.hash = Self.hash(of: event)
+            try statements.insert.run(Self.columns(of: event))
+            previousHash = event.hash
+            sequence += 1
+            stored.append(event)
+        }
+        return stored
     }
 
     /// A row's values in the order of the INSERT's columns.
@@ -190,6 +206,18 @@ public final class Ledger {
     }
 
     private var reportEvents: Statement?
+
+    /// The statement that finds the report enqueued under a key of one kind, prepared once per connection.
+    func keyLookup(_ key: ReportKey) throws(SQLiteError) -> Statement {
+        if let known = keyLookups[key.factsPath] { return known }
+        // The same expression and condition as the partial index, so SQLite uses it.
+        let statement = try database.prepare(
+            "SELECT report FROM events WHERE event = 'enqueued' AND json_extract(facts, '\(key.factsPath)') = ? ORDER BY seq LIMIT 1")
+        keyLookups[key.factsPath] = statement
+        return statement
+    }
+
+    private var keyLookups: [String: Statement] = [:]
 
     /// Every event, oldest first.
     public func allEvents() throws(SQLiteError) -> [LedgerEvent] {

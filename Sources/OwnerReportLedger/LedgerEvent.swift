@@ -38,6 +38,12 @@ public struct LedgerEvent: Hashable, Sendable {
         public static let filed = Kind(rawValue: "filed")
         /// The archiver deleted an archived report whose retention ran out.
         public static let expired = Kind(rawValue: "expired")
+        /// Recovery linked a report into pending/ from tmp/: its `enqueued` row had committed, and the
+        /// writer died before the link (docs/design.md §3).
+        public static let republished = Kind(rawValue: "republished")
+        /// Recovery removed a report's bytes from tmp/: the writer died before its `enqueued` row
+        /// committed, so nobody was ever told it was enqueued.
+        public static let discarded = Kind(rawValue: "discarded")
     }
 
     /// Position in the log, from 1.

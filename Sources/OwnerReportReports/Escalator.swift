@@ -5,12 +5,12 @@ import OwnerReportLedger
 
 /// Runs the due steps of `[escalation]` for every open incident nobody has acknowledged (§15).
 ///
-/// Each step is an `escalated` row and a report with a name fixed by the incident and the step, put
-/// in pending/ for the driver to deliver in order like any other. The row and the report's
+/// Each step is an `escalated` row and a report keyed by the incident, the step and the destination,
+/// put in pending/ for the driver to deliver in order like any other. The row and the report's
 /// `enqueued` row are committed together before the file appears; a crash after that commit and
-/// before the link is repaired on the next pass, which publishes the same bytes under the same name
-/// (a link never overwrites). So a step is never run twice and never skipped; the watchdog's pass
-/// runs this every minute, under a lock of its own.
+/// before the link is repaired on the next pass, whose recovery publishes the bytes left in tmp/
+/// (`QueueDirectory.recoverStaged`). So a step is never run twice and never skipped; the watchdog's
+/// pass runs this every minute, under a lock of its own.
 public struct Escalator {
     public let queue: QueueDirectory
     public let configuration: Configuration
@@ -61,15 +61,13 @@ public struct Escalator {
         guard policy.after != nil else { return ([], []) }
         let book = IncidentBook(ledger: ledger)
         var done: [String: Int] = [:]
-        var repaired: [String] = []
+        var steps: Set<String> = []
         for event in try ledger.query("WHERE event = 'escalated' ORDER BY seq", []) {
             guard let stored = FactsJSON.decode(Stored.self, from: event.facts), let report = event.report else { continue }
             done[stored.incident] = max(done[stored.incident] ?? 0, stored.step)
-            if !dryRun, try needsRepublishing(report), let incident = try book.incident(id: stored.incident) {
-                try publish(report: report, incident: incident, step: stored.step, destination: stored.destination, record: nil)
-                repaired.append(report)
-            }
+            steps.insert(report)
         }
+        let repaired = dryRun ? [] : try queue.recoverStaged(ledger: ledger, by: "the watchdog's escalation", only: steps).republished
         var taken: [Step] = []
         for incident in try book.all().values.sorted(by: { ($0.openedAt, $0.id) < ($1.openedAt, $1.id) }) {
             guard incident.isOpen, policy.severities.contains(incident.severity.lowercased()) else { continue }
@@ -79,10 +77,7 @@ public struct Escalator {
                 for destination in try destinations(of: incident, step: number) {
                     let report = Self.reportName(incident: incident.id, step: number, destination: destination, due: due)
                     let step = Step(incident: incident.id, number: number, destination: destination, report: report)
-                    if !dryRun {
-                        let facts = FactsJSON.encode(Stored(incident: incident.id, step: number, destination: destination))
-                        try publish(report: report, incident: incident, step: number, destination: destination, record: facts)
-                    }
+                    if !dryRun { try publish(step, incident: incident) }
                     taken.append(step)
                 }
                 number += 1
@@ -110,28 +105,20 @@ public struct Escalator {
         return ReportName.make(at: due, kind: .incident, title: "\(incident) escalation \(step)", format: .markdown, tag: tag)
     }
 
-    /// A recorded step whose file never appeared: not in pending/ or failed/, and nothing after `enqueued`.
-    private func needsRepublishing(_ report: String) throws -> Bool {
-        // pending/ first: the driver commits `delivered` before a file leaves it.
-        if access("\(queue.pending)/\(report)", F_OK) == 0 || access("\(queue.failed)/\(report)", F_OK) == 0 { return false }
-        return try ledger.events(for: report).allSatisfy { $0.kind == .enqueued || $0.kind == .escalated }
-    }
-
-    private func publish(report name: String, incident: Incident, step: Int, destination: String, record facts: String?) throws {
-        let report = builder.escalationReport(incident, step: step, of: configuration.escalation.steps, destination: destination)
-        let bytes = Array(ReportCodec.encode(report, as: .markdown).utf8)
+    /// Enqueues a step's report with its `escalated` row, in one transaction, keyed by the step.
+    private func publish(_ step: Step, incident: Incident) throws {
+        let report = builder.escalationReport(incident, step: step.number, of: configuration.escalation.steps, destination: step.destination)
+        let facts = FactsJSON.encode(Stored(incident: incident.id, step: step.number, destination: step.destination))
         try queue.prepare()
-        do {
-            _ = try queue.enqueue(bytes, named: name) { sha256 in
-                guard let facts else { return }  // a repair: the rows are there already
-                let enqueuedAt = ReportName.enqueueTime(of: name) ?? .now()
-                try ledger.append([
-                    .init(.escalated, report: name, destination: destination, detail: "\(incident.id) escalation \(step) to \(destination)", facts: facts),
-                    .init(.enqueued, report: name, detail: "incident from escalation", enqueuedAt: enqueuedAt, sha256: sha256, facts: ReportFacts(report).json),
-                ])
-            }
-        } catch let error as QueueError where error.errno == EEXIST {
-            return  // already visible: published by an earlier pass
-        }
+        _ = try queue.enqueue(
+            [
+                ReportToEnqueue(
+                    Array(ReportCodec.encode(report, as: .markdown).utf8), kind: .incident, title: report.title, format: .markdown,
+                    origin: "escalation", facts: ReportFacts(report),
+                    key: .cause("escalation:\(incident.id):\(step.number):\(step.destination)"), name: step.report)
+            ],
+            recording: [
+                .init(.escalated, report: step.report, destination: step.destination, detail: "\(incident.id) escalation \(step.number) to \(step.destination)", facts: facts)
+            ], ledger: ledger)
     }
 }

@@ -91,17 +91,15 @@ public struct IncidentBook {
         ).first.flatMap { Incident(factsJSON: $0.facts) }
     }
 
-    /// Records an incident's opening.
-    public func recordOpened(_ incident: Incident) throws {
-        try ledger.append(
-            .init(.incidentOpened, detail: "\(incident.id) opened: \(incident.title)", facts: incident.factsJSON))
+    /// The row of an incident's opening.
+    public static func openedRow(_ incident: Incident) -> LedgerEvent.Draft {
+        .init(.incidentOpened, detail: "\(incident.id) opened: \(incident.title)", facts: incident.factsJSON)
     }
 
-    /// Records an incident's resolution; `incident.resolvedAt` must be set.
-    public func recordResolved(_ incident: Incident) throws {
+    /// The row of an incident's resolution; `incident.resolvedAt` must be set.
+    public static func resolvedRow(_ incident: Incident) -> LedgerEvent.Draft {
         let minutes = incident.duration.map { DurationText.describe($0) } ?? "?"
-        try ledger.append(
-            .init(.incidentResolved, detail: "\(incident.id) resolved after \(minutes)", facts: incident.factsJSON))
+        return .init(.incidentResolved, detail: "\(incident.id) resolved after \(minutes)", facts: incident.factsJSON)
     }
 
     /// Every incident's latest state, by id.

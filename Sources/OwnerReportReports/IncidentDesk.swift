@@ -8,14 +8,30 @@ public struct IncidentDesk {
     public let builder: ReportBuilder
     /// The ledger the incidents' state is read from; nil when there is none yet (a dry run creates none).
     public let ledger: Ledger?
+    /// The queue the reports go to: a retry of a change already made republishes its reports there if a
+    /// crash left them unlinked. nil for a dry run.
+    public let queue: QueueDirectory?
     /// Records state changes; false for a dry run, which changes nothing.
     public let records: Bool
-    /// Puts a built report in the queue and returns its id (nil on a dry run); `origin` says what built it.
-    public let enqueue: (_ report: Report, _ origin: String) throws -> String?
+    /// Puts the reports announcing one state change in the queue together with that change's `rows`, in
+    /// one transaction (`QueueDirectory.enqueue(_:recording:ledger:)`); returns what was enqueued ([] on a dry run).
+    public let enqueue: (_ announcements: [Announcement], _ rows: [LedgerEvent.Draft]) throws -> [EnqueuedReport]
 
-    public init(builder: ReportBuilder, ledger: Ledger?, records: Bool, enqueue: @escaping (_ report: Report, _ origin: String) throws -> String?) {
+    /// A report that announces a state change, and the cause it is keyed by.
+    public struct Announcement {
+        public var report: Report
+        /// What built it, for the ledger (`incident`, `postmortem`).
+        public var origin: String
+        public var cause: String
+    }
+
+    public init(
+        builder: ReportBuilder, ledger: Ledger?, queue: QueueDirectory?, records: Bool,
+        enqueue: @escaping (_ announcements: [Announcement], _ rows: [LedgerEvent.Draft]) throws -> [EnqueuedReport]
+    ) {
         self.builder = builder
         self.ledger = ledger
+        self.queue = queue
         self.records = records
         self.enqueue = enqueue
     }
@@ -27,20 +43,32 @@ public struct IncidentDesk {
         public init() {}
     }
 
-    /// Enqueues an incident's report and records its new state, then a postmortem when a resolved incident
-    /// lasted long enough. The report goes first: a failure to record leaves a report that can be sent
-    /// again, never a state change nobody heard of.
+    /// The key of a report an incident's change causes: the incident, the change, and when the incident
+    /// opened (an alert that fires again after its resolution is a new incident of the same id).
+    public static func cause(of incident: Incident, _ change: String) -> String {
+        "incident:\(incident.id):\(change):\(incident.openedAt.iso8601UTC)"
+    }
+
+    /// Enqueues an incident's report, and a postmortem when a resolved incident lasted long enough, in
+    /// one transaction with the incident's new state (and `earlier` rows, such as the opening of an
+    /// incident first seen resolved). A crash leaves the change and its reports all recorded or none.
     @discardableResult
-    public func announce(_ incident: Incident, opened: Bool, postmortem: ReportBuilder.PostmortemDetails?) throws -> [String] {
-        var enqueued: [String] = []
-        if let id = try enqueue(builder.incidentReport(incident), "incident") { enqueued.append(id) }
-        if records, let ledger {
-            let book = IncidentBook(ledger: ledger)
-            if opened { try book.recordOpened(incident) } else { try book.recordResolved(incident) }
+    public func announce(
+        _ incident: Incident, opened: Bool, postmortem: ReportBuilder.PostmortemDetails?, earlier: [LedgerEvent.Draft] = []
+    ) throws -> [String] {
+        var announcements = [Announcement(report: builder.incidentReport(incident), origin: "incident", cause: Self.cause(of: incident, opened ? "opened" : "resolved"))]
+        if !opened, let postmortem, builder.needsPostmortem(incident) {
+            announcements.append(.init(report: builder.postmortemReport(incident, postmortem), origin: "postmortem", cause: Self.cause(of: incident, "postmortem")))
         }
-        guard !opened, let postmortem, builder.needsPostmortem(incident) else { return enqueued }
-        if let id = try enqueue(builder.postmortemReport(incident, postmortem), "postmortem") { enqueued.append(id) }
-        return enqueued
+        let change = opened ? IncidentBook.openedRow(incident) : IncidentBook.resolvedRow(incident)
+        return try enqueue(announcements, records ? earlier + [change] : []).filter { !$0.duplicate }.map(\.id)
+    }
+
+    /// For a change recorded already: publishes its reports if a crash left them in tmp/ (a retry is
+    /// how a sender says it never heard the answer).
+    private func republish(_ incident: Incident, _ changes: [String]) throws {
+        guard records, let ledger, let queue else { return }
+        for change in changes { _ = try queue.report(enqueuedUnder: .cause(Self.cause(of: incident, change)), ledger: ledger) }
     }
 
     /// Applies an Alertmanager payload: one incident per alert fingerprint. A firing alert opens its
@@ -59,6 +87,7 @@ public struct IncidentDesk {
             var incident = alert.incident
             if alert.firing {
                 if let known, known.isOpen {
+                    try republish(known, ["opened"])
                     outcome.notes.append("\(alert.incidentID) is already open since \(known.openedAt.iso8601(in: zone)): nothing enqueued")
                     continue
                 }
@@ -68,16 +97,14 @@ public struct IncidentDesk {
                 resolved.resolvedAt = max(incident.resolvedAt ?? .now(), known.openedAt)
                 outcome.enqueued += try announce(resolved, opened: false, postmortem: .init())
             } else if let known, let at = known.resolvedAt, known.openedAt == incident.openedAt {
+                try republish(known, ["resolved", "postmortem"])
                 outcome.notes.append("\(alert.incidentID) was already resolved at \(at.iso8601(in: zone)): nothing enqueued")
             } else {
                 // Resolved before its firing was ever seen here: record both ends, announce the resolution.
-                if records, let ledger {
-                    var opened = incident
-                    opened.resolvedAt = nil
-                    try IncidentBook(ledger: ledger).recordOpened(opened)
-                }
+                var opened = incident
+                opened.resolvedAt = nil
                 incident.resolvedAt = incident.resolvedAt ?? .now()
-                outcome.enqueued += try announce(incident, opened: false, postmortem: .init())
+                outcome.enqueued += try announce(incident, opened: false, postmortem: .init(), earlier: [IncidentBook.openedRow(opened)])
             }
         }
         return outcome

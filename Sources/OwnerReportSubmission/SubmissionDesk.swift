@@ -62,6 +62,28 @@ public final class SubmissionDesk {
         keepsOriginStamp: Bool = false
     ) throws(SubmissionError) -> Accepted {
         if let key, let id = reportID(forKey: key) { return Accepted(id: id, duplicate: true) }
+        let prepared = try prepare(report, format: format, from: submitter, key: key.map(ReportKey.sender), via: via, keepsOriginStamp: keepsOriginStamp)
+        let enqueued = try commit([prepared], recording: [], from: submitter)[0]
+        if let key { idOfKey[key] = enqueued.id }
+        return Accepted(id: enqueued.id, duplicate: enqueued.duplicate)
+    }
+
+    /// Enqueues the reports that announce one state change (an incident's) with the change's rows, in
+    /// one transaction, each keyed by its cause; checked and stamped as `enqueue` does.
+    public func enqueue(
+        together reports: [(report: Report, via: String, cause: String)], recording rows: [LedgerEvent.Draft], from submitter: ReportFacts.Submitter?
+    ) throws(SubmissionError) -> [EnqueuedReport] {
+        var prepared: [ReportToEnqueue] = []
+        for (report, via, cause) in reports {
+            prepared.append(try prepare(report, format: .markdown, from: submitter, key: .cause(cause), via: via, keepsOriginStamp: false))
+        }
+        return try commit(prepared, recording: rows, from: submitter)
+    }
+
+    /// A report checked against this queue's destinations and bounds, stamped with who handed it over.
+    private func prepare(
+        _ report: Report, format: ReportFormat, from submitter: ReportFacts.Submitter?, key: ReportKey?, via: String, keepsOriginStamp: Bool
+    ) throws(SubmissionError) -> ReportToEnqueue {
         var report = report
         let origin = "submission from \(submitter?.description ?? via)"
         for name in configuration.destinationNames(for: report) where configuration.destinations[name] == nil {
@@ -74,19 +96,20 @@ public final class SubmissionDesk {
         }
         var facts = ReportFacts(report)
         facts.submitter = submitter
-        facts.idempotencyKey = key
+        return ReportToEnqueue(
+            Array(ReportCodec.encode(report, as: format).utf8), kind: report.kind, title: report.title, format: format,
+            origin: submitter.map { "\(via), \($0.description)" } ?? via, facts: facts, key: key)
+    }
+
+    private func commit(
+        _ reports: [ReportToEnqueue], recording rows: [LedgerEvent.Draft], from submitter: ReportFacts.Submitter?
+    ) throws(SubmissionError) -> [EnqueuedReport] {
         do {
-            let path = try queue.enqueue(
-                Array(ReportCodec.encode(report, as: format).utf8), kind: report.kind, title: report.title, format: format,
-                ledger: ledger, origin: submitter.map { "\(via), \($0.description)" } ?? via, facts: facts)
-            let name = DurableFile.fileName(of: path)
-            submitterOfName[name] = submitter?.uid
-            if let key { idOfKey[key] = name }
-            return Accepted(id: name, duplicate: false)
-        } catch let error as OperatorFacingError {
-            // A full disk or an unwritable ledger: the sender keeps its report and tries again later.
-            throw SubmissionError("\(error)", exitStatus: .temporaryFailure)
+            let enqueued = try queue.enqueue(reports, recording: rows, ledger: ledger)
+            for report in enqueued where !report.duplicate { submitterOfName[report.id] = submitter?.uid }
+            return enqueued
         } catch {
+            // A full disk or an unwritable ledger: the sender keeps its report and tries again later.
             throw SubmissionError("\(error)", exitStatus: .temporaryFailure)
         }
     }
@@ -94,27 +117,14 @@ public final class SubmissionDesk {
     /// Reports already taken, by the sender's key: from memory, else from the ledger's `enqueued` rows.
     private var idOfKey: [String: String] = [:]
 
-    ///
-    /// A key counts as taken only when its report became visible: it is in pending/, or the ledger has a
-    /// later step for it (delivered, failed, archived…). A writer killed between the `enqueued` commit
-    /// and the link into pending/ leaves a row whose report never appeared; the retry with the same key
-    /// must enqueue it again, or the sender would be told "duplicate" of a report that does not exist.
+    /// A key's report, when one was enqueued under it. A writer killed between the `enqueued` commit
+    /// and the link into pending/ left it in tmp/: the lookup publishes it, so "duplicate" always
+    /// names a report that exists.
     private func reportID(forKey key: String) -> String? {
         if let known = idOfKey[key] { return known }
-        let statement = try? ledger.database.prepare(
-            "SELECT report FROM events WHERE event = 'enqueued' AND json_extract(facts, '$.idempotencyKey') = ? ORDER BY seq")
-        guard let statement, (try? statement.bind([.text(key)])) != nil else { return nil }
-        while (try? statement.step()) == true {
-            guard let id = statement.text(0), becameVisible(id) else { continue }
-            idOfKey[key] = id
-            return id
-        }
-        return nil
-    }
-
-    private func becameVisible(_ id: String) -> Bool {
-        if access("\(queue.pending)/\(id)", F_OK) == 0 { return true }
-        return ((try? ledger.events(for: id)) ?? []).contains { $0.kind != .enqueued }
+        guard let id = try? queue.report(enqueuedUnder: .sender(key), ledger: ledger) else { return nil }
+        idOfKey[key] = id
+        return id
     }
 
     /// Refuses (exit 75, try again later) when this user, or all submitters together, already have as

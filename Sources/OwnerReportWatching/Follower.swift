@@ -86,7 +86,9 @@ public final class Follower {
                 scanDue = false
                 lastScan = ContinuousClock.now
                 nextDue = nil
-                try queue.removeStaleTemporaries(olderThan: .seconds(3600))
+                if let line = try queue.recoverStaged(ledger: ledger, by: "the driver").summary {
+                    logger.notice("\(line)", metadata: ["queue": "\(queue.root)"])
+                }
                 try engine.feed()
             }
             // Busy is read before the summary is taken: a lane that finishes in between has its due

@@ -29,6 +29,8 @@ public final class Watchdog {
         /// Why no drain ran, when none did.
         public var drainSkipped: String?
         public var alerts: [SentAlert] = []
+        /// What a crashed writer left in tmp/ and this pass finished (`QueueDirectory.recoverStaged`).
+        public var recovered = StagingRecovery()
 
         /// 75 when an alert could not be sent or the drain stopped on a transient failure; 78 for
         /// a configuration error; else 0.
@@ -81,6 +83,7 @@ public final class Watchdog {
         var before = QueueHealth.read(queue, ledger: ledger, waitingSince: quietHoursJudge())
         if !options.dryRun { before.ledgerWritable = ledgerProblem == nil }
         var outcome = Outcome(health: before)
+        if let ledger, !options.dryRun { outcome.recovered = try queue.recoverStaged(ledger: ledger, by: "the watchdog") }
         (outcome.drain, outcome.drainSkipped) = try drain(before, ledger: ledger)
         var health = before
         if !options.dryRun {

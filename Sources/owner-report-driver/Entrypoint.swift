@@ -106,8 +106,9 @@ struct Driver: ParsableCommand {
                     printError("owner-report-driver: another driver is delivering (\(queue.lockPath) is locked); nothing to do")
                     return .success
                 }
-                try queue.removeStaleTemporaries(olderThan: .seconds(3600))
-                ledger = try Ledger(queue: queue)
+                let writable = try Ledger(queue: queue)
+                if let line = try queue.recoverStaged(ledger: writable, by: "the driver").summary { printError("owner-report-driver: \(line)") }
+                ledger = writable
             }
             let run = DeliveryRun(
                 queue: queue, configuration: configuration, ledger: ledger, transports: transports, secrets: secrets,

@@ -92,8 +92,8 @@ struct PostmortemOptions: ParsableArguments {
 extension BuiltReportContext {
     /// The incident desk over this queue's ledger (read-only and recording nothing on a dry run).
     func incidentDesk() throws -> IncidentDesk {
-        IncidentDesk(builder: builder, ledger: try readableLedger(), records: !dryRun) { report, origin in
-            try submitter.submit(report, origin: origin).map(DurableFile.fileName(of:))
+        IncidentDesk(builder: builder, ledger: try readableLedger(), queue: dryRun ? nil : queue, records: !dryRun) { announcements, rows in
+            try submitter.submit(together: announcements.map { ($0.report, $0.origin, $0.cause) }, recording: rows)
         }
     }
 

@@ -12,7 +12,9 @@ extension Producer {
                 Reports by kind, deliveries, failures, the delivery success rate, median and p95 latency \
                 from enqueue to delivery, incidents opened and resolved, postmortems, top incident \
                 categories, and a health verdict whose thresholds the report states. A day with nothing \
-                in it still gives a report that says so. The systemd timer runs it at 08:00 Asia/Taipei.
+                in it still gives a report that says so. The systemd timer runs it at 08:00 Asia/Taipei. \
+                One report per day that --at falls on: a second run for the same day (a timer that fired \
+                twice, a rerun after a crash) enqueues nothing and says which report has it.
 
                 --fleet builds it from every host's ledger rows in the fleet database ([fleet] \
                 database_env or database_file, filled by owner-report-archiver ship): each figure is the \
@@ -35,11 +37,14 @@ extension Producer {
                 let context = try BuiltReportContext(common, submit)
                 let end = try context.time(at)
                 let start = end.adding(nanoseconds: -86_400 * 1_000_000_000)
+                // One daily report per day the 24 hours end on, in the configured zone: a timer that
+                // fires twice, or a run after a crash, enqueues nothing new (docs/design.md §3).
+                let day = String(end.iso8601(in: context.configuration.timeZone).prefix(10))
                 if fleet {
                     let ledgers = try context.fleetLedgers(from: start, to: end)
                     let kpis = try DailyKPIs(fleet: ledgers, start: start, end: end)
                     let source = "the fleet database (\(ledgers.count) host(s): \(ledgers.map(\.host).joined(separator: ", ")))"
-                    try context.submitter.submit(context.builder.dailyReport(kpis, ledgerPath: source), origin: "daily")
+                    try context.submitter.submit(context.builder.dailyReport(kpis, ledgerPath: source), origin: "daily", cause: "daily:fleet:\(day)")
                     return
                 }
                 let ledger = try context.readableLedger()
@@ -50,7 +55,7 @@ extension Producer {
                     kpis = DailyKPIs.empty(start: start, end: end)
                 }
                 let report = context.builder.dailyReport(kpis, ledgerPath: context.queue.ledgerPath, head: try ledger?.head())
-                try context.submitter.submit(report, origin: "daily")
+                try context.submitter.submit(report, origin: "daily", cause: "daily:\(day)")
             }
         }
     }

@@ -17,7 +17,8 @@ extension Producer {
                 a host's failed reports and incidents are named host/…).
 
                 The Markdown is kept in the queue's archive/weekly/<week>.md (replaced if the week is built \
-                again) and the report is enqueued; an e-mail destination sends it as HTML and text.
+                again) and the report is enqueued, once per week: a second run for the same week archives \
+                it again and enqueues nothing. An e-mail destination sends it as HTML and text.
 
                 Teams file (TOML), also settable as [reports] teams in the config:
                   [teams.platform]
@@ -74,7 +75,8 @@ extension Producer {
                     try DurableFile.replace(
                         "\(directory)/\(isoWeek).md", with: Array(ReportCodec.encode(report, as: .markdown).utf8), via: context.queue.tmp)
                 }
-                try context.submitter.submit(report, origin: "weekly")
+                // One weekly report per week (and per fleet-wide week): a second run archives it again, enqueues nothing.
+                try context.submitter.submit(report, origin: "weekly", cause: fleet ? "weekly:fleet:\(isoWeek)" : "weekly:\(isoWeek)")
             }
         }
     }

@@ -305,11 +305,12 @@ import TestSupport
             ["--max-count", "1", "--queue", fixture.queue.root, "--config", fixture.configPath],
             environment: fixture.environment.merging(["OWNER_REPORT_NOW": "2026-11-20T08:35:00Z"]) { $1 })
         #expect(try steps(fixture) == ["INC-G escalation 1 to telegram", "INC-G escalation 2 to slack", "INC-G escalation 3 to discord-bot"], "\(gap)")
-        // Take step 3's file away before anything delivered it, as if its link never happened.
+        // Put step 3's file back in tmp/ before anything delivered it, as a writer killed between the
+        // commit and the link leaves it.
         let third = try #require(try Ledger(queue: fixture.queue).allEvents().last { $0.kind == .escalated }?.report)
         let path = "\(fixture.queue.pending)/\(third)"
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        try FileManager.default.removeItem(atPath: path)
+        #expect(rename(path, "\(fixture.queue.tmp)/.\(third).42.tmp") == 0)
         let repair = try pass(fixture, at: "2026-11-20T08:36:00Z")
         #expect(repair.stdout.contains("published again"), "\(repair)")
         #expect(try steps(fixture).count == 3, "no step twice")

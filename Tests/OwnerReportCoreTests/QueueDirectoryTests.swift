@@ -121,15 +121,6 @@ final class MemoryBook: EnqueueTimeBook, @unchecked Sendable {
         #expect(mode == 0o600)
     }
 
-    @Test func staleTemporariesAreRemovedByAgeOnly() throws {
-        let old = try directory.write("queue/tmp/.old.md.1.tmp", "partial")
-        try setModificationTime(old, seconds: 1_000)
-        let fresh = try directory.write("queue/tmp/.fresh.md.2.tmp", "partial")
-        let removed = try queue.removeStaleTemporaries(olderThan: .seconds(3600))
-        #expect(removed == [old])
-        #expect(FileManager.default.fileExists(atPath: fresh))
-    }
-
     @Test func theDeliveryLockAdmitsOneHolderAtATime() throws {
         let first = try #require(try DeliveryLock.acquire(at: queue.lockPath, wait: false))
         #expect(DeliveryLock.isHeld(at: queue.lockPath))

@@ -88,18 +88,23 @@ import TestSupport
         #expect(throws: SubmissionError.self) { try SubmissionWire.parseHeader("OWNER-REPORT-SUBMIT/1 md -1") }
     }
 
-    @Test func aKeyWhoseReportNeverAppearedIsNotADuplicate() throws {
-        // The intake killed between the `enqueued` commit and the link into pending/: a row, no report.
+    @Test func aRetryOfAKeyWhoseReportWasLeftInTmpPublishesThatReport() throws {
+        // The intake killed between the `enqueued` commit and the link into pending/: a row, and the
+        // bytes still in tmp/. The retry is the same report, so it is a duplicate, and it appears now.
         let directory = TemporaryDirectory()
         let (desk, queue) = try Self.desk(directory)
+        let ghost = "20261124T000000.000000000Z-note-ghost-00000000.json"
+        let staged = try DurableFile.stage(Array(#"{"kind": "note", "title": "first try"}"#.utf8), for: "\(queue.pending)/\(ghost)", in: queue.tmp)
         var facts = ReportFacts(kind: "note")
         facts.idempotencyKey = "build-7"
-        try desk.ledger.append(.init(.enqueued, report: "20261124T000000.000000000Z-note-ghost-00000000.json", facts: facts.json))
+        try desk.ledger.append(.init(.enqueued, report: ghost, sha256: QueueDirectory.sha256(staged.bytes), facts: facts.json))
+        staged.release()
         let note = Array(#"{"kind": "note", "title": "retry"}"#.utf8)
         let retried = try desk.accept(note, format: .json, from: nil, key: "build-7", via: "test")
-        #expect(!retried.duplicate && directoryNames(queue.pending) == [retried.id], "the retry is enqueued, not called a duplicate")
+        #expect(retried == .init(id: ghost, duplicate: true))
+        #expect(directoryNames(queue.pending) == [ghost] && directoryNames(queue.tmp).isEmpty, "the committed report is published, once")
         let again = try desk.accept(note, format: .json, from: nil, key: "build-7", via: "test")
-        #expect(again == .init(id: retried.id, duplicate: true), "and from then on the key is taken")
+        #expect(again == .init(id: ghost, duplicate: true), "and from then on the key is taken")
     }
 
     @Test func withoutALocalUserTheStampSaysHowTheReportCameAndOnlyARelayKeepsItsOrigins() throws {
