@@ -10,8 +10,9 @@ import OwnerReportLedger
 ///   was enqueued (or when it was last requeued, for a file an operator mended in failed/);
 /// - every report the ledger last put in sent/ or failed/ is there (expired ones excepted);
 /// - every report with an `enqueued` row is somewhere: in pending/, sent/ (or the archive) or failed/,
-///   unless it expired. A row younger than `settling` is left alone: a producer commits its row just
-///   before it links the file.
+///   unless it expired, or in tmp/ still, where a writer that died after its commit left it for
+///   recovery to publish;
+/// - every report the ledger says a `file` destination with a directory took is in that directory.
 public struct ArchiveVerifier {
     public struct Finding: Sendable, Equatable, CustomStringConvertible {
         /// The ledger row or the file, as a person would look it up.
@@ -31,10 +32,14 @@ public struct ArchiveVerifier {
     /// Rows seen outside the ledger (the daily report's last line) that it must still hold.
     public let witnesses: [LedgerWitness]
 
-    public init(queue: QueueDirectory, ledger: Ledger?, witnesses: [LedgerWitness] = []) {
+    /// The `file` destinations that write one file a report, by name: what they took must be there.
+    public let outboxes: [String: FileOutbox]
+
+    public init(queue: QueueDirectory, ledger: Ledger?, witnesses: [LedgerWitness] = [], outboxes: [String: FileOutbox] = [:]) {
         self.queue = queue
         self.ledger = ledger
         self.witnesses = witnesses
+        self.outboxes = outboxes.filter { $0.value.isDirectory }
     }
 
     public func run() throws -> [Check] {
@@ -74,14 +79,20 @@ public struct ArchiveVerifier {
         var lastPlace: [String: (kind: LedgerEvent.Kind, row: Int64)] = [:]
         var known: Set<String> = []
         var enqueuedRow: [String: LedgerEvent] = [:]
+        var deliveredToOutbox: [(event: LedgerEvent, outbox: FileOutbox)] = []
         for event in events {
             guard let report = event.report else { continue }
             known.insert(report)
             if event.kind == .enqueued, enqueuedRow[report] == nil { enqueuedRow[report] = event }
             if (event.kind == .enqueued || event.kind == .requeued), let sha = event.sha256 { recordedHash[report] = (sha, event.sequence) }
             if [.archived, .failed, .requeued, .expired].contains(event.kind) { lastPlace[report] = (event.kind, event.sequence) }
+            if event.kind == .delivered, let outbox = event.destination.flatMap({ outboxes[$0] }) { deliveredToOutbox.append((event, outbox)) }
         }
 
+        // Listed in the order a report moves (tmp/, pending/, then sent/ and failed/): each move links
+        // the new name before it removes the old, so a report moving meanwhile is seen in one of them.
+        let staged = Set(((try? DirectoryListing.names(in: queue.tmp)) ?? []).compactMap { DurableFile.stagedName(of: $0.name) })
+        let pendingNames = Set((try? queue.scanPendingNames()) ?? [])
         let sent = queue.archivedReports()
         let failed = queue.failedReports()
         var history: [Finding] = []
@@ -121,25 +132,33 @@ public struct ArchiveVerifier {
         }
         checks.append(Check(name: "ledger's archived reports have files", examined: lastPlace.count, findings: missing))
 
-        let pendingNames = Set((try? queue.scanPendingNames()) ?? [])
-        let now = Timestamp.now()
         var nowhere: [Finding] = []
         for (report, row) in enqueuedRow.sorted(by: { $0.value.sequence < $1.value.sequence }) {
             // Archived, failed or expired: the check before looks for it where the ledger last put it.
             if let place = lastPlace[report]?.kind, place != .requeued { continue }
-            if pendingNames.contains(report) || sentNames.contains(report) || failedNames.contains(report) || isVariantPresent(report, in: failedNames) {
+            if staged.contains(report) || pendingNames.contains(report) || sentNames.contains(report) || failedNames.contains(report)
+                || isVariantPresent(report, in: failedNames)
+            {
                 continue
             }
-            if let at = Timestamp(iso8601UTC: row.time), now.rawValue - at.rawValue < Int64(Self.settling.seconds * 1e9) { continue }
             nowhere.append(
-                Finding(subject: "ledger row \(row.sequence)", problem: "\(report) was enqueued, but is nowhere: not in pending/, sent/ or failed/"))
+                Finding(subject: "ledger row \(row.sequence)", problem: "\(report) was enqueued, but is nowhere: not in tmp/, pending/, sent/ or failed/"))
         }
         checks.append(Check(name: "enqueued reports are in the queue", examined: enqueuedRow.count, findings: nowhere))
+
+        var absent: [Finding] = []
+        for (event, outbox) in deliveredToOutbox {
+            let path = outbox.path(for: event.report ?? "")
+            if access(path, F_OK) != 0 {
+                absent.append(
+                    Finding(
+                        subject: "ledger row \(event.sequence)",
+                        problem: "\(event.report ?? "?") was delivered to '\(event.destination ?? "?")', but \(path) is not there"))
+            }
+        }
+        if !outboxes.isEmpty { checks.append(Check(name: "file destinations hold what they took", examined: deliveredToOutbox.count, findings: absent)) }
         return checks
     }
-
-    /// How young an `enqueued` row may be and its file not linked yet.
-    static let settling: Duration = .seconds(60)
 
     /// A clash in failed/ gives the file a stamped variant of its name (`NAME.<stamp>.md`).
     private func isVariantPresent(_ report: String, in names: Set<String>) -> Bool {

@@ -14,9 +14,11 @@ extension Archiver {
                 Checks every ledger row's hash and link, that every file in sent/ and failed/ has ledger \
                 history and the SHA-256 recorded when it was enqueued, that every report the ledger \
                 says was archived or failed is there, and that every report with an enqueued row is \
-                somewhere: pending/, sent/ or failed/ (a row under a minute old is left alone: a producer \
-                links its file just after). Prints a table, then each finding naming the ledger \
-                row or the file. It only reads (--dry-run is accepted and changes nothing either).
+                somewhere: pending/, sent/, failed/, or tmp/ where a writer killed after its commit left it \
+                for the next driver, watchdog or intake to publish. For each file destination that writes \
+                one file a report, every report the ledger says it delivered must be in its directory. \
+                Prints a table, then each finding naming the ledger row or the file. It only reads \
+                (--dry-run is accepted and changes nothing either).
 
                 --witness SEQ:HASH (the last line of every daily report) checks that the ledger still \
                 holds that row with that hash. The chain check finds an edited row; a witness also finds \
@@ -49,8 +51,10 @@ extension Archiver {
         func run() throws {
             try common.run(program: "owner-report-archiver") { context in
                 if fleet { return try verifyFleet(context) }
+                let outboxes = context.configuration.destinations.values.filter { $0.channel == .file }.map { ($0.name, FileOutbox($0, queue: context.queue)) }
                 let checks = try ArchiveVerifier(
-                    queue: context.queue, ledger: try Ledger(readingAt: context.queue.ledgerPath), witnesses: witnessTexts.compactMap(LedgerWitness.init)
+                    queue: context.queue, ledger: try Ledger(readingAt: context.queue.ledgerPath), witnesses: witnessTexts.compactMap(LedgerWitness.init),
+                    outboxes: Dictionary(outboxes, uniquingKeysWith: { first, _ in first })
                 ).run()
                 let problems = checks.flatMap(\.findings)
                 if common.json {

@@ -14,7 +14,8 @@ public final class FileTransport: Transport {
     public var interruption: Interruption?
     public let destination: Destination
     private let queue: QueueDirectory
-    private let target: String
+    private let outbox: FileOutbox
+    private var target: String { outbox.target }
     /// How times are shown in what it writes.
     public let timeZone: TimeZone
 
@@ -22,26 +23,17 @@ public final class FileTransport: Transport {
         self.destination = destination
         self.queue = queue
         self.timeZone = timeZone
-        let path = destination.path ?? "outbox"
-        self.target = path.hasPrefix("/") ? path : "\(queue.root)/\(path)"
+        outbox = FileOutbox(destination, queue: queue)
     }
 
-    /// A directory when it is one, or when it does not exist yet and its name has no extension.
-    private var isDirectory: Bool {
-        var info = stat()
-        if stat(target, &info) == 0 { return info.st_mode & S_IFMT == S_IFDIR }
-        return !(target.split(separator: "/").last ?? "").contains(".")
-    }
+    private var isDirectory: Bool { outbox.isDirectory }
 
     public func messages(for report: PreparedReport) throws -> [OutgoingMessage] {
         let text = ReportComposer.plainText(report, timeZone: timeZone)
         return [OutgoingMessage(part: 1, parts: 1, payload: Array(text.utf8), reportID: report.id)]
     }
 
-    private func outputPath(for report: PreparedReport) -> String {
-        let stem = report.id.hasSuffix(".json") ? String(report.id.dropLast(5)) : report.id.hasSuffix(".md") ? String(report.id.dropLast(3)) : report.id
-        return "\(target)/\(stem).txt"
-    }
+    private func outputPath(for report: PreparedReport) -> String { outbox.path(for: report.id) }
 
     public func send(_ message: OutgoingMessage, of report: PreparedReport) -> SendOutcome {
         do {
@@ -74,6 +66,8 @@ public final class FileTransport: Transport {
     }
 
     private func append(_ bytes: [UInt8]) throws(QueueError) {
+        var info = stat()
+        let isNew = lstat(target, &info) != 0
         let fd = try syscall("open for appending", path: target) {
             open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         }
@@ -85,5 +79,7 @@ public final class FileTransport: Transport {
             }
         }
         try syscall("fsync", path: target) { fsync(fd) }
+        // A file made by this append is a new name: durable only once its directory is fsynced.
+        if isNew { try DurableFile.syncDirectory(DurableFile.directoryName(of: target)) }
     }
 }
