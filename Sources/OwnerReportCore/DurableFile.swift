@@ -126,6 +126,7 @@ public enum DurableFile {
                 throw error
             }
             try syncDirectory(directoryName(of: destination))
+            CrashPoint.reach(CrashPoint.linked)
             unlink(path)
         }
 

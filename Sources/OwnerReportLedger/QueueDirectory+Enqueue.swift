@@ -106,6 +106,7 @@ extension QueueDirectory {
             let name = report.name ?? ReportName.make(at: time, kind: report.kind, title: report.title, format: report.format)
             staged.append((name, try DurableFile.stage(report.bytes, for: "\(pending)/\(name)", in: tmp, pacing: pacing)))
         }
+        CrashPoint.reach(CrashPoint.staged)
         let found: [String?]
         do {
             found = try ledger.append(unlessTaken: reports.map(\.key), at: time) { found in
@@ -123,6 +124,7 @@ extension QueueDirectory {
             staged.forEach { $0.file.discard() }
             throw error
         }
+        CrashPoint.reach(CrashPoint.committed)
         var result: [EnqueuedReport] = []
         for (index, stage) in staged.enumerated() {
             if let earlier = found[index] {
@@ -131,6 +133,7 @@ extension QueueDirectory {
             } else {
                 try stage.file.publish(as: "\(pending)/\(stage.name)")
                 result.append(EnqueuedReport(id: stage.name, duplicate: false))
+                if index < staged.count - 1 { CrashPoint.reach(CrashPoint.partlyLinked) }
             }
         }
         let earlier = Set(found.compactMap { $0 })

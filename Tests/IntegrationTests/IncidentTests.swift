@@ -192,9 +192,10 @@ import TestSupport
 }
 
 extension ReportsFixture {
-    /// Runs the producer with `stdinText` on its standard input.
-    func produce(_ arguments: [String], stdinText: String) throws -> Program.Outcome {
+    /// Runs the producer with `stdinText` on its standard input, its clock starting at `now` when given.
+    func produce(_ arguments: [String], stdinText: String?, now: String? = nil) throws -> Program.Outcome {
         try Program.producer.run(
-            arguments + ["--queue", queue.root, "--config", configPath], environment: environment, input: Data(stdinText.utf8))
+            arguments + ["--queue", queue.root, "--config", configPath],
+            environment: environment.merging(now.map { ["OWNER_REPORT_NOW": $0] } ?? [:]) { $1 }, input: stdinText.map { Data($0.utf8) })
     }
 }
