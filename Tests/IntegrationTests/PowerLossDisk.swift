@@ -1,0 +1,111 @@
+import Foundation
+import TestSupport
+
+/// A disk that keeps only what was fsynced (`Tests/Servers/lazyfs.py`, a FUSE file system), and the
+/// power cut: the file system's process ends between two requests, everything it held in memory is
+/// gone, every program using it is killed, and the same store is mounted again as after a reboot.
+final class PowerLossDisk: @unchecked Sendable {
+    let directory = TemporaryDirectory()
+    var mountpoint: String { directory.appending("disk") }
+    private var store: String { directory.appending("store") }
+    private var fileSystem: RunningProgram?
+    private let lock = NSLock()
+    private var cutCount = 0
+
+    /// Debian's python3, which has python3-pyfuse3 (a python3 earlier on PATH may not).
+    static let python = "/usr/bin/python3"
+
+    /// Why the suite cannot run here, or nil when it can: mounting FUSE needs root and /dev/fuse.
+    static var unavailable: String? {
+        if getuid() != 0 { return "the power-loss suite mounts a FUSE file system, which needs root (CI runs as root)" }
+        if access("/dev/fuse", R_OK | W_OK) != 0 { return "the power-loss suite needs /dev/fuse" }
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: python)
+        probe.arguments = ["-c", "import pyfuse3, trio"]
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { return "the power-loss suite needs \(python)" }
+        probe.waitUntilExit()
+        return probe.terminationStatus == 0 ? nil : "the power-loss suite needs python3-pyfuse3 (make test-deps installs it)"
+    }
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: mountpoint, withIntermediateDirectories: true)
+        try mount()
+    }
+
+    deinit {
+        if let fileSystem {
+            fileSystem.signal(SIGTERM)
+            _ = fileSystem.wait()
+        }
+        unmount()
+    }
+
+    private func mount() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.python)
+        process.arguments = [ServerProcess.script("lazyfs.py"), mountpoint, store]
+        let running = try RunningProgram.launch(process, input: nil)
+        fileSystem = running
+        guard eventually(timeout: .seconds(20), { Self.isMounted(self.mountpoint) }) else {
+            running.signal(SIGKILL)
+            throw TestSetupError("lazyfs.py did not mount \(mountpoint): \(running.wait())")
+        }
+    }
+
+    static func isMounted(_ path: String) -> Bool {
+        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        return mounts.split(separator: "\n").contains { $0.split(separator: " ").dropFirst().first.map(String.init) == path }
+    }
+
+    private func unmount() {
+        let umount = Process()
+        umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+        umount.arguments = ["-l", mountpoint]
+        umount.standardError = FileHandle.nullDevice
+        if (try? umount.run()) != nil { umount.waitUntilExit() }
+    }
+
+    /// The power goes: nothing more reaches the disk from this instant.
+    func cut() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let fileSystem else { return }
+        fileSystem.signal(SIGUSR1)
+        // It ends between two requests; one that does not within seconds is killed (a cut all the same).
+        if !eventually(timeout: .seconds(5), { !fileSystem.process.isRunning }) { fileSystem.signal(SIGKILL) }
+        _ = fileSystem.wait()
+        self.fileSystem = nil
+        cutCount += 1
+    }
+
+    /// Whether the power has gone since the last `reboot`.
+    var isCut: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return fileSystem == nil
+    }
+
+    /// Cuts the power `after` a random moment in `range` (seconds), from another thread.
+    func cut(atRandomWithin range: ClosedRange<Double>) {
+        let delay = Double.random(in: range)
+        DispatchQueue.global().asyncAfter(deadline: .now() + delay) { self.cut() }
+    }
+
+    /// After a cut: every program still running is killed (as the machine stopped), and the disk is
+    /// mounted again with what was durable.
+    func reboot(killing programs: [RunningProgram] = []) throws {
+        cut()
+        for program in programs {
+            program.signal(SIGKILL)
+            _ = program.wait()
+        }
+        unmount()
+        try mount()
+    }
+}
+
+/// How many power cuts a test makes: a few in `make test`, many in `make faults`.
+func powerCutRounds(quick: Int, full: Int) -> Int {
+    ProcessInfo.processInfo.environment["OWNER_REPORT_FAULTS"] == "full" ? full : quick
+}
