@@ -200,48 +200,11 @@ import TestSupport
 
     @Test func debiansAlertmanagerFiringRepeatedAndResolvedGivesOneIncidentAndItsPostmortem() throws {
         let intake = try IntakeFixture()
-        let port = try freePort()
-        let directory = TemporaryDirectory("owner-report-alertmanager")
-        let config = try directory.write(
-            "alertmanager.yml",
-            """
-            route:
-              receiver: intake
-              group_by: [alertname]
-              group_wait: 1s
-              group_interval: 1s
-              repeat_interval: 1h
-            receivers:
-              - name: intake
-                webhook_configs:
-                  - url: \(intake.baseURL)/v1/alertmanager
-                    send_resolved: true
-                    http_config:
-                      authorization:
-                        type: Bearer
-                        credentials: \(IntakeFixture.token)
-            """)
-        let alertmanager = Process()
-        alertmanager.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus-alertmanager")
-        alertmanager.arguments = [
-            "--config.file=\(config)", "--storage.path=\(directory.appending("data"))", "--web.listen-address=127.0.0.1:\(port)",
-            "--cluster.listen-address=",
-        ]
-        let running = try RunningProgram.launch(alertmanager, input: nil)
-        defer {
-            running.signal(SIGKILL)
-            _ = running.wait()
-        }
-        func post(_ alerts: String) throws -> Int32 {
-            try runTool([
-                "python3", "-c",
-                "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), headers={'Content-Type': 'application/json'}), timeout=5)",
-                "http://127.0.0.1:\(port)/api/v2/alerts", alerts,
-            ]).status
-        }
+        let alertmanager = try AlertmanagerServer(intake: intake)
+        func post(_ alerts: String) throws -> Int32 { try alertmanager.post(alerts) }
         let started = Timestamp.now().adding(nanoseconds: -15 * 60 * 1_000_000_000).iso8601UTC
         let alert = #"{"labels": {"alertname": "APIErrors", "severity": "critical", "service": "api"}, "annotations": {"summary": "API 5xx above 2%"}, "startsAt": "\#(started)""#
-        #expect(eventually(timeout: .seconds(20)) { (try? post("[\(alert)}]")) == 0 }, "Alertmanager did not take the alert")
+        #expect(alertmanager.postWhenReady("[\(alert)}]"), "Alertmanager did not take the alert")
         #expect(eventually(timeout: .seconds(20)) { directoryNames(intake.queue.pending).count == 1 }, "no incident opened")
         // The same alert again, past a group interval: Alertmanager may notify again; nothing new opens.
         #expect(try post("[\(alert)}]") == 0)
