@@ -80,11 +80,12 @@ test: test-deps
 	$(SWIFT) test --skip-build
 
 # The fault suite at full size (kill -9 loops, a flapping sink, two daemons and a watchdog, clock
-# jumps, a full disk as root; four lanes killed mid-send, 1,000 reports to a Telegram-limited group);
-# `make test` runs the same scenarios smaller.
+# jumps, a full disk as root; four lanes killed mid-send, 1,000 reports to a Telegram-limited group;
+# 50 runs of Alertmanager posting to an intake killed three times each; power cuts on a disk that
+# keeps only what was fsynced, as root); `make test` runs the same scenarios smaller.
 faults: test-deps
 	$(SWIFT) build --build-tests
-	OWNER_REPORT_FAULTS=full $(SWIFT) test --skip-build --filter 'FaultTests|DiskFullTests|IntakeTests/aChainOfTwoQueues|LaneTests'
+	OWNER_REPORT_FAULTS=full $(SWIFT) test --skip-build --filter 'FaultTests|DiskFullTests|IntakeTests/aChainOfTwoQueues|LaneTests|AlertmanagerKillTests|PowerLossTests|CrashPointTests'
 
 # The benchmark tables of the README: against Apprise and a Python requests loop (bench/run), and
 # the lanes and catch-up digests (bench/lanes).

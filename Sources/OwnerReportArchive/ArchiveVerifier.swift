@@ -86,7 +86,11 @@ public struct ArchiveVerifier {
             if event.kind == .enqueued, enqueuedRow[report] == nil { enqueuedRow[report] = event }
             if (event.kind == .enqueued || event.kind == .requeued), let sha = event.sha256 { recordedHash[report] = (sha, event.sequence) }
             if [.archived, .failed, .requeued, .expired].contains(event.kind) { lastPlace[report] = (event.kind, event.sequence) }
-            if event.kind == .delivered, let outbox = event.destination.flatMap({ outboxes[$0] }) { deliveredToOutbox.append((event, outbox)) }
+            // A report that went as its own message has its parts counted; one delivered inside a
+            // digest (quiet hours) is in the digest's file, whose own row has them.
+            if event.kind == .delivered, event.parts != nil, let outbox = event.destination.flatMap({ outboxes[$0] }) {
+                deliveredToOutbox.append((event, outbox))
+            }
         }
 
         // Listed in the order a report moves (tmp/, pending/, then sent/ and failed/): each move links

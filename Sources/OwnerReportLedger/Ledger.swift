@@ -21,7 +21,12 @@ public final class Ledger {
         // acknowledgement reader beside its deliveries), and SQLite's locking would no longer hold.
         if access(path, F_OK) != 0 {
             let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-            if descriptor >= 0 { close(descriptor) }
+            if descriptor >= 0 {
+                close(descriptor)
+                // Its name is new: durable only once its directory is fsynced (SQLite syncs the directory
+                // for the -wal file it makes, not for the main file it is handed).
+                try? DurableFile.syncDirectory(DurableFile.directoryName(of: path))
+            }
         }
         database = try Database(path: path)
         try database.execute("PRAGMA journal_mode=WAL")

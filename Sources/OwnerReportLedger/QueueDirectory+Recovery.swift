@@ -42,8 +42,9 @@ extension QueueDirectory {
         var rows: [LedgerEvent.Draft] = []
         for entry in listing {
             let path = "\(tmp)/\(entry.name)"
-            guard let name = DurableFile.stagedName(of: entry.name), ReportName.enqueueTime(of: name) != nil else {
-                // A state file's replacement (`DurableFile.replace`) whose writer died, or a stray: garbage once old.
+            guard let name = DurableFile.stagedName(of: entry.name), Self.isCandidate(name), ReportName.enqueueTime(of: name) != nil else {
+                // A state file's replacement (`DurableFile.replace`), a file destination's write, or a stray,
+                // whose writer died: garbage once old.
                 if names == nil { removeIfOlder(path, than: 3_600, now: now) }
                 continue
             }

@@ -69,6 +69,9 @@ public final class Follower {
 
     private func follow() throws -> ExitStatus {
         let ledger = try Ledger(queue: queue)
+        // Recovery's own connection: the engine's lanes write through `ledger` from their threads,
+        // under its writer's lock, which this loop does not take.
+        let recoveryLedger = try Ledger(queue: queue)
         let watcher = try PendingWatcher(directory: queue.pending)
         logger.info("following", metadata: ["queue": "\(queue.root)"])
         // One engine for the daemon's life: its lanes outlive each scan, so a lane busy with a slow
@@ -86,7 +89,7 @@ public final class Follower {
                 scanDue = false
                 lastScan = ContinuousClock.now
                 nextDue = nil
-                if let line = try queue.recoverStaged(ledger: ledger, by: "the driver").summary {
+                if let line = try queue.recoverStaged(ledger: recoveryLedger, by: "the driver").summary {
                     logger.notice("\(line)", metadata: ["queue": "\(queue.root)"])
                 }
                 try engine.feed()

@@ -10,7 +10,8 @@ final class PowerLossDisk: @unchecked Sendable {
     private var store: String { directory.appending("store") }
     private var fileSystem: RunningProgram?
     private let lock = NSLock()
-    private var cutCount = 0
+    /// How many times it was mounted.
+    private var mounts = 0
 
     /// Debian's python3, which has python3-pyfuse3 (a python3 earlier on PATH may not).
     static let python = "/usr/bin/python3"
@@ -46,7 +47,10 @@ final class PowerLossDisk: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: Self.python)
         process.arguments = [ServerProcess.script("lazyfs.py"), mountpoint, store]
         let running = try RunningProgram.launch(process, input: nil)
+        lock.lock()
         fileSystem = running
+        mounts += 1
+        lock.unlock()
         guard eventually(timeout: .seconds(20), { Self.isMounted(self.mountpoint) }) else {
             running.signal(SIGKILL)
             throw TestSetupError("lazyfs.py did not mount \(mountpoint): \(running.wait())")
@@ -66,17 +70,17 @@ final class PowerLossDisk: @unchecked Sendable {
         if (try? umount.run()) != nil { umount.waitUntilExit() }
     }
 
-    /// The power goes: nothing more reaches the disk from this instant.
-    func cut() {
+    /// The power goes: nothing more reaches the disk from this instant. With `mounted`, only if the
+    /// disk has not been mounted again since.
+    func cut(ifStill mounted: Int? = nil) {
         lock.lock()
         defer { lock.unlock() }
-        guard let fileSystem else { return }
+        guard let fileSystem, mounted == nil || mounted == mounts else { return }
         fileSystem.signal(SIGUSR1)
         // It ends between two requests; one that does not within seconds is killed (a cut all the same).
         if !eventually(timeout: .seconds(5), { !fileSystem.process.isRunning }) { fileSystem.signal(SIGKILL) }
         _ = fileSystem.wait()
         self.fileSystem = nil
-        cutCount += 1
     }
 
     /// Whether the power has gone since the last `reboot`.
@@ -89,7 +93,22 @@ final class PowerLossDisk: @unchecked Sendable {
     /// Cuts the power `after` a random moment in `range` (seconds), from another thread.
     func cut(atRandomWithin range: ClosedRange<Double>) {
         let delay = Double.random(in: range)
-        DispatchQueue.global().asyncAfter(deadline: .now() + delay) { self.cut() }
+        let mounted = mounts
+        // Only this mount's power: a cut that comes due after a reboot leaves the next mount alone.
+        DispatchQueue.global().asyncAfter(deadline: .now() + delay) { self.cut(ifStill: mounted) }
+    }
+
+
+
+    /// Runs `work` (with 1, 2, 3…) again and again, at most `limit` times, until the power goes at a
+    /// random moment in `range`; the step the cut falls in fails or is cut short, as on a machine.
+    func work(untilACutWithin range: ClosedRange<Double>, atMost limit: Int, _ work: (Int) throws -> Void) rethrows {
+        cut(atRandomWithin: range)
+        var index = 0
+        while !isCut && index < limit {
+            index += 1
+            try work(index)
+        }
     }
 
     /// After a cut: every program still running is killed (as the machine stopped), and the disk is

@@ -58,6 +58,14 @@ struct PowerLossTests {
         }
     }
 
+    /// After a cut: no acknowledged report lost, and `verify` passes.
+    static func expectIntact(_ acknowledged: [String], _ fixture: DriverFixture, round: Int) throws {
+        let lost = try Self.lost(acknowledged, in: fixture.queue)
+        #expect(lost.isEmpty, "round \(round): \(lost.count) of \(acknowledged.count) acknowledged reports lost: \(lost.prefix(3))")
+        let verify = try Self.verify(fixture)
+        #expect(verify.status == 0, "round \(round): \(verify)")
+    }
+
     static func verify(_ fixture: DriverFixture) throws -> Program.Outcome {
         try Program.archiver.run(["verify", "--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment)
     }
@@ -67,18 +75,13 @@ struct PowerLossTests {
         let fixture = try DriverFixture(queueRoot: "\(disk.mountpoint)/queue")
         var acknowledged: [String] = []
         for round in 1...powerCutRounds(quick: 3, full: 15) {
-            disk.cut(atRandomWithin: 0.05...1.0)
-            var index = 0
-            while !disk.isCut && index < 200 {
-                index += 1
+            try disk.work(untilACutWithin: 0.05...1.0, atMost: 200) { index in
                 let made = try Program.producer.run(
                     ["note", "--queue", fixture.queue.root, "--config", fixture.configPath, "--title", "round \(round) note \(index)", "--body", "本文 \(index)"])
                 if made.status == 0 { acknowledged.append(DurableFile.fileName(of: made.stdout.trimmingCharacters(in: .whitespacesAndNewlines))) }
             }
             try disk.reboot()
-            #expect(try Self.lost(acknowledged, in: fixture.queue).isEmpty, "round \(round): lost of \(acknowledged.count)")
-            let verify = try Self.verify(fixture)
-            #expect(verify.status == 0, "round \(round): \(verify)")
+            try Self.expectIntact(acknowledged, fixture, round: round)
         }
         #expect(acknowledged.count > 0)
         // Whatever a cut left half-done is finished by the driver's recovery, and all is delivered.
@@ -93,10 +96,7 @@ struct PowerLossTests {
         let intake = try IntakeFixture(queueRoot: "\(disk.mountpoint)/queue")
         var acknowledged: [String] = []
         for round in 1...powerCutRounds(quick: 2, full: 10) {
-            disk.cut(atRandomWithin: 0.1...1.5)
-            var index = 0
-            while !disk.isCut && index < 100 {
-                index += 1
+            try disk.work(untilACutWithin: 0.1...1.5, atMost: 100) { index in
                 let body = Array(#"{"kind": "note", "title": "round \#(round) post \#(index)", "body": "經由 HTTP"}"#.utf8)
                 if let answer = try? intake.request("POST", "/v1/reports", body: body), answer.status == 202, let id = answer.json["id"] as? String {
                     acknowledged.append(id)
@@ -105,9 +105,7 @@ struct PowerLossTests {
             try disk.reboot(killing: [intake.intake])
             intake.intake = try IntakeFixture.start(intake.fixture, port: intake.port)
             try intake.waitUntilHealthy()
-            #expect(try Self.lost(acknowledged, in: intake.queue).isEmpty, "round \(round): lost of \(acknowledged.count)")
-            let verify = try Self.verify(intake.fixture)
-            #expect(verify.status == 0, "round \(round): \(verify)")
+            try Self.expectIntact(acknowledged, intake.fixture, round: round)
         }
         #expect(acknowledged.count > 0)
         _ = intake.stop()
@@ -189,12 +187,7 @@ struct PowerLossTests {
                 input: Data(payload(index, resolved: resolved).utf8))
         }
         for resolved in [false, true] {
-            disk.cut(atRandomWithin: 0.05...1.0)
-            var index = 0
-            while !disk.isCut && index < count {
-                _ = try post(index, resolved: resolved)
-                index += 1
-            }
+            try disk.work(untilACutWithin: 0.05...1.0, atMost: count) { index in _ = try post(index - 1, resolved: resolved) }
             try disk.reboot()
             // Alertmanager retries every notification it did not see answered; here, all of them.
             for index in 0..<count {
