@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "OwnerReportWatching",
             dependencies: [
-                "CInotifyTools", "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery",
+                "CInotifyTools", "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportReports",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The reports built from the ledger and other sources: incidents (and Alertmanager's webhook),

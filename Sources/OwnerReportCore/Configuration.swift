@@ -18,6 +18,8 @@ public struct Configuration: Sendable {
     public var watchdog = WatchdogPolicy()
     public var reports = ReportsPolicy()
     public var escalation = EscalationPolicy()
+    /// `[expect.NAME]`, sorted by name: the reports and pings that must come.
+    public var expectations: [Expectation] = []
     public var archive = ArchivePolicy()
     public var submit = SubmitPolicy()
     public var intake = IntakePolicy()

@@ -39,7 +39,7 @@ public enum ConfigurationLoader {
         }
         let reader = TableReader(table: table, file: file, prefix: "")
         try reader.allowOnly(["timezone", "default_destination", "fallback_destination", "delivery", "routes", "destinations", "watchdog", "reports", "archive", "submit", "intake",
-                               "escalation", "fleet"])
+                               "escalation", "fleet", "expect"])
 
         var configuration = Configuration.embeddedDefault
         configuration.file = file
@@ -131,6 +131,17 @@ public enum ConfigurationLoader {
         if let name = try reader.string("fallback_destination") {
             try checkName(name, key: "fallback_destination")
             configuration.fallbackDestination = name
+        }
+        if let expect = try reader.table("expect") {
+            for name in expect.table.keys.sorted() {
+                guard let settings = try expect.table(name) else { continue }
+                guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                    throw ConfigurationError(file: file, key: "expect.\(name)", message: "an expectation's name is letters, digits, - and _ (it is used in ping URLs)")
+                }
+                let expectation = try expectation(name, settings)
+                if let destination = expectation.destination { try checkName(destination, key: "expect.\(name).destination") }
+                configuration.expectations.append(expectation)
+            }
         }
         if let escalation = try reader.table("escalation") {
             try escalation.allowOnly(["after", "interval", "chain", "severities"])
@@ -368,6 +379,49 @@ public enum ConfigurationLoader {
 }
 
 /// Typed, error-naming access to one TOML table.
+extension ConfigurationLoader {
+    /// One `[expect.NAME]` table: a `match`, `every` or `cron`, a `grace`, and the optional rest.
+    static func expectation(_ name: String, _ table: TableReader) throws(ConfigurationError) -> Expectation {
+        try table.allowOnly(["match", "every", "cron", "grace", "severity", "destination", "max_runtime"])
+        var match = Expectation.Match()
+        if let given = try table.table("match") {
+            try given.allowOnly(["source", "team", "task_id", "kind", "title", "alertname"])
+            match.source = try given.string("source")
+            match.team = try given.string("team")
+            match.taskID = try given.string("task_id")
+            match.kind = try given.string("kind")
+            match.title = try given.string("title")
+            match.alertname = try given.string("alertname")
+        }
+        let every = try table.duration("every")
+        let cronText = try table.string("cron")
+        let schedule: Expectation.Schedule
+        switch (every, cronText) {
+        case (let period?, nil):
+            guard period > .zero else { throw ConfigurationError(file: table.file, key: table.key("every"), message: "must be longer than 0s") }
+            schedule = .every(period)
+        case (nil, let text?):
+            do {
+                schedule = .cron(try CronSchedule(text))
+            } catch {
+                throw ConfigurationError(file: table.file, key: table.key("cron"), message: error.description)
+            }
+        case (.some, .some):
+            throw ConfigurationError(file: table.file, key: table.key("cron"), message: "give every or cron, not both")
+        case (nil, nil):
+            throw ConfigurationError(file: table.file, key: table.key("every"), message: "missing: how often it must come (every = \"1d\", or cron = \"0 3 * * *\")")
+        }
+        guard let grace = try table.duration("grace") else {
+            throw ConfigurationError(file: table.file, key: table.key("grace"), message: "missing: how late it may be before it is missed (grace = \"1h\")")
+        }
+        var expectation = Expectation(name: name, match: match, schedule: schedule, grace: grace)
+        if let severity = try table.string("severity") { expectation.severity = severity.lowercased() }
+        expectation.destination = try table.string("destination")
+        expectation.maxRuntime = try table.duration("max_runtime")
+        return expectation
+    }
+}
+
 struct TableReader {
     let table: TOMLTable
     let file: String

@@ -8,6 +8,8 @@ public struct ReportFacts: Codable, Hashable, Sendable {
     public var team: String?
     public var worker: String?
     public var task: String?
+    /// What produced it (`source`: a checkpoint's `--source`, `ci`…).
+    public var source: String?
     public var status: String?
     public var progress: String?
     public var severity: String?
@@ -61,6 +63,7 @@ public struct ReportFacts: Codable, Hashable, Sendable {
         team = text("team")
         worker = text("worker")
         task = text("task")
+        source = text("source")
         status = text("status")
         progress = text("progress")
         severity = text("severity")

@@ -14,6 +14,7 @@ import OwnerReportSubmission
 public final class IntakeService: @unchecked Sendable {
     private let queue: QueueDirectory
     private let policy: IntakePolicy
+    private let configuration: Configuration
     private let desk: SubmissionDesk
     private let builder: ReportBuilder
     private let token: String?
@@ -26,6 +27,7 @@ public final class IntakeService: @unchecked Sendable {
 
     public init(queue: QueueDirectory, configuration: Configuration, secrets: SecretResolver, logger: Logger, now: @escaping () -> Timestamp = { .now() }) throws {
         self.queue = queue
+        self.configuration = configuration
         policy = configuration.intake
         try queue.prepare()
         let ledger = try Ledger(queue: queue)
@@ -57,9 +59,10 @@ public final class IntakeService: @unchecked Sendable {
         case ("POST", "/v1/reports"): response = authorized(request) ?? report(request)
         case ("POST", "/v1/alertmanager"): response = authorized(request) ?? alertmanager(request)
         case ("POST", "/v1/relay"): response = relay(request)
+        case ("POST", let path) where path.hasPrefix("/v1/ping/"): response = authorized(request) ?? ping(request)
         case (_, "/healthz"), (_, "/v1/reports"), (_, "/v1/alertmanager"), (_, "/v1/relay"):
             response = .error(405, "\(request.method) is not allowed on \(request.path)")
-        default: response = .error(404, "no endpoint \(request.path) (POST /v1/reports, /v1/alertmanager, /v1/relay; GET /healthz)")
+        default: response = .error(404, "no endpoint \(request.path) (POST /v1/reports, /v1/alertmanager, /v1/relay, /v1/ping/NAME; GET /healthz)")
         }
         logger.info("request", metadata: ["method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)"])
         return response
@@ -108,6 +111,34 @@ public final class IntakeService: @unchecked Sendable {
             return IntakeResponse(status: 202, json: ["id": accepted.id, "duplicate": accepted.duplicate])
         } catch {
             return Self.response(for: error)
+        }
+    }
+
+    /// `POST /v1/ping/NAME[/start|/fail]`: a job's sign of life for `[expect.NAME]`; the body, if any,
+    /// is the message (a failure's reason).
+    private func ping(_ request: IntakeRequest) -> IntakeResponse {
+        let parts = request.path.dropFirst("/v1/ping/".count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let state: PingDesk.State
+        switch parts.count == 2 ? parts[1] : parts.count == 1 ? "success" : "" {
+        case "success": state = .success
+        case "start": state = .start
+        case "fail": state = .fail
+        default: return .error(404, "no endpoint \(request.path) (POST /v1/ping/NAME, /v1/ping/NAME/start, /v1/ping/NAME/fail)")
+        }
+        let name = parts[0]
+        if let problem = PingDesk.problem(with: name, in: configuration) { return .error(404, problem) }
+        let message = request.body.isEmpty ? nil : String(decoding: request.body.prefix(2_000), as: UTF8.self)
+        let sender = submitter(request)
+        let incidents = IncidentDesk(builder: builder, ledger: desk.ledger, queue: queue, records: true) { [desk] announcements, rows in
+            try desk.enqueue(together: announcements.map { ($0.report, "the intake's /v1/ping (\($0.origin))", $0.cause) }, recording: rows, from: sender)
+        }
+        do {
+            let enqueued = try PingDesk(configuration: configuration, ledger: desk.ledger, incidents: incidents).record(name, state, message: message, at: now())
+            return IntakeResponse(status: 200, json: ["recorded": state.rawValue, "enqueued": enqueued])
+        } catch let error as SubmissionError {
+            return Self.response(for: error)
+        } catch {
+            return .error(503, "\(error)")
         }
     }
 

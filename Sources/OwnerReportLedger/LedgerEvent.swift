@@ -38,6 +38,15 @@ public struct LedgerEvent: Hashable, Sendable {
         public static let filed = Kind(rawValue: "filed")
         /// The archiver deleted an archived report whose retention ran out.
         public static let expired = Kind(rawValue: "expired")
+        /// A job said it ran (`producer ping`, the intake's `/v1/ping/NAME`); `facts`: the name, `start`,
+        /// `success` or `fail`, and a message. Nothing is sent for it, but a `fail` opens an incident.
+        public static let ping = Kind(rawValue: "ping")
+        /// Alertmanager notified a firing alert (a repeat too); `facts`: its `alertname` and fingerprint.
+        /// An `[expect]` on an alertname (a dead man's switch) counts these.
+        public static let alertReceived = Kind(rawValue: "alert_received")
+        /// The watchdog first looked at an `[expect.NAME]`: its silence is counted from here until
+        /// something matching comes.
+        public static let expectationArmed = Kind(rawValue: "expectation_armed")
         /// Recovery linked a report into pending/ from tmp/: its `enqueued` row had committed, and the
         /// writer died before the link (docs/design.md §3).
         public static let republished = Kind(rawValue: "republished")

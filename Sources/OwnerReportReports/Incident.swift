@@ -17,11 +17,14 @@ public struct Incident: Hashable, Sendable {
     public var fingerprint: String?
     public var openedAt: Timestamp
     public var resolvedAt: Timestamp?
+    /// Where its reports go, when not their route (an `[expect.NAME]`'s `destination`).
+    public var destination: String?
 
     public init(
         id: String, title: String, severity: String, category: String? = nil, service: String? = nil, summary: String? = nil,
-        source: String = "cli", fingerprint: String? = nil, openedAt: Timestamp, resolvedAt: Timestamp? = nil
+        source: String = "cli", fingerprint: String? = nil, openedAt: Timestamp, resolvedAt: Timestamp? = nil, destination: String? = nil
     ) {
+        self.destination = destination
         self.id = id
         self.title = title
         self.severity = severity
@@ -54,7 +57,7 @@ public struct Incident: Hashable, Sendable {
 extension Incident {
     private struct Stored: Codable {
         var id, title, severity, source: String
-        var category, service, summary, fingerprint: String?
+        var category, service, summary, fingerprint, destination: String?
         var opened_at: String
         var resolved_at: String?
     }
@@ -63,17 +66,18 @@ extension Incident {
     var factsJSON: String {
         let stored = Stored(
             id: id, title: title, severity: severity, source: source, category: category, service: service, summary: summary,
-            fingerprint: fingerprint, opened_at: openedAt.iso8601UTC, resolved_at: resolvedAt?.iso8601UTC)
+            fingerprint: fingerprint, destination: destination, opened_at: openedAt.iso8601UTC, resolved_at: resolvedAt?.iso8601UTC)
         return FactsJSON.encode(stored) ?? "{}"
     }
 
-    init?(factsJSON: String?) {
+    /// The incident an `incident_opened` or `incident_resolved` row's facts hold.
+    public init?(factsJSON: String?) {
         guard let stored = FactsJSON.decode(Stored.self, from: factsJSON), let opened = Timestamp(iso8601UTC: stored.opened_at)
         else { return nil }
         self.init(
             id: stored.id, title: stored.title, severity: stored.severity, category: stored.category, service: stored.service,
             summary: stored.summary, source: stored.source, fingerprint: stored.fingerprint, openedAt: opened,
-            resolvedAt: stored.resolved_at.flatMap(Timestamp.init(iso8601UTC:)))
+            resolvedAt: stored.resolved_at.flatMap(Timestamp.init(iso8601UTC:)), destination: stored.destination)
     }
 }
 

@@ -82,6 +82,14 @@ public struct IncidentDesk {
             outcome.notes.append("\(origin): the payload has no alerts: nothing enqueued")
             return outcome
         }
+        // Every firing alert is a sign of life, repeats too: an `[expect]` on its alertname is a dead
+        // man's switch (Alertmanager's always-firing `Watchdog` rule).
+        let receipts = payload.alerts.filter(\.firing).map { alert in
+            LedgerEvent.Draft(
+                .alertReceived, detail: "\(alert.labels["alertname"] ?? "alert") firing (\(alert.incidentID))",
+                facts: FactsJSON.encode(["alertname": alert.labels["alertname"] ?? "", "fingerprint": alert.fingerprint]))
+        }
+        if records, let ledger, !receipts.isEmpty { try ledger.append(receipts) }
         for alert in payload.alerts {
             let known = try ledger.flatMap { try IncidentBook(ledger: $0).incident(id: alert.incidentID) }
             var incident = alert.incident
@@ -108,5 +116,21 @@ public struct IncidentDesk {
             }
         }
         return outcome
+    }
+}
+
+extension IncidentDesk {
+    /// A desk that writes straight into the owner's own `queue` (the watchdog's, the intake's pings from
+    /// the producer): each announcement as Markdown, keyed by its cause, with the change's rows.
+    public static func writing(into queue: QueueDirectory, ledger: Ledger, builder: ReportBuilder, origin: String) -> IncidentDesk {
+        IncidentDesk(builder: builder, ledger: ledger, queue: queue, records: true) { announcements, rows in
+            let reports = announcements.map { announcement in
+                ReportToEnqueue(
+                    Array(ReportCodec.encode(announcement.report, as: .markdown).utf8), kind: announcement.report.kind,
+                    title: announcement.report.title, format: .markdown, origin: "\(announcement.origin) (\(origin))",
+                    facts: ReportFacts(announcement.report), key: .cause(announcement.cause))
+            }
+            return try queue.enqueue(reports, recording: rows, ledger: ledger)
+        }
     }
 }

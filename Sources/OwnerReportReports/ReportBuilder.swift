@@ -62,6 +62,7 @@ public struct ReportBuilder {
         ]
         if let category = incident.category { fields["category"] = .text(category) }
         if let service = incident.service { fields["service"] = .text(service) }
+        if let destination = incident.destination { fields["destination"] = .text(destination) }
         var context: [String: Any] = [
             "id": incident.id, "title": incident.title, "severity": incident.severity, "opened": local(incident.openedAt),
             "zone": zoneName, "resolved": !incident.isOpen,

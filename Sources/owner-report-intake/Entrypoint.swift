@@ -15,7 +15,9 @@ struct Intake: ParsableCommand {
             Endpoints: POST /v1/reports (a report in the JSON form; Idempotency-Key makes a retry safe), \
             POST /v1/alertmanager (an Alertmanager webhook payload, or Grafana's: the producer's incident \
             and postmortem semantics), POST /v1/relay (another owner-report's webhook channel, verified \
-            per Standard Webhooks and taken once per webhook-id), GET /healthz. A 2xx means the report is \
+            per Standard Webhooks and taken once per webhook-id), POST /v1/ping/NAME, /v1/ping/NAME/start \
+            and /v1/ping/NAME/fail (a job's sign of life for [expect.NAME]; the body is a failure's \
+            message; same authentication as /v1/reports), GET /healthz. A 2xx means the report is \
             fsynced in pending/ and recorded in the ledger; 400/422 name what is wrong and nothing is \
             written; a full disk or unwritable ledger is 503 with Retry-After. It listens on [intake] \
             listen (TCP) and socket (Unix: the peer's uid is the submitter), or on the sockets systemd \

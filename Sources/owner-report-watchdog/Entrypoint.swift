@@ -24,6 +24,12 @@ struct WatchdogCommand: ParsableCommand {
             It writes state/metrics.prom for node_exporter's textfile collector. Quiet when all is \
             well, so cron mails nothing.
 
+            Each [expect.NAME] is looked at first: when no matching report, ping or firing alert has \
+            come by its every (or its cron schedule's next time) plus grace, or a job that pinged \
+            start has not finished within max_runtime, the silence opens the incident expect-NAME, \
+            which goes like any incident (acknowledgement, escalation, quiet hours) and resolves \
+            itself when the awaited report comes. --dry-run says what it would open or resolve.
+
             Examples:
               * * * * * owner-report-watchdog               # crontab -e
               owner-report-watchdog --dry-run --verbose      # the health table and what it would do
@@ -48,7 +54,9 @@ struct WatchdogCommand: ParsableCommand {
             if !dryRun { common.warnIfOnNetworkFileSystem(program: "owner-report-watchdog") }
             let options = Watchdog.Options(dryRun: dryRun, maxCount: maxCount ?? context.configuration.maxCount)
             let watchdog = Watchdog(queue: context.queue, configuration: context.configuration, secrets: context.secrets, options: options, logger: context.logger)
-            let escalation = try escalate(context)  // first, so that this pass's drain already delivers a new step
+            // First, so that this pass's escalation and drain already see a new incident.
+            let expectations = try ExpectationWatch.pass(queue: context.queue, configuration: context.configuration, dryRun: dryRun)
+            let escalation = try escalate(context)  // before the drain, which then delivers a new step
             let outcome = try watchdog.run()
             // With no daemon, the every-minute pass reads acknowledgements itself (without waiting).
             if !dryRun, !outcome.health.daemonAlive(context.configuration.watchdog) {
@@ -60,7 +68,7 @@ struct WatchdogCommand: ParsableCommand {
                     }
                 }
             }
-            try show(outcome, escalation: escalation, policy: context.configuration.watchdog)
+            try show(outcome, expectations: expectations, escalation: escalation, policy: context.configuration.watchdog)
             return dryRun ? .success : outcome.exitStatus
         }
     }
@@ -74,7 +82,7 @@ struct WatchdogCommand: ParsableCommand {
         } + repaired.map { "escalation report \($0) published again (a pass stopped before it appeared)" }
     }
 
-    private func show(_ outcome: Watchdog.Outcome, escalation: [String], policy: WatchdogPolicy) throws {
+    private func show(_ outcome: Watchdog.Outcome, expectations: [String], escalation: [String], policy: WatchdogPolicy) throws {
         if common.json {
             let object: [String: Any] = [
                 "dry_run": dryRun,
@@ -85,12 +93,13 @@ struct WatchdogCommand: ParsableCommand {
                      "destination": $0.destination, "delivered": $0.delivered, "error": $0.error as Any]
                 },
                 "escalation": escalation,
+                "expectations": expectations,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        for line in escalation { print(line) }
+        for line in expectations + escalation { print(line) }
         if dryRun || common.verbose {
             for (name, value) in outcome.health.rows(policy) { print("\(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(value)") }
         }

@@ -15,9 +15,12 @@ final class IntakeFixture: @unchecked Sendable {
     var queue: QueueDirectory { fixture.queue }
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    init(intake extra: String = "", queueRoot: String? = nil) throws {
+    /// - Parameters:
+    ///   - extra: more keys of `[intake]`.
+    ///   - extraConfig: more tables, after `[intake]` (`[expect.NAME]`).
+    init(intake extra: String = "", extraConfig: String = "", queueRoot: String? = nil) throws {
         fixture = try DriverFixture(
-            extra: "\n[intake]\ntoken_env = \"TEST_INTAKE_TOKEN\"\nrelay_secret_env = \"TEST_RELAY_SECRET\"\n\(extra)", queueRoot: queueRoot)
+            extra: "\n[intake]\ntoken_env = \"TEST_INTAKE_TOKEN\"\nrelay_secret_env = \"TEST_RELAY_SECRET\"\n\(extra)\n\(extraConfig)", queueRoot: queueRoot)
         port = try freePort()
         intake = try Self.start(fixture, port: port)
         try waitUntilHealthy()

@@ -1,0 +1,183 @@
+import OwnerReportCore
+import OwnerReportLedger
+import OwnerReportReports
+
+/// The watchdog's look at every `[expect.NAME]` (docs/reports.md, "Expectations"): what came last,
+/// when the next is due, and whether its silence is an incident.
+///
+/// A miss opens the incident `expect-NAME` at its deadline (the last sign of life, or the time the
+/// watchdog first looked, plus the period or the schedule's next time, plus `grace`). That time is
+/// the incident's opening, so the opening report's key (`incident:expect-NAME:opened:DEADLINE`) is
+/// the same however many passes see the miss, or are killed while they record it: one incident. It
+/// resolves when something matching comes after it opened.
+public struct ExpectationWatch {
+    public let configuration: Configuration
+    public let ledger: Ledger
+    public let incidents: IncidentDesk
+
+    public init(configuration: Configuration, ledger: Ledger, incidents: IncidentDesk) {
+        self.configuration = configuration
+        self.ledger = ledger
+        self.incidents = incidents
+    }
+
+    /// Where one expectation stands at a moment.
+    public struct State: Sendable, Equatable {
+        public var name: String
+        /// The last matching report, good ping or firing alert.
+        public var lastSeen: Timestamp?
+        /// When the watchdog first looked at it (silence is counted from here until something comes).
+        public var armedAt: Timestamp?
+        /// When it is missed unless something comes first (the deadline: due + grace).
+        public var deadline: Timestamp?
+        /// A `start` ping after the last good one: the job is running.
+        public var runningSince: Timestamp?
+        /// Its incident, when one is open.
+        public var openIncident: Incident?
+
+        /// `ok`, `missed` (an incident is open), or `waiting` (never seen, not yet due).
+        public var word: String { openIncident != nil ? "missed" : lastSeen == nil ? "waiting" : "ok" }
+    }
+
+    public func states(at now: Timestamp) throws -> [State] {
+        try configuration.expectations.map { try state(of: $0, at: now) }
+    }
+
+    func state(of expectation: Expectation, at now: Timestamp) throws -> State {
+        var state = State(name: expectation.name)
+        state.lastSeen = try lastSeen(expectation)
+        state.armedAt = try ledger.query(
+            "WHERE event = 'expectation_armed' AND json_extract(facts, '$.name') = ? ORDER BY seq LIMIT 1", [.text(expectation.name)]
+        ).first.flatMap { Timestamp(iso8601UTC: $0.time) }
+        if let started = try PingDesk.latest(expectation.name, .start, in: ledger), started > (state.lastSeen ?? Timestamp(seconds: 0)) {
+            state.runningSince = started
+        }
+        if let base = state.lastSeen ?? state.armedAt, let due = expectation.due(after: base, in: configuration.timeZone) {
+            state.deadline = due.adding(nanoseconds: Int64(expectation.grace.seconds * 1e9))
+        }
+        if let running = state.runningSince, let limit = expectation.maxRuntime {
+            let over = running.adding(nanoseconds: Int64(limit.seconds * 1e9))
+            state.deadline = min(state.deadline ?? over, over)
+        }
+        if let incident = try IncidentBook(ledger: ledger).incident(id: ExpectationIncident.id(of: expectation.name)), incident.isOpen {
+            state.openIncident = incident
+        }
+        return state
+    }
+
+    /// The time of the latest report, good ping or firing alert that counts for `expectation`.
+    func lastSeen(_ expectation: Expectation) throws -> Timestamp? {
+        var times: [Timestamp] = []
+        if let ping = try PingDesk.latest(expectation.name, .success, in: ledger) { times.append(ping) }
+        let match = expectation.match
+        if let alertname = match.alertname {
+            if let row = try ledger.query(
+                "WHERE event = 'alert_received' AND json_extract(facts, '$.alertname') = ? ORDER BY seq DESC LIMIT 1", [.text(alertname)]
+            ).first, let at = Timestamp(iso8601UTC: row.time) { times.append(at) }
+        }
+        let fields: [(String, String?)] = [("source", match.source), ("team", match.team), ("task", match.taskID), ("kind", match.kind)]
+        let given = fields.compactMap { key, value in value.map { (key, $0) } }
+        if !given.isEmpty || match.title != nil {
+            var tail = "WHERE event = 'enqueued'"
+            var values: [Statement.Value] = []
+            for (key, value) in given {
+                tail += " AND json_extract(facts, '$.\(key)') = ?"
+                values.append(.text(value))
+            }
+            if let title = match.title {
+                tail += " AND json_extract(facts, '$.title') GLOB ?"
+                values.append(.text(title))
+            }
+            // Not the incident's own reports, which carry its name and would answer for it.
+            tail += " AND coalesce(json_extract(facts, '$.incident'), '') != ? ORDER BY seq DESC LIMIT 1"
+            values.append(.text(ExpectationIncident.id(of: expectation.name)))
+            if let row = try ledger.query(tail, values).first, let at = row.enqueuedAt ?? Timestamp(iso8601UTC: row.time) { times.append(at) }
+        }
+        return times.max()
+    }
+
+    /// One pass: arms new expectations, opens the incident of each missed one, resolves each whose
+    /// awaited report came. Returns a line for each thing it did (or, with `dryRun`, would do).
+    public func pass(at now: Timestamp, dryRun: Bool) throws -> [String] {
+        var lines: [String] = []
+        let zone = configuration.timeZone
+        for expectation in configuration.expectations {
+            var state = try state(of: expectation, at: now)
+            if state.lastSeen == nil, state.armedAt == nil {
+                if !dryRun {
+                    try ledger.append(
+                        .init(.expectationArmed, detail: "\(expectation.name): waiting, \(expectation.scheduleText(in: zone)) + \(Expectation.compact(expectation.grace))",
+                              facts: FactsJSON.encode(["name": expectation.name])), at: now)
+                }
+                state.armedAt = now
+                state.deadline = expectation.due(after: now, in: zone)?.adding(nanoseconds: Int64(expectation.grace.seconds * 1e9))
+            }
+            if var open = state.openIncident {
+                guard let seen = state.lastSeen, seen > open.openedAt else { continue }
+                open.resolvedAt = seen
+                open.summary = "It reported again at \(seen.iso8601(in: zone)), after \(DurationText.describe(.nanoseconds(seen.rawValue - open.openedAt.rawValue))) of silence past its deadline."
+                if !dryRun { try incidents.announce(open, opened: false, postmortem: nil) }
+                lines.append("\(dryRun ? "would resolve" : "resolved") \(open.id): \(expectation.name) reported again at \(seen.iso8601(in: zone))")
+                continue
+            }
+            guard let deadline = state.deadline, deadline <= now else { continue }
+            let incident = try missed(expectation, state: state, deadline: deadline)
+            if !dryRun { try incidents.announce(incident, opened: true, postmortem: nil) }
+            lines.append("\(dryRun ? "would open" : "opened") \(incident.id): \(incident.title)")
+        }
+        return lines
+    }
+
+    /// The incident of a miss: what was awaited, since when, and the task's last word if it had one.
+    func missed(_ expectation: Expectation, state: State, deadline: Timestamp) throws -> Incident {
+        let zone = configuration.timeZone
+        let grace = Expectation.compact(expectation.grace)
+        let title: String
+        if let running = state.runningSince, let limit = expectation.maxRuntime, running.adding(nanoseconds: Int64(limit.seconds * 1e9)) <= deadline {
+            title = "\(expectation.name) started at \(running.shortLocal(in: zone)) and has not finished within \(Expectation.compact(limit))"
+        } else if let seen = state.lastSeen {
+            title = "\(expectation.name) has not reported since \(seen.shortLocal(in: zone)) (expected \(expectation.scheduleText(in: zone)) + \(grace))"
+        } else {
+            title = "\(expectation.name) has never reported since \(state.armedAt.map { $0.shortLocal(in: zone) } ?? "?") (expected \(expectation.scheduleText(in: zone)) + \(grace))"
+        }
+        var incident = ExpectationIncident.incident(for: expectation, title: title, at: deadline)
+        incident.summary = try lastWord(expectation)
+        return incident
+    }
+
+    /// For a task: its last checkpoint's progress, done and next items.
+    func lastWord(_ expectation: Expectation) throws -> String? {
+        guard let task = expectation.match.taskID else { return nil }
+        guard let row = try ledger.query(
+            "WHERE event = 'enqueued' AND json_extract(facts, '$.task') = ? AND json_extract(facts, '$.kind') = 'checkpoint' ORDER BY seq DESC LIMIT 1",
+            [.text(task)]
+        ).first, let facts = ReportFacts(json: row.facts) else { return nil }
+        var lines = ["Last checkpoint of \(task): \(facts.progress ?? "?")\(facts.status.map { ", \($0)" } ?? "")."]
+        if let done = facts.done, !done.isEmpty { lines.append("Done: " + done.joined(separator: "; ") + ".") }
+        if let next = facts.next, !next.isEmpty { lines.append("Next: " + next.joined(separator: "; ") + ".") }
+        return lines.joined(separator: " ")
+    }
+}
+
+extension ExpectationWatch {
+    /// One watchdog pass over `[expect]`, under `state/expectations.lock` (a pass already at it is left
+    /// to it); a dry run reads the ledger only. Nothing when no expectation is configured.
+    public static func pass(queue: QueueDirectory, configuration: Configuration, dryRun: Bool, now: Timestamp = .now()) throws -> [String] {
+        guard !configuration.expectations.isEmpty else { return [] }
+        let builder = try ReportBuilder(configuration: configuration)
+        if dryRun {
+            guard let ledger = try Ledger(readingAt: queue.ledgerPath) else {
+                return configuration.expectations.map { "would start waiting for \($0.name)" }
+            }
+            let desk = IncidentDesk(builder: builder, ledger: ledger, queue: nil, records: false) { _, _ in [] }
+            return try ExpectationWatch(configuration: configuration, ledger: ledger, incidents: desk).pass(at: now, dryRun: true)
+        }
+        try queue.prepare()
+        guard let lock = try DeliveryLock.acquire(at: "\(queue.state)/expectations.lock", wait: false) else { return [] }
+        return try withExtendedLifetime(lock) {
+            let ledger = try Ledger(queue: queue)
+            let desk = IncidentDesk.writing(into: queue, ledger: ledger, builder: builder, origin: "the watchdog's expectations")
+            return try ExpectationWatch(configuration: configuration, ledger: ledger, incidents: desk).pass(at: now, dryRun: false)
+        }
+    }
+}

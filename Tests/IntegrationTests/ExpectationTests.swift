@@ -1,0 +1,187 @@
+import Foundation
+import OwnerReportCore
+import OwnerReportLedger
+import OwnerReportReports
+import Testing
+import TestSupport
+
+/// `[expect.NAME]`: silence is an incident. Real producer, watchdog and intake runs on the injectable
+/// clock (`OWNER_REPORT_NOW`), in Asia/Taipei.
+@Suite struct ExpectationTests {
+    static let expectations = """
+        [expect.backup]
+        every = "1d"
+        grace = "1h"
+
+        [expect.nightly]
+        cron = "0 3 * * *"
+        grace = "30m"
+
+        [expect.migration]
+        match = { task_id = "MIG-1" }
+        every = "30m"
+        grace = "5m"
+
+        [expect.job]
+        every = "1d"
+        grace = "1h"
+        max_runtime = "10m"
+        """
+
+    func fixture() throws -> ReportsFixture { try ReportsFixture(extra: Self.expectations) }
+
+    @discardableResult
+    func watchdog(_ fixture: ReportsFixture, at time: String, _ extra: [String] = []) throws -> Program.Outcome {
+        let outcome = try Program.watchdog.run(
+            extra + ["--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment.merging(["OWNER_REPORT_NOW": time]) { $1 })
+        #expect(outcome.status == 0, "\(outcome)")
+        return outcome
+    }
+
+    func ping(_ fixture: ReportsFixture, _ arguments: [String], at time: String) throws {
+        let outcome = try fixture.produce(["ping"] + arguments, now: time)
+        #expect(outcome.status == 0, "\(outcome)")
+    }
+
+    /// The incident `expect-NAME`'s history: its opened and resolved rows, oldest first.
+    func history(_ fixture: ReportsFixture, _ name: String) throws -> [Incident] {
+        try Ledger(queue: fixture.queue).query(
+            "WHERE event IN ('incident_opened', 'incident_resolved') AND json_extract(facts, '$.id') = ? ORDER BY seq", [.text("expect-\(name)")]
+        ).compactMap { Incident(factsJSON: $0.facts) }
+    }
+
+    /// The titles of the reports the sink took, in order.
+    func titles(_ fixture: ReportsFixture) throws -> [String] {
+        try fixture.sink.accepted().compactMap { request in
+            (try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any])?["title"] as? String
+        }
+    }
+
+    @Test func aDailyBackupMetThenMissedAcrossTheTaipeiMidnightThenBack() throws {
+        let fixture = try fixture()
+        // 23:30 in Taipei: the watchdog starts waiting; the backup pings at 00:10, the next day.
+        let armed = try watchdog(fixture, at: "2026-11-20T15:30:00Z")
+        #expect(armed.stdout.isEmpty, "quiet while it waits: \(armed)")
+        try ping(fixture, ["backup"], at: "2026-11-20T16:10:00Z")
+        try watchdog(fixture, at: "2026-11-21T17:09:00Z")
+        #expect(try history(fixture, "backup").isEmpty, "due at 00:10 + 1 h the next day: not yet")
+
+        let missed = try watchdog(fixture, at: "2026-11-21T17:11:00Z")
+        #expect(missed.stdout.contains("opened expect-backup: backup has not reported since"), "\(missed)")
+        try watchdog(fixture, at: "2026-11-21T17:12:00Z")
+        let opened = try history(fixture, "backup")
+        #expect(opened.count == 1 && opened[0].isOpen && opened[0].openedAt == Timestamp(iso8601UTC: "2026-11-21T17:10:00.000000Z"))
+        let sent = try titles(fixture)
+        #expect(sent.contains { $0 == "expect-backup opened: backup has not reported since 2026-11-21 00:10 (expected every 1d + 1h)" }, "\(sent)")
+
+        try ping(fixture, ["backup"], at: "2026-11-21T17:40:00Z")
+        let back = try watchdog(fixture, at: "2026-11-21T17:41:00Z")
+        #expect(back.stdout.contains("resolved expect-backup"), "\(back)")
+        let story = try history(fixture, "backup")
+        #expect(story.count == 2 && story[1].resolvedAt == Timestamp(iso8601UTC: "2026-11-21T17:40:00.000000Z"))
+        #expect(try titles(fixture).contains { $0.hasPrefix("expect-backup resolved") })
+    }
+
+    @Test func aCronExpectationIsDueAtItsNextTimeInTheConfiguredZone() throws {
+        let fixture = try fixture()
+        try watchdog(fixture, at: "2026-11-20T18:00:00Z")
+        // 03:05 on the 21st in Taipei; the next is 03:00 on the 22nd (19:00 UTC), missed 30 min later.
+        try ping(fixture, ["nightly"], at: "2026-11-20T19:05:00Z")
+        try watchdog(fixture, at: "2026-11-21T19:29:00Z")
+        #expect(try history(fixture, "nightly").isEmpty)
+        let missed = try watchdog(fixture, at: "2026-11-21T19:31:00Z")
+        #expect(missed.stdout.contains("opened expect-nightly: nightly has not reported since 2026-11-21 03:05 (expected cron 0 3 * * * (Asia/Taipei) + 30m)"), "\(missed)")
+    }
+
+    @Test func aTaskThatGoesQuietIsNamedWithItsLastProgressAndResolvesWhenItComesBack() throws {
+        let fixture = try fixture()
+        let checkpoint = ["checkpoint", "--team", "platform", "--worker", "agent-7", "--task-id", "MIG-1", "--done", "copied 3 of 8 tables", "--next", "copy orders"]
+        #expect(try fixture.produce(checkpoint + ["--progress", "40%"], now: "2026-11-20T01:00:00Z").status == 0)
+        try watchdog(fixture, at: "2026-11-20T01:34:00Z")
+        #expect(try history(fixture, "migration").isEmpty)
+        try watchdog(fixture, at: "2026-11-20T01:36:00Z")
+        let opened = try history(fixture, "migration")
+        #expect(opened.count == 1)
+        #expect(opened.first?.summary == "Last checkpoint of MIG-1: 40%, normal. Done: copied 3 of 8 tables. Next: copy orders.", "\(opened)")
+        #expect(try fixture.produce(checkpoint + ["--progress", "60%"], now: "2026-11-20T01:50:00Z").status == 0)
+        let back = try watchdog(fixture, at: "2026-11-20T01:51:00Z")
+        #expect(back.stdout.contains("resolved expect-migration"), "\(back)")
+        #expect(try history(fixture, "migration").last?.isOpen == false)
+    }
+
+    @Test func aJobThatStartedAndNeverFinishedWithinMaxRuntimeIsAnIncident() throws {
+        let fixture = try fixture()
+        try ping(fixture, ["job"], at: "2026-11-20T01:00:00Z")
+        try ping(fixture, ["job", "--start"], at: "2026-11-20T02:00:00Z")
+        try watchdog(fixture, at: "2026-11-20T02:09:00Z")
+        #expect(try history(fixture, "job").isEmpty)
+        let hung = try watchdog(fixture, at: "2026-11-20T02:11:00Z")
+        #expect(hung.stdout.contains("opened expect-job: job started at 2026-11-20 10:00 and has not finished within 10m"), "\(hung)")
+        try ping(fixture, ["job"], at: "2026-11-20T02:20:00Z")
+        try watchdog(fixture, at: "2026-11-20T02:21:00Z")
+        #expect(try history(fixture, "job").last?.isOpen == false)
+    }
+
+    @Test func aFailPingOpensTheIncidentAtOnceAndTheNextGoodPingResolvesIt() throws {
+        let fixture = try fixture()
+        try ping(fixture, ["job", "--fail", "--message", "exit 3: disk full"], at: "2026-11-20T01:00:00Z")
+        let opened = try history(fixture, "job")
+        #expect(opened.count == 1 && opened[0].title == "job failed: exit 3: disk full" && opened[0].summary == "exit 3: disk full")
+        #expect(fixture.pending("incident").count == 1, "the failure is a report")
+        try ping(fixture, ["job", "--fail"], at: "2026-11-20T01:05:00Z")
+        #expect(try history(fixture, "job").count == 1, "a second failure while it is open opens nothing")
+        try ping(fixture, ["job"], at: "2026-11-20T01:30:00Z")
+        try watchdog(fixture, at: "2026-11-20T01:31:00Z")
+        #expect(try history(fixture, "job").last?.resolvedAt == Timestamp(iso8601UTC: "2026-11-20T01:30:00.000000Z"))
+        let pings = try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .ping }.compactMap(\.detail)
+        #expect(pings == ["job: fail: exit 3: disk full", "job: fail", "job: success"])
+    }
+
+    @Test func aPingForNoExpectationIsRefusedNamingTheKnownOnes() throws {
+        let fixture = try fixture()
+        let refused = try fixture.produce(["ping", "bakcup"])
+        #expect(refused.status == 64 && refused.stderr.contains("no [expect.bakcup]") && refused.stderr.contains("backup, job, migration, nightly"), "\(refused)")
+        let dry = try fixture.produce(["ping", "backup", "--dry-run"])
+        #expect(dry.status == 0 && dry.stdout.contains("would record: ping backup success"))
+        #expect(try Ledger(readingAt: fixture.queue.ledgerPath)?.allEvents().isEmpty ?? true, "a dry run records nothing")
+    }
+
+    @Test func pingsOverHTTPAreTheSameRows() throws {
+        let intake = try IntakeFixture(intake: "", extraConfig: Self.expectations)
+        let good = try intake.request("POST", "/v1/ping/backup")
+        #expect(good.status == 200 && good.json["recorded"] as? String == "success", "\(good)")
+        let started = try intake.request("POST", "/v1/ping/job/start")
+        #expect(started.status == 200 && started.json["recorded"] as? String == "start")
+        let failed = try intake.request("POST", "/v1/ping/job/fail", body: Array("exit 2".utf8))
+        #expect(failed.status == 200 && (failed.json["enqueued"] as? [String])?.count == 1, "\(failed)")
+        let unknown = try intake.request("POST", "/v1/ping/nope")
+        #expect(unknown.status == 404 && unknown.body.contains("no [expect.nope]"), "\(unknown)")
+        let unauthenticated = try intake.request("POST", "/v1/ping/backup", bearer: false)
+        #expect(unauthenticated.status == 401)
+        let details = try intake.ledger().allEvents().filter { $0.kind == .ping }.compactMap(\.detail)
+        #expect(details == ["backup: success", "job: start", "job: fail: exit 2"])
+        #expect(intake.stop().status == 0)
+    }
+
+    @Test func fifteenPassesKilledAroundTheDeadlineLeaveOneIncident() throws {
+        let fixture = try fixture()
+        try ping(fixture, ["backup"], at: "2026-11-20T01:00:00Z")
+        for index in 0..<15 {
+            // Around the deadline (2026-11-21T02:00Z): some before, most after it.
+            let now = Timestamp(iso8601UTC: "2026-11-21T01:59:00.000000Z")!.adding(nanoseconds: Int64(index) * 20_000_000_000)
+            let pass = try Program.watchdog.start(
+                ["--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment.merging(["OWNER_REPORT_NOW": now.iso8601UTC]) { $1 })
+            Thread.sleep(forTimeInterval: Double.random(in: 0.0...0.25))
+            pass.signal(SIGKILL)
+            _ = pass.wait()
+        }
+        try watchdog(fixture, at: "2026-11-21T02:10:00Z")
+        let story = try history(fixture, "backup")
+        #expect(story.count == 1 && story[0].isOpen, "one incident: \(story.map(\.openedAt))")
+        let openings = try Ledger(queue: fixture.queue).allEvents().filter { event in
+            event.kind == .enqueued && ReportFacts(json: event.facts)?.cause?.hasPrefix("incident:expect-backup:opened:") == true
+        }
+        #expect(openings.count == 1)
+        #expect(try fixture.archive(["verify"]).status == 0)
+    }
+}
