@@ -10,6 +10,8 @@ public struct ReportFacts: Codable, Hashable, Sendable {
     public var task: String?
     /// What produced it (`source`: a checkpoint's `--source`, `ci`…).
     public var source: String?
+    /// `expect_next`: the same task's next report is due within this duration (`30m`).
+    public var expectNext: String?
     public var status: String?
     public var progress: String?
     public var severity: String?
@@ -64,6 +66,7 @@ public struct ReportFacts: Codable, Hashable, Sendable {
         worker = text("worker")
         task = text("task")
         source = text("source")
+        expectNext = text("expect_next")
         status = text("status")
         progress = text("progress")
         severity = text("severity")

@@ -91,12 +91,14 @@ public final class Ledger {
             """)
     }
 
-    /// The indexes a retry's key is looked up by (`ReportKey`): a ledger of a million rows answers at once.
+    /// The indexes a retry's key is looked up by (`ReportKey`), and a task's latest report (expectations):
+    /// a ledger of a million rows answers at once.
     private func createKeyIndexes() throws(SQLiteError) {
         try database.execute(
             """
             CREATE INDEX IF NOT EXISTS events_by_sender_key ON events(json_extract(facts, '$.idempotencyKey')) WHERE event = 'enqueued';
             CREATE INDEX IF NOT EXISTS events_by_cause ON events(json_extract(facts, '$.cause')) WHERE event = 'enqueued';
+            CREATE INDEX IF NOT EXISTS events_by_task ON events(json_extract(facts, '$.task'), seq) WHERE event = 'enqueued';
             """)
     }
 

@@ -28,8 +28,11 @@ extension Producer {
         @Option(help: "normal, warning, critical, blocked or done.") var status: ReportStatus = .normal
         @Option(help: "What produced the checkpoint, e.g. manual-checkpoint or ci.") var source: String = "owner-report-producer"
         @Option(help: "A title instead of \"<task-id> <progress>\".") var title: String?
+        @Option(name: .customLong("expect-next"), help: ArgumentHelp("The task's next report is due within this: silence past it opens an incident.", valueName: "duration"))
+        var expectNext: String?
 
         func validate() throws {
+            try ExpectNextOption.validate(expectNext)
             for (name, value) in [("--team", team), ("--worker", worker), ("--task-id", taskID), ("--progress", progress)]
             where value.trimmingCharacters(in: .whitespaces).isEmpty {
                 throw ValidationError("\(name) must not be empty")
@@ -46,6 +49,7 @@ extension Producer {
                 ]) { $1 }
                 if !done.isEmpty { fields["done"] = .list(done) }
                 if !next.isEmpty { fields["next"] = .list(next) }
+                if let expectNext { fields["expect_next"] = .text(expectNext) }
                 let report = Report(kind: .checkpoint, title: title ?? "\(taskID) \(progress)", fields: fields)
                 try submitter.submit(report, origin: "checkpoint")
             }

@@ -25,8 +25,14 @@ extension Producer {
         @Option(help: "normal, warning, critical, blocked or done.") var status: ReportStatus?
         @Option(name: .customLong("field"), help: ArgumentHelp("An extra field (repeatable).", valueName: "key=value"))
         var extraFields: [String] = []
+        @Option(name: .customLong("expect-next"), help: ArgumentHelp("The task's next report is due within this (with --field task=ID).", valueName: "duration"))
+        var expectNext: String?
 
         func validate() throws {
+            try ExpectNextOption.validate(expectNext)
+            if expectNext != nil, !extraFields.contains(where: { $0.lowercased().hasPrefix("task=") }) {
+                throw ValidationError("--expect-next needs the task it is about: --field task=ID")
+            }
             if body != nil, bodyFile != nil { throw ValidationError("give --body or --body-file, not both") }
             if title.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--title must not be empty") }
             for field in extraFields {
@@ -54,6 +60,7 @@ extension Producer {
                     fields[parts[0].lowercased()] = .text(parts.count > 1 ? String(parts[1]) : "")
                 }
                 if let status { fields["status"] = .text(status.rawValue) }
+                if let expectNext { fields["expect_next"] = .text(expectNext) }
                 try submitter.submit(Report(kind: .note, title: title, fields: fields, body: text), origin: "note")
             }
         }

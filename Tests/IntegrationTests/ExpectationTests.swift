@@ -109,6 +109,33 @@ import TestSupport
         #expect(try history(fixture, "migration").last?.isOpen == false)
     }
 
+    @Test func aCheckpointThatExpectsTheNextWithin30mThenGoesQuietThenComesBackThenIsDone() throws {
+        let fixture = try fixture()
+        func checkpoint(_ progress: String, _ extra: [String], at time: String) throws {
+            let made = try fixture.produce(
+                ["checkpoint", "--team", "data", "--worker", "agent-2", "--task-id", "MIG-2", "--progress", progress, "--next", "verify counts"] + extra, now: time)
+            #expect(made.status == 0, "\(made)")
+        }
+        try checkpoint("20%", ["--expect-next", "30m"], at: "2026-11-20T01:00:00Z")
+        try watchdog(fixture, at: "2026-11-20T01:29:00Z")
+        #expect(try history(fixture, "next-MIG-2").isEmpty)
+        let quiet = try watchdog(fixture, at: "2026-11-20T01:31:00Z")
+        #expect(quiet.stdout.contains("opened expect-next-MIG-2: MIG-2 has not reported since 2026-11-20 09:00 (its last report expected the next within 30m)"), "\(quiet)")
+        #expect(try history(fixture, "next-MIG-2").first?.summary == "Last checkpoint of MIG-2: 20%, normal. Next: verify counts.")
+        try checkpoint("60%", ["--expect-next", "30m"], at: "2026-11-20T01:40:00Z")
+        let back = try watchdog(fixture, at: "2026-11-20T01:41:00Z")
+        #expect(back.stdout.contains("resolved expect-next-MIG-2"), "\(back)")
+        // Done: nothing is expected any more, however long it stays quiet.
+        try checkpoint("100%", ["--status", "done", "--expect-next", "30m"], at: "2026-11-20T01:50:00Z")
+        let after = try watchdog(fixture, at: "2026-11-20T05:00:00Z")
+        #expect(!after.stdout.contains("expect-next-MIG-2"), "\(after)")
+        #expect(try history(fixture, "next-MIG-2").count == 2)
+        let refused = try fixture.produce(["note", "--title", "x", "--expect-next", "30m"])
+        #expect(refused.status == 64 && refused.stderr.contains("--field task=ID"), "\(refused)")
+        let bad = try fixture.produce(["checkpoint", "--team", "t", "--worker", "w", "--task-id", "T", "--progress", "1%", "--expect-next", "soon"])
+        #expect(bad.status == 64 && bad.stderr.contains("'soon' is not a duration"), "\(bad)")
+    }
+
     @Test func aJobThatStartedAndNeverFinishedWithinMaxRuntimeIsAnIncident() throws {
         let fixture = try fixture()
         try ping(fixture, ["job"], at: "2026-11-20T01:00:00Z")

@@ -40,7 +40,40 @@ public struct ExpectationWatch {
     }
 
     public func states(at now: Timestamp) throws -> [State] {
-        try configuration.expectations.map { try state(of: $0, at: now) }
+        try expectations().map { try state(of: $0, at: now) }
+    }
+
+    /// The configured expectations, then one per task whose latest report carries `expect_next` (and
+    /// is not done), named `next-TASK`, and one per such task whose incident is still open, so that it
+    /// can resolve. A task's expectation lapses with a report without `expect_next`, `status: done` or
+    /// `progress: 100%`.
+    func expectations() throws -> [Expectation] {
+        var tasks: Set<String> = []
+        for row in try ledger.query("WHERE event = 'enqueued' AND json_extract(facts, '$.expectNext') IS NOT NULL AND json_extract(facts, '$.task') IS NOT NULL", []) {
+            if let task = ReportFacts(json: row.facts)?.task { tasks.insert(task) }
+        }
+        var dynamic: [Expectation] = []
+        for task in tasks.sorted() {
+            let name = Self.name(ofTask: task)
+            guard let latest = try ledger.query(
+                "WHERE event = 'enqueued' AND json_extract(facts, '$.task') = ? ORDER BY seq DESC LIMIT 1", [.text(task)]
+            ).first.flatMap({ ReportFacts(json: $0.facts) }) else { continue }
+            let lapsed = latest.status == "done" || latest.progress == "100%"
+            var match = Expectation.Match()
+            match.taskID = task
+            if !lapsed, let text = latest.expectNext, let within = DurationText.parse(text), within > .zero {
+                dynamic.append(Expectation(name: name, match: match, schedule: .every(within), grace: .zero))
+            } else if let incident = try IncidentBook(ledger: ledger).incident(id: ExpectationIncident.id(of: name)), incident.isOpen {
+                // Lapsed with its incident open: kept so the report that lapsed it resolves it.
+                dynamic.append(Expectation(name: name, match: match, schedule: .every(.seconds(365 * 86_400)), grace: .zero))
+            }
+        }
+        return configuration.expectations + dynamic
+    }
+
+    /// `next-TASK`, the task id kept to letters, digits, `-`, `_` and `.` (it is part of an incident id).
+    static func name(ofTask task: String) -> String {
+        "next-" + String(task.prefix(80).map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "-" })
     }
 
     func state(of expectation: Expectation, at now: Timestamp) throws -> State {
@@ -101,9 +134,9 @@ public struct ExpectationWatch {
     public func pass(at now: Timestamp, dryRun: Bool) throws -> [String] {
         var lines: [String] = []
         let zone = configuration.timeZone
-        for expectation in configuration.expectations {
+        for expectation in try expectations() {
             var state = try state(of: expectation, at: now)
-            if state.lastSeen == nil, state.armedAt == nil {
+            if state.lastSeen == nil, state.armedAt == nil, configuration.expectations.contains(where: { $0.name == expectation.name }) {
                 if !dryRun {
                     try ledger.append(
                         .init(.expectationArmed, detail: "\(expectation.name): waiting, \(expectation.scheduleText(in: zone)) + \(Expectation.compact(expectation.grace))",
@@ -135,6 +168,10 @@ public struct ExpectationWatch {
         let title: String
         if let running = state.runningSince, let limit = expectation.maxRuntime, running.adding(nanoseconds: Int64(limit.seconds * 1e9)) <= deadline {
             title = "\(expectation.name) started at \(running.shortLocal(in: zone)) and has not finished within \(Expectation.compact(limit))"
+        } else if let task = expectation.match.taskID, expectation.name == Self.name(ofTask: task), let seen = state.lastSeen,
+            case .every(let within) = expectation.schedule
+        {
+            title = "\(task) has not reported since \(seen.shortLocal(in: zone)) (its last report expected the next within \(Expectation.compact(within)))"
         } else if let seen = state.lastSeen {
             title = "\(expectation.name) has not reported since \(seen.shortLocal(in: zone)) (expected \(expectation.scheduleText(in: zone)) + \(grace))"
         } else {
@@ -163,12 +200,9 @@ extension ExpectationWatch {
     /// One watchdog pass over `[expect]`, under `state/expectations.lock` (a pass already at it is left
     /// to it); a dry run reads the ledger only. Nothing when no expectation is configured.
     public static func pass(queue: QueueDirectory, configuration: Configuration, dryRun: Bool, now: Timestamp = .now()) throws -> [String] {
-        guard !configuration.expectations.isEmpty else { return [] }
         let builder = try ReportBuilder(configuration: configuration)
         if dryRun {
-            guard let ledger = try Ledger(readingAt: queue.ledgerPath) else {
-                return configuration.expectations.map { "would start waiting for \($0.name)" }
-            }
+            guard let ledger = try Ledger(readingAt: queue.ledgerPath) else { return [] }
             let desk = IncidentDesk(builder: builder, ledger: ledger, queue: nil, records: false) { _, _ in [] }
             return try ExpectationWatch(configuration: configuration, ledger: ledger, incidents: desk).pass(at: now, dryRun: true)
         }
