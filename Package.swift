@@ -153,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "owner-report-archiver",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportArchive", "OwnerReportCommandLine", "OwnerReportFleet",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportArchive", "OwnerReportCommandLine", "OwnerReportFleet", "OwnerReportWatching",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

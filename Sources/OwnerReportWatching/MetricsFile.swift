@@ -6,7 +6,9 @@ public enum MetricsFile {
     /// Delivery latency buckets, seconds from enqueue to the destination's acceptance.
     static let buckets: [Double] = [1, 5, 15, 60, 300, 900, 3600, 21_600, 86_400]
 
-    public static func render(_ health: QueueHealth, ledger: Ledger?, policy: WatchdogPolicy, standingAlerts: Int) throws -> String {
+    public static func render(
+        _ health: QueueHealth, ledger: Ledger?, policy: WatchdogPolicy, standingAlerts: Int, expectations: [ExpectationWatch.State] = []
+    ) throws -> String {
         var lines: [String] = []
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: Double)]) {
             lines.append("# HELP \(name) \(help)")
@@ -36,6 +38,15 @@ public enum MetricsFile {
         }
         if let last = health.lastDelivery {
             metric("owner_report_last_delivery_timestamp_seconds", "gauge", "When the last delivery was accepted (Unix time).", [("", Double(last.rawValue) / 1e9)])
+        }
+        if !expectations.isEmpty {
+            metric(
+                "owner_report_expectation_missed", "gauge", "1 while an [expect.NAME]'s silence (or failure) is an open incident.",
+                expectations.map { ("{name=\"\(escape($0.name))\"}", $0.openIncident == nil ? 0 : 1) })
+            let seen = expectations.compactMap { state in state.lastSeen.map { ("{name=\"\(escape(state.name))\"}", Double($0.rawValue) / 1e9) } }
+            if !seen.isEmpty {
+                metric("owner_report_expectation_last_seen_timestamp_seconds", "gauge", "When an [expect.NAME] last saw its report, ping or alert (Unix time).", seen)
+            }
         }
         metric("owner_report_watchdog_last_run_timestamp_seconds", "gauge", "When the watchdog last ran (Unix time).", [("", Double(health.now.rawValue) / 1e9)])
         return lines.joined(separator: "\n") + "\n"

@@ -114,7 +114,8 @@ public final class Watchdog {
             book.update(conditions, sent: sent, now: health.now)
             if newFailures.isEmpty || sent.contains(where: { $0.condition == "failed" }) { book.knownFailed = Set(health.failed) }
             try DurableFile.replace(alertBookPath, with: try book.json(), via: queue.tmp)
-            let metrics = try MetricsFile.render(health, ledger: ledger, policy: policy, standingAlerts: conditions.count)
+            let expectations = try ExpectationWatch.states(configuration: configuration, ledger: ledger, at: health.now)
+            let metrics = try MetricsFile.render(health, ledger: ledger, policy: policy, standingAlerts: conditions.count, expectations: expectations)
             // World-readable (metrics carry no secret) so node_exporter, running as another user, reads
             // it; staged beside it, since the textfile directory may be on another file system.
             let path = policy.metricsPath ?? "\(queue.state)/metrics.prom"

@@ -4,11 +4,12 @@ import OwnerReportArchive
 import OwnerReportCommandLine
 import OwnerReportCore
 import OwnerReportLedger
+import OwnerReportWatching
 
 extension Archiver {
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show pending reports per lane (age, attempts, next try), failed ones with reasons, the last deliveries.")
+            abstract: "Show pending reports per lane (age, attempts, next try), failed ones with reasons, the last deliveries, and each expectation.")
 
         @OptionGroup var common: CommonOptions
         @Option(help: "How many of the last deliveries to show.") var recent: Int = 10
@@ -20,8 +21,12 @@ extension Archiver {
                     queue: context.queue, ledger: try Ledger(readingAt: context.queue.ledgerPath), configuration: context.configuration,
                     recent: max(0, recent))
                 let now = Timestamp.now()
+                let expectations = try ExpectationWatch.states(
+                    configuration: context.configuration, ledger: try Ledger(readingAt: context.queue.ledgerPath), at: now)
                 if common.json {
-                    try printJSON(status.jsonObject(now: now))
+                    var object = status.jsonObject(now: now)
+                    object["expectations"] = expectations.map { $0.jsonObject() }
+                    try printJSON(object)
                     return .success
                 }
                 let zone = context.configuration.timeZone
@@ -40,6 +45,21 @@ extension Archiver {
                 for entry in status.failed { print("  \(entry.report)  [\(entry.category)] \(entry.reason)") }
                 print("last deliveries:")
                 for entry in status.lastDeliveries { print("  \(entry.at)  \(entry.destination)  \(entry.report)") }
+                if !expectations.isEmpty {
+                    print("expectations:")
+                    let width = expectations.map(\.name.count).max() ?? 0
+                    for state in expectations {
+                        var line = "  \(state.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(state.word.padding(toLength: 7, withPad: " ", startingAt: 0))"
+                        line += "  last seen \(state.lastSeen.map { $0.shortLocal(in: zone) } ?? "never")"
+                        if let incident = state.openIncident {
+                            line += ", \(incident.id) open since \(incident.openedAt.shortLocal(in: zone))"
+                        } else if let deadline = state.deadline {
+                            line += ", due by \(deadline.shortLocal(in: zone))"
+                        }
+                        if let running = state.runningSince { line += ", running since \(running.shortLocal(in: zone))" }
+                        print(line)
+                    }
+                }
                 return .success
             }
         }

@@ -74,6 +74,18 @@ import TestSupport
         let sent = try titles(fixture)
         #expect(sent.contains { $0 == "expect-backup opened: backup has not reported since 2026-11-21 00:10 (expected every 1d + 1h)" }, "\(sent)")
 
+        // Seen in status and in the metrics file while it is missed.
+        let status = try fixture.archive(["status", "--json"], now: "2026-11-21T17:13:00Z")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any], "\(status)")
+        let listed = (object["expectations"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "backup" }
+        #expect(listed?["state"] as? String == "missed" && listed?["incident"] as? String == "expect-backup"
+            && listed?["last_seen"] as? String == "2026-11-20T16:10:00.000000Z", "\(status)")
+        let text = try fixture.archive(["status"], now: "2026-11-21T17:13:00Z")
+        #expect(text.stdout.contains("backup     missed   last seen 2026-11-21 00:10, expect-backup open since 2026-11-22 01:10"), "\(text)")
+        let metrics = try String(contentsOfFile: "\(fixture.queue.state)/metrics.prom", encoding: .utf8)
+        #expect(metrics.contains("owner_report_expectation_missed{name=\"backup\"} 1"), "\(metrics)")
+        #expect(metrics.contains("owner_report_expectation_last_seen_timestamp_seconds{name=\"backup\"} 1795191000"), "\(metrics)")
+
         try ping(fixture, ["backup"], at: "2026-11-21T17:40:00Z")
         let back = try watchdog(fixture, at: "2026-11-21T17:41:00Z")
         #expect(back.stdout.contains("resolved expect-backup"), "\(back)")

@@ -215,3 +215,24 @@ extension ExpectationWatch {
         }
     }
 }
+
+extension ExpectationWatch {
+    /// Where every expectation stands, read only (`archiver status`, the metrics file, the daily report).
+    public static func states(configuration: Configuration, ledger: Ledger?, at now: Timestamp = .now()) throws -> [State] {
+        guard let ledger else { return configuration.expectations.map { State(name: $0.name) } }
+        let desk = IncidentDesk(builder: try ReportBuilder(configuration: configuration), ledger: ledger, queue: nil, records: false) { _, _ in [] }
+        return try ExpectationWatch(configuration: configuration, ledger: ledger, incidents: desk).states(at: now)
+    }
+}
+
+extension ExpectationWatch.State {
+    /// The JSON object `archiver status --json` lists.
+    public func jsonObject() -> [String: Any] {
+        var object: [String: Any] = ["name": name, "state": word]
+        if let lastSeen { object["last_seen"] = lastSeen.iso8601UTC }
+        if let deadline { object["deadline"] = deadline.iso8601UTC }
+        if let runningSince { object["running_since"] = runningSince.iso8601UTC }
+        if let openIncident { object["incident"] = openIncident.id }
+        return object
+    }
+}
