@@ -66,8 +66,7 @@ public struct ReportSubmitter {
             guard bytes.count <= limit else {
                 throw ReportFormatError(path: origin, message: "the report is \(bytes.count) bytes, over delivery.max_report_bytes = \(limit)")
             }
-            prepared.append(
-                ReportToEnqueue(bytes, kind: report.kind, title: report.title, format: format, origin: origin, facts: ReportFacts(report), key: .cause(cause)))
+            prepared.append(ReportToEnqueue(bytes, kind: report.kind, title: report.title, format: format, origin: origin, facts: ReportFacts(report), key: .cause(cause)))
         }
         guard !dryRun else { return [] }
         let queue = options.submissionQueueDirectory

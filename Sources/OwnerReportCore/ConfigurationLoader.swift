@@ -378,7 +378,6 @@ public enum ConfigurationLoader {
     }
 }
 
-/// Typed, error-naming access to one TOML table.
 extension ConfigurationLoader {
     /// One `[expect.NAME]` table: a `match`, `every` or `cron`, a `grace`, and the optional rest.
     static func expectation(_ name: String, _ table: TableReader) throws(ConfigurationError) -> Expectation {
@@ -422,6 +421,7 @@ extension ConfigurationLoader {
     }
 }
 
+/// Typed, error-naming access to one TOML table.
 struct TableReader {
     let table: TOMLTable
     let file: String

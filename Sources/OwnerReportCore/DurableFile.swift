@@ -282,7 +282,8 @@ public enum DurableFile {
         return name.isEmpty ? nil : name
     }
 
-    /// A hidden, unique name in tmp/ for a file on its way to `destination`; stale ones are removed by age.
+    /// A hidden, unique name in tmp/ for a file on its way to `destination` (`stagedName` reads it back
+    /// for recovery).
     static func stagingPath(for destination: String, in tmpDirectory: String) -> String {
         "\(tmpDirectory)/.\(fileName(of: destination)).\(UInt32.random(in: .min ... .max)).tmp"
     }

@@ -1,5 +1,14 @@
 /// Durations as reports show them to people.
 extension DurationText {
+    /// A duration as the configuration writes it: `1d`, `1h`, `30m`, `45s` (what `parse` reads back).
+    public static func compact(_ duration: Duration) -> String {
+        let seconds = Int64(duration.seconds.rounded())
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3_600), ("m", 60)] where seconds >= size && seconds % size == 0 {
+            return "\(seconds / size)\(unit)"
+        }
+        return "\(seconds)s"
+    }
+
     /// `0.4 s`, `42 s`, `9 min 59 s`, `2 h 05 min`, `3 d 4 h`: exact enough that 9 min 59 s is never
     /// shown as 10 min next to a 10 min threshold.
     public static func describe(_ duration: Duration) -> String {

@@ -23,8 +23,6 @@ public struct Expectation: Sendable, Equatable {
         public var alertname: String?
 
         public init() {}
-
-        public var isEmpty: Bool { [source, team, taskID, kind, title, alertname].allSatisfy { $0 == nil } }
     }
 
     public var name: String
@@ -59,17 +57,8 @@ public struct Expectation: Sendable, Equatable {
     /// "every 1d" or "cron 0 3 * * * (Asia/Taipei)", as the incident says it.
     public func scheduleText(in zone: TimeZone) -> String {
         switch schedule {
-        case .every(let period): "every \(Self.compact(period))"
+        case .every(let period): "every \(DurationText.compact(period))"
         case .cron(let cron): "cron \(cron) (\(zone.identifier))"
         }
-    }
-
-    /// A duration as the configuration writes it: `1d`, `1h`, `30m`, `45s`.
-    public static func compact(_ duration: Duration) -> String {
-        let seconds = Int64(duration.seconds.rounded())
-        for (unit, size) in [("d", Int64(86_400)), ("h", 3_600), ("m", 60)] where seconds >= size && seconds % size == 0 {
-            return "\(seconds / size)\(unit)"
-        }
-        return "\(seconds)s"
     }
 }

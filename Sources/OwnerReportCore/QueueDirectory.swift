@@ -48,18 +48,6 @@ public struct QueueDirectory: Sendable {
         return best.type.hasPrefix("nfs") || best.type == "cifs" || best.type == "smb3"
     }
 
-    /// Writes a report into pending/ atomically and returns its path.
-    ///
-    /// The bytes are written and fsynced in tmp/, `record` runs (the ledger's `enqueued`), and only then is
-    /// the file linked into pending/. If `record` throws, nothing becomes visible.
-    public func enqueue(
-        _ bytes: [UInt8], named name: String, pacing: Duration = .zero, record: (_ sha256: String) throws -> Void
-    ) throws -> String {
-        let destination = "\(pending)/\(name)"
-        try DurableFile.publish(bytes, as: destination, via: tmp, pacing: pacing) { bytes in try record(Self.sha256(bytes)) }
-        return destination
-    }
-
     /// The candidate reports in pending/, oldest first.
     ///
     /// Hidden and editor files (`.*`, `*~`, `*.tmp`, `*.swp`) and names other than `*.md`/`*.json` are

@@ -61,6 +61,18 @@ public struct ReportToEnqueue: Sendable {
     }
 }
 
+extension ReportToEnqueue {
+    /// `report` encoded as `format`, with what the ledger keeps of it (its `ReportFacts` unless given).
+    public init(
+        encoding report: Report, as format: ReportFormat = .markdown, origin: String, facts: ReportFacts? = nil, key: ReportKey? = nil,
+        name: String? = nil
+    ) {
+        self.init(
+            Array(ReportCodec.encode(report, as: format).utf8), kind: report.kind, title: report.title, format: format, origin: origin,
+            facts: facts ?? ReportFacts(report), key: key, name: name)
+    }
+}
+
 /// One report of an enqueue: its id (file name) and whether its key had been taken already, so that
 /// nothing new was enqueued for it.
 public struct EnqueuedReport: Sendable, Equatable {

@@ -113,9 +113,8 @@ public struct Escalator {
         _ = try queue.enqueue(
             [
                 ReportToEnqueue(
-                    Array(ReportCodec.encode(report, as: .markdown).utf8), kind: .incident, title: report.title, format: .markdown,
-                    origin: "escalation", facts: ReportFacts(report),
-                    key: .cause("escalation:\(incident.id):\(step.number):\(step.destination)"), name: step.report)
+                    encoding: report, origin: "escalation", key: .cause("escalation:\(incident.id):\(step.number):\(step.destination)"),
+                    name: step.report)
             ],
             recording: [
                 .init(.escalated, report: step.report, destination: step.destination, detail: "\(incident.id) escalation \(step.number) to \(step.destination)", facts: facts)

@@ -125,10 +125,7 @@ extension IncidentDesk {
     public static func writing(into queue: QueueDirectory, ledger: Ledger, builder: ReportBuilder, origin: String) -> IncidentDesk {
         IncidentDesk(builder: builder, ledger: ledger, queue: queue, records: true) { announcements, rows in
             let reports = announcements.map { announcement in
-                ReportToEnqueue(
-                    Array(ReportCodec.encode(announcement.report, as: .markdown).utf8), kind: announcement.report.kind,
-                    title: announcement.report.title, format: .markdown, origin: "\(announcement.origin) (\(origin))",
-                    facts: ReportFacts(announcement.report), key: .cause(announcement.cause))
+                ReportToEnqueue(encoding: announcement.report, origin: "\(announcement.origin) (\(origin))", key: .cause(announcement.cause))
             }
             return try queue.enqueue(reports, recording: rows, ledger: ledger)
         }

@@ -96,9 +96,7 @@ public final class SubmissionDesk {
         }
         var facts = ReportFacts(report)
         facts.submitter = submitter
-        return ReportToEnqueue(
-            Array(ReportCodec.encode(report, as: format).utf8), kind: report.kind, title: report.title, format: format,
-            origin: submitter.map { "\(via), \($0.description)" } ?? via, facts: facts, key: key)
+        return ReportToEnqueue(encoding: report, as: format, origin: submitter.map { "\(via), \($0.description)" } ?? via, facts: facts, key: key)
     }
 
     private func commit(

@@ -89,8 +89,14 @@ public final class Follower {
                 scanDue = false
                 lastScan = ContinuousClock.now
                 nextDue = nil
-                if let line = try queue.recoverStaged(ledger: recoveryLedger, by: "the driver").summary {
-                    logger.notice("\(line)", metadata: ["queue": "\(queue.root)"])
+                // A recovery that fails (a ledger busy past its timeout) is tried again at the next scan;
+                // it must not stop the deliveries.
+                do {
+                    if let line = try queue.recoverStaged(ledger: recoveryLedger, by: "the driver").summary {
+                        logger.notice("\(line)", metadata: ["queue": "\(queue.root)"])
+                    }
+                } catch {
+                    logger.warning("recovering tmp/ failed; trying again at the next scan", metadata: ["error": "\(error)"])
                 }
                 try engine.feed()
             }

@@ -100,6 +100,7 @@ struct WatchdogCommand: ParsableCommand {
             return
         }
         for line in expectations + escalation { print(line) }
+        if let line = outcome.recovered.summary { printError("owner-report-watchdog: \(line)") }
         if dryRun || common.verbose {
             for (name, value) in outcome.health.rows(policy) { print("\(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(value)") }
         }

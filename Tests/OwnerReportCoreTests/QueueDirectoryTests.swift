@@ -109,12 +109,15 @@ final class MemoryBook: EnqueueTimeBook, @unchecked Sendable {
 
     @Test func enqueueNeverOverwritesAndLeavesNothingWhenRecordingFails() throws {
         let name = producerName(1_000, "x")
-        let path = try queue.enqueue(Array("first".utf8), named: name) { _ in }
-        #expect(throws: QueueError.self) { _ = try queue.enqueue(Array("second".utf8), named: name) { _ in } }
+        let path = "\(queue.pending)/\(name)"
+        try DurableFile.publish(Array("first".utf8), as: path, via: queue.tmp)
+        #expect(throws: QueueError.self) { try DurableFile.publish(Array("second".utf8), as: path, via: queue.tmp) }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "first")
 
         struct LedgerDown: Error {}
-        #expect(throws: LedgerDown.self) { _ = try queue.enqueue(Array("third".utf8), named: producerName(2_000, "y")) { _ in throw LedgerDown() } }
+        #expect(throws: LedgerDown.self) {
+            try DurableFile.publish(Array("third".utf8), as: "\(queue.pending)/\(producerName(2_000, "y"))", via: queue.tmp) { _ in throw LedgerDown() }
+        }
         #expect(directoryNames(queue.pending) == [name])
         #expect(directoryNames(queue.tmp).isEmpty)
         let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)

@@ -139,7 +139,7 @@ public struct ExpectationWatch {
             if state.lastSeen == nil, state.armedAt == nil, configuration.expectations.contains(where: { $0.name == expectation.name }) {
                 if !dryRun {
                     try ledger.append(
-                        .init(.expectationArmed, detail: "\(expectation.name): waiting, \(expectation.scheduleText(in: zone)) + \(Expectation.compact(expectation.grace))",
+                        .init(.expectationArmed, detail: "\(expectation.name): waiting, \(expectation.scheduleText(in: zone)) + \(DurationText.compact(expectation.grace))",
                               facts: FactsJSON.encode(["name": expectation.name])), at: now)
                 }
                 state.armedAt = now
@@ -164,14 +164,14 @@ public struct ExpectationWatch {
     /// The incident of a miss: what was awaited, since when, and the task's last word if it had one.
     func missed(_ expectation: Expectation, state: State, deadline: Timestamp) throws -> Incident {
         let zone = configuration.timeZone
-        let grace = Expectation.compact(expectation.grace)
+        let grace = DurationText.compact(expectation.grace)
         let title: String
         if let running = state.runningSince, let limit = expectation.maxRuntime, running.adding(nanoseconds: Int64(limit.seconds * 1e9)) <= deadline {
-            title = "\(expectation.name) started at \(running.shortLocal(in: zone)) and has not finished within \(Expectation.compact(limit))"
+            title = "\(expectation.name) started at \(running.shortLocal(in: zone)) and has not finished within \(DurationText.compact(limit))"
         } else if let task = expectation.match.taskID, expectation.name == Self.name(ofTask: task), let seen = state.lastSeen,
             case .every(let within) = expectation.schedule
         {
-            title = "\(task) has not reported since \(seen.shortLocal(in: zone)) (its last report expected the next within \(Expectation.compact(within)))"
+            title = "\(task) has not reported since \(seen.shortLocal(in: zone)) (its last report expected the next within \(DurationText.compact(within)))"
         } else if let seen = state.lastSeen {
             title = "\(expectation.name) has not reported since \(seen.shortLocal(in: zone)) (expected \(expectation.scheduleText(in: zone)) + \(grace))"
         } else {
