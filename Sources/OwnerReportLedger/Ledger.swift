@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,11 +30,29 @@ public final class Ledger {
             }
         }
         database = try Database(path: path)
-        try database.execute("PRAGMA journal_mode=WAL")
+        try Self.switchToWriteAheadLog(database)
         try database.execute("PRAGMA synchronous=FULL")
         try createSchema()
         try addFactsColumnIfMissing()
         try createKeyIndexes()
+    }
+
+    /// Puts a new ledger in WAL mode (which then persists in the file). The switch needs the file to
+    /// itself, and SQLite answers "database is locked" at once instead of waiting out the busy timeout
+    /// when another process is opening the same new ledger (eight producers started together on a
+    /// fresh queue), so it is tried again for as long as a busy timeout would have waited.
+    private static func switchToWriteAheadLog(_ database: Database, patience: Duration = .seconds(10)) throws(SQLiteError) {
+        let deadline = ContinuousClock.now + patience
+        var pause = 0.002
+        while true {
+            do {
+                try database.execute("PRAGMA journal_mode=WAL")
+                return
+            } catch where error.code & 0xFF == SQLiteError.Code.busy.rawValue && ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: pause * Double.random(in: 0.5...1.5))
+                pause = min(pause * 2, 0.1)
+            }
+        }
     }
 
     /// A ledger in memory, never on disk: rows shipped from elsewhere (the fleet's) are copied into it

@@ -159,7 +159,10 @@ import TestSupport
         let writers = try (0..<8).map { index in
             try Program.producer.start(["note"] + queueFlag + ["--title", "parallel \(index)", "--body", "並行 \(index)"])
         }
-        for writer in writers { #expect(writer.wait().status == 0) }
+        for writer in writers {
+            let outcome = writer.wait()
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+        }
         let names = directoryNames(queue.pending)
         #expect(names.count == 8)
         let ledger = try Ledger(queue: queue)

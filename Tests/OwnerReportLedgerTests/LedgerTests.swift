@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import OwnerReportCore
 import OwnerReportLedger
 import Testing
@@ -113,6 +114,29 @@ import TestSupport
         #expect(try reopened.verifyChain() == nil)
         let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
         #expect(mode == 0o600)
+    }
+
+    /// Eight producers started together on a fresh queue open its new ledger at once. While one of them
+    /// holds the new file's write lock, SQLite refuses another's switch to WAL mode at once, without
+    /// waiting out the busy timeout; that producer must wait, not fail "database is locked".
+    @Test func aNewLedgerOpenedWhileAnotherConnectionWritesItWaitsInsteadOfFailing() throws {
+        let writer = try Database(path: path)
+        try writer.execute("CREATE TABLE scratch (x); BEGIN IMMEDIATE; INSERT INTO scratch VALUES (1)")
+        let opened = Mutex<Result<Int, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { [path] in
+            let result = Result { () throws -> Int in
+                let ledger = try Ledger(path: path)
+                try ledger.append(.init(.enqueued, report: "r.md"))
+                return try ledger.allEvents().count
+            }
+            opened.withLock { $0 = result }
+            done.signal()
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        try writer.execute("COMMIT")
+        #expect(done.wait(timeout: .now() + 15) == .success)
+        #expect(try opened.withLock { try $0?.get() } == 1)
     }
 
     @Test func aFileThatIsNotADatabaseGivesAClearError() throws {
