@@ -32,6 +32,12 @@ public struct DailyKPIs: Sendable, Equatable {
     public var escalations = 0
     /// For a fleet's report: each host's own figures, hosts by name; empty for one host's report.
     public var hosts: [HostFigures] = []
+    /// How many `[expect.NAME]` the report looked at.
+    public var expectationsConfigured = 0
+    /// Those with a sign of life in the period (docs/reports.md, "Expectations") and no incident opened in it, by name.
+    public var expectationsMet: [String] = []
+    /// Expectation incidents opened in the period: a silence past its deadline, a `fail` ping, a run past `max_runtime`.
+    public var expectationsMissed: [Incident] = []
 
     /// One host's line of a fleet's daily report.
     public struct HostFigures: Sendable, Equatable {
@@ -68,8 +74,9 @@ public struct DailyKPIs: Sendable, Equatable {
         return sorted[max(0, min(sorted.count - 1, rank - 1))]
     }
 
-    /// Reads the period's figures from `ledger`.
-    public init(ledger: Ledger, start: Timestamp, end: Timestamp) throws {
+    /// Reads the period's figures from `ledger`; `expectations` are the configured ones, each met when a
+    /// sign of life of it came in the period and it opened no incident.
+    public init(ledger: Ledger, start: Timestamp, end: Timestamp, expectations: [Expectation] = []) throws {
         self.start = start
         self.end = end
         let window: [Statement.Value] = [.text(start.iso8601UTC), .text(end.iso8601UTC)]
@@ -118,6 +125,13 @@ public struct DailyKPIs: Sendable, Equatable {
         timesToAcknowledge = acknowledgements.compactMap { acknowledgement in
             openings[acknowledgement.incident].map { max(0, Double(acknowledgement.at.rawValue - $0.rawValue) / 1e9) }
         }
+        expectationsConfigured = expectations.count
+        expectationsMissed = incidentsOpened.filter { $0.source == ExpectationIncident.source }
+        let missed = Set(expectationsMissed.map(\.id))
+        let signs = SignsOfLife(ledger: ledger)
+        expectationsMet = try expectations.filter { expectation in
+            try !missed.contains(ExpectationIncident.id(of: expectation.name)) && signs.latest(of: expectation, within: start..<end) != nil
+        }.map(\.name)
     }
 }
 
@@ -213,6 +227,7 @@ extension DailyKPIs {
         incidentsOpened += own.incidentsOpened.map(tagged)
         incidentsResolved += own.incidentsResolved.map(tagged)
         incidentsOpenAtEnd += own.incidentsOpenAtEnd.map(tagged)
+        expectationsMissed += own.expectationsMissed.map(tagged)
         acknowledgements += own.acknowledgements.map { acknowledgement in
             var acknowledgement = acknowledgement
             if !acknowledgement.incident.isEmpty { acknowledgement.incident = "\(host)/\(acknowledgement.incident)" }

@@ -142,6 +142,10 @@ public struct ReportBuilder {
                 ["id": $0.id, "severity": $0.severity, "title": $0.title, "opened": local($0.openedAt)]
             },
             "rules": HealthVerdict.rules, "ledger": ledgerPath,
+            "has_expectations": kpis.expectationsConfigured > 0 || !kpis.expectationsMissed.isEmpty,
+            "expectations_configured": kpis.expectationsConfigured, "expectations_met": kpis.expectationsMet.count,
+            "met_names": kpis.expectationsMet, "expectations_missed": kpis.expectationsMissed.count,
+            "missed_list": kpis.expectationsMissed.map { ["id": $0.id, "title": $0.title, "opened": local($0.openedAt)] },
             "has_hosts": !kpis.hosts.isEmpty,
             "hosts": kpis.hosts.map {
                 [

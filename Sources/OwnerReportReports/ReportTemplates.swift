@@ -135,6 +135,15 @@ enum BuiltInTemplates {
             {{#open_list}}
             - {{id}} ({{severity}}): {{title}}, since {{opened}}
             {{/open_list}}
+            {{#has_expectations}}
+
+            ## Expectations
+            - Met: {{expectations_met}} of {{expectations_configured}}{{#met_names}} · {{.}}{{/met_names}}
+            - Missed: {{expectations_missed}}
+            {{/has_expectations}}
+            {{#missed_list}}
+              - {{id}}: {{title}} ({{opened}})
+            {{/missed_list}}
             {{#has_hosts}}
 
             ## By host

@@ -47,6 +47,10 @@ public enum MetricsFile {
             if !seen.isEmpty {
                 metric("owner_report_expectation_last_seen_timestamp_seconds", "gauge", "When an [expect.NAME] last saw its report, ping or alert (Unix time).", seen)
             }
+            let ran = expectations.compactMap { state in state.lastRunTime.map { ("{name=\"\(escape(state.name))\"}", $0.seconds) } }
+            if !ran.isEmpty {
+                metric("owner_report_expectation_last_run_seconds", "gauge", "How long an [expect.NAME]'s job ran: its last start ping to the success after it.", ran)
+            }
         }
         metric("owner_report_watchdog_last_run_timestamp_seconds", "gauge", "When the watchdog last ran (Unix time).", [("", Double(health.now.rawValue) / 1e9)])
         return lines.joined(separator: "\n") + "\n"

@@ -57,6 +57,7 @@ extension Archiver {
                             line += ", due by \(deadline.shortLocal(in: zone))"
                         }
                         if let running = state.runningSince { line += ", running since \(running.shortLocal(in: zone))" }
+                        if let ran = state.lastRunTime { line += ", last run \(DurationText.describe(ran))" }
                         print(line)
                     }
                 }

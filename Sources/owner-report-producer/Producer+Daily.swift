@@ -48,11 +48,12 @@ extension Producer {
                     return
                 }
                 let ledger = try context.readableLedger()
-                let kpis: DailyKPIs
+                var kpis: DailyKPIs
                 if let ledger {
-                    kpis = try DailyKPIs(ledger: ledger, start: start, end: end)
+                    kpis = try DailyKPIs(ledger: ledger, start: start, end: end, expectations: context.configuration.expectations)
                 } else {
                     kpis = DailyKPIs.empty(start: start, end: end)
+                    kpis.expectationsConfigured = context.configuration.expectations.count
                 }
                 let report = context.builder.dailyReport(kpis, ledgerPath: context.queue.ledgerPath, head: try ledger?.head())
                 try context.submitter.submit(report, origin: "daily", cause: "daily:\(day)")

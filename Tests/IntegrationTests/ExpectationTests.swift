@@ -92,6 +92,31 @@ import TestSupport
         let story = try history(fixture, "backup")
         #expect(story.count == 2 && story[1].resolvedAt == Timestamp(iso8601UTC: "2026-11-21T17:40:00.000000Z"))
         #expect(try titles(fixture).contains { $0.hasPrefix("expect-backup resolved") })
+
+        // The daily reports: the day of the first ping met it; the day of the miss did not, although the
+        // backup came back within it.
+        let first = try fixture.produce(["daily", "--at", "2026-11-21T08:00", "--dry-run"], now: "2026-11-21T00:00:01Z")
+        #expect(
+            first.stdout.contains(
+                """
+                ## Expectations
+                - Met: 1 of 4 · backup
+                - Missed: 2
+                  - expect-migration: migration has never reported since 2026-11-20 23:30 (expected every 30m + 5m) (2026-11-21 00:05)
+                  - expect-nightly: nightly has never reported since 2026-11-20 23:30 (expected cron 0 3 * * * (Asia/Taipei) + 30m) (2026-11-21 03:30)
+
+                """), "\(first)")
+        let second = try fixture.produce(["daily", "--at", "2026-11-22T08:00", "--dry-run"], now: "2026-11-22T00:00:01Z")
+        #expect(
+            second.stdout.contains(
+                """
+                ## Expectations
+                - Met: 0 of 4
+                - Missed: 2
+                  - expect-job: job has never reported since 2026-11-20 23:30 (expected every 1d + 1h) (2026-11-22 00:30)
+                  - expect-backup: backup has not reported since 2026-11-21 00:10 (expected every 1d + 1h) (2026-11-22 01:10)
+
+                """), "\(second)")
     }
 
     @Test func aCronExpectationIsDueAtItsNextTimeInTheConfiguredZone() throws {
@@ -159,6 +184,23 @@ import TestSupport
         try ping(fixture, ["job"], at: "2026-11-20T02:20:00Z")
         try watchdog(fixture, at: "2026-11-20T02:21:00Z")
         #expect(try history(fixture, "job").last?.isOpen == false)
+
+        // Its run time, start to success, as healthchecks.io measures it: kept on the ping's row, shown
+        // by status and in the metrics file. A success without a start before it measures nothing.
+        try ping(fixture, ["job", "--start"], at: "2026-11-21T02:00:00Z")
+        try ping(fixture, ["job"], at: "2026-11-21T02:04:30Z")
+        let status = try fixture.archive(["status"], now: "2026-11-21T02:05:00Z")
+        #expect(status.stdout.contains(", last run 4 min 30 s"), "\(status)")
+        let json = try fixture.archive(["status", "--json"], now: "2026-11-21T02:05:00Z")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json)")
+        let listed = (object["expectations"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "job" }
+        #expect(listed?["last_run_seconds"] as? Double == 270, "\(json)")
+        try watchdog(fixture, at: "2026-11-21T02:06:00Z")
+        let metrics = try String(contentsOfFile: "\(fixture.queue.state)/metrics.prom", encoding: .utf8)
+        #expect(metrics.contains("owner_report_expectation_last_run_seconds{name=\"job\"} 270"), "\(metrics)")
+        try ping(fixture, ["job"], at: "2026-11-21T03:00:00Z")
+        let pings = try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .ping }.compactMap(\.detail)
+        #expect(pings.suffix(3) == ["job: start", "job: success after 4 min 30 s", "job: success"], "\(pings)")
     }
 
     @Test func aFailPingOpensTheIncidentAtOnceAndTheNextGoodPingResolvesIt() throws {
@@ -198,7 +240,8 @@ import TestSupport
         let unauthenticated = try intake.request("POST", "/v1/ping/backup", bearer: false)
         #expect(unauthenticated.status == 401)
         let details = try intake.ledger().allEvents().filter { $0.kind == .ping }.compactMap(\.detail)
-        #expect(details == ["backup: success", "job: start", "job: fail: exit 2"])
+        #expect(details.prefix(2) == ["backup: success", "job: start"], "\(details)")
+        #expect(details.count == 3 && details[2].hasPrefix("job: fail after ") && details[2].hasSuffix(" s: exit 2"), "the run time, start to fail: \(details)")
         #expect(intake.stop().status == 0)
     }
 

@@ -32,6 +32,8 @@ public struct ExpectationWatch {
         public var deadline: Timestamp?
         /// A `start` ping after the last good one: the job is running.
         public var runningSince: Timestamp?
+        /// The run time (start to success) of its latest good ping, when that followed a start.
+        public var lastRunTime: Duration?
         /// Its incident, when one is open.
         public var openIncident: Incident?
 
@@ -78,7 +80,8 @@ public struct ExpectationWatch {
 
     func state(of expectation: Expectation, at now: Timestamp) throws -> State {
         var state = State(name: expectation.name)
-        state.lastSeen = try lastSeen(expectation)
+        state.lastSeen = try SignsOfLife(ledger: ledger).latest(of: expectation)
+        state.lastRunTime = try PingDesk.lastRunTime(expectation.name, in: ledger)
         state.armedAt = try ledger.query(
             "WHERE event = 'expectation_armed' AND json_extract(facts, '$.name') = ? ORDER BY seq LIMIT 1", [.text(expectation.name)]
         ).first.flatMap { Timestamp(iso8601UTC: $0.time) }
@@ -96,37 +99,6 @@ public struct ExpectationWatch {
             state.openIncident = incident
         }
         return state
-    }
-
-    /// The time of the latest report, good ping or firing alert that counts for `expectation`.
-    func lastSeen(_ expectation: Expectation) throws -> Timestamp? {
-        var times: [Timestamp] = []
-        if let ping = try PingDesk.latest(expectation.name, .success, in: ledger) { times.append(ping) }
-        let match = expectation.match
-        if let alertname = match.alertname {
-            if let row = try ledger.query(
-                "WHERE event = 'alert_received' AND json_extract(facts, '$.alertname') = ? ORDER BY seq DESC LIMIT 1", [.text(alertname)]
-            ).first, let at = Timestamp(iso8601UTC: row.time) { times.append(at) }
-        }
-        let fields: [(String, String?)] = [("source", match.source), ("team", match.team), ("task", match.taskID), ("kind", match.kind)]
-        let given = fields.compactMap { key, value in value.map { (key, $0) } }
-        if !given.isEmpty || match.title != nil {
-            var tail = "WHERE event = 'enqueued'"
-            var values: [Statement.Value] = []
-            for (key, value) in given {
-                tail += " AND json_extract(facts, '$.\(key)') = ?"
-                values.append(.text(value))
-            }
-            if let title = match.title {
-                tail += " AND json_extract(facts, '$.title') GLOB ?"
-                values.append(.text(title))
-            }
-            // Not the incident's own reports, which carry its name and would answer for it.
-            tail += " AND coalesce(json_extract(facts, '$.incident'), '') != ? ORDER BY seq DESC LIMIT 1"
-            values.append(.text(ExpectationIncident.id(of: expectation.name)))
-            if let row = try ledger.query(tail, values).first, let at = row.enqueuedAt ?? Timestamp(iso8601UTC: row.time) { times.append(at) }
-        }
-        return times.max()
     }
 
     /// One pass: arms new expectations, opens the incident of each missed one, resolves each whose
@@ -232,6 +204,7 @@ extension ExpectationWatch.State {
         if let lastSeen { object["last_seen"] = lastSeen.iso8601UTC }
         if let deadline { object["deadline"] = deadline.iso8601UTC }
         if let runningSince { object["running_since"] = runningSince.iso8601UTC }
+        if let lastRunTime { object["last_run_seconds"] = lastRunTime.seconds }
         if let openIncident { object["incident"] = openIncident.id }
         return object
     }
