@@ -62,3 +62,8 @@ public struct Expectation: Sendable, Equatable {
         }
     }
 }
+
+extension [Expectation] {
+    /// The alert names these expectations await (`match.alertname`): to the intake, signs of life only.
+    public var heartbeats: Set<String> { Set(compactMap(\.match.alertname)) }
+}

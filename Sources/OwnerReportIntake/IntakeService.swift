@@ -156,7 +156,7 @@ public final class IntakeService: @unchecked Sendable {
                 together: announcements.map { ($0.report, "the intake's /v1/alertmanager (\($0.origin))", $0.cause) }, recording: rows, from: sender)
         }
         do {
-            let outcome = try incidents.apply(payload, origin: "/v1/alertmanager")
+            let outcome = try incidents.apply(payload, origin: "/v1/alertmanager", heartbeats: configuration.expectations.heartbeats)
             return IntakeResponse(status: 200, json: ["enqueued": outcome.enqueued, "notes": outcome.notes])
         } catch let error as SubmissionError {
             return Self.response(for: error)

@@ -74,8 +74,9 @@ public struct IncidentDesk {
     /// Applies an Alertmanager payload: one incident per alert fingerprint. A firing alert opens its
     /// incident once (Alertmanager repeats firing alerts); a resolved one resolves it at its `endsAt`,
     /// with a postmortem when it lasted long enough; one resolved before its firing was seen is recorded
-    /// as opened and resolved.
-    public func apply(_ payload: AlertmanagerPayload, origin: String) throws -> Outcome {
+    /// as opened and resolved. An alert named in `heartbeats` (an `[expect]`'s `alertname`, such as the
+    /// always-firing `Watchdog`) is a sign of life only: recorded, never an incident of its own.
+    public func apply(_ payload: AlertmanagerPayload, origin: String, heartbeats: Set<String> = []) throws -> Outcome {
         var outcome = Outcome()
         let zone = builder.timeZone
         if payload.alerts.isEmpty {
@@ -91,6 +92,10 @@ public struct IncidentDesk {
         }
         if records, let ledger, !receipts.isEmpty { try ledger.append(receipts) }
         for alert in payload.alerts {
+            if let name = alert.labels["alertname"], heartbeats.contains(name) {
+                outcome.notes.append("\(name) is an expectation's sign of life: recorded, no incident")
+                continue
+            }
             let known = try ledger.flatMap { try IncidentBook(ledger: $0).incident(id: alert.incidentID) }
             var incident = alert.incident
             if alert.firing {

@@ -29,7 +29,7 @@ extension Producer {
                 let bytes = try InputReader.read(file, limit: 16 << 20)
                 let origin = file == "-" ? "standard input" : file
                 let payload = try AlertmanagerPayload(json: bytes, origin: origin)
-                let outcome = try context.incidentDesk().apply(payload, origin: file)
+                let outcome = try context.incidentDesk().apply(payload, origin: file, heartbeats: context.configuration.expectations.heartbeats)
                 outcome.notes.forEach(context.explain)
             }
         }

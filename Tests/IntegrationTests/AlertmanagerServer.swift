@@ -7,11 +7,14 @@ import TestSupport
 final class AlertmanagerServer: @unchecked Sendable {
     let directory = TemporaryDirectory("owner-report-alertmanager")
     let port: Int
-    private let running: RunningProgram
+    private let config: String
+    private var running: RunningProgram?
 
-    init(intake: IntakeFixture, groupBy: [String] = ["alertname"]) throws {
+    /// - Parameter repeatInterval: how often a firing group is notified again (Alertmanager's
+    ///   `repeat_interval`; a dead man's switch needs it shorter than its expectation's `every`).
+    init(intake: IntakeFixture, groupBy: [String] = ["alertname"], repeatInterval: String = "1h") throws {
         port = try freePort()
-        let config = try directory.write(
+        config = try directory.write(
             "alertmanager.yml",
             """
             route:
@@ -19,7 +22,7 @@ final class AlertmanagerServer: @unchecked Sendable {
               group_by: [\(groupBy.joined(separator: ", "))]
               group_wait: 1s
               group_interval: 1s
-              repeat_interval: 1h
+              repeat_interval: \(repeatInterval)
             receivers:
               - name: intake
                 webhook_configs:
@@ -30,6 +33,13 @@ final class AlertmanagerServer: @unchecked Sendable {
                         type: Bearer
                         credentials: \(IntakeFixture.token)
             """)
+        try start()
+    }
+
+    deinit { stop() }
+
+    /// Starts it (again) on its port, with the notification log it kept.
+    func start() throws {
         let alertmanager = Process()
         alertmanager.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus-alertmanager")
         alertmanager.arguments = [
@@ -39,9 +49,11 @@ final class AlertmanagerServer: @unchecked Sendable {
         running = try RunningProgram.launch(alertmanager, input: nil)
     }
 
-    deinit {
-        running.signal(SIGKILL)
-        _ = running.wait()
+    /// Stops it as an outage would: SIGKILL, nothing more is sent.
+    func stop() {
+        running?.signal(SIGKILL)
+        _ = running?.wait()
+        running = nil
     }
 
     /// Posts alerts (a JSON array) to its API; 0 when it took them.

@@ -1,11 +1,11 @@
 import Foundation
 
-/// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
-public func eventually(timeout: Duration = .seconds(10), _ condition: () throws -> Bool) rethrows -> Bool {
+/// Polls `condition` every `interval` until it holds or `timeout` passes; returns whether it held.
+public func eventually(timeout: Duration = .seconds(10), interval: Duration = .milliseconds(10), _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try condition() { return true }
-        Thread.sleep(forTimeInterval: 0.01)
+        Thread.sleep(forTimeInterval: Double(interval.components.attoseconds) / 1e18 + Double(interval.components.seconds))
     }
     return try condition()
 }
