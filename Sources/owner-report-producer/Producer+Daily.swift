@@ -11,7 +11,8 @@ extension Producer {
             discussion: """
                 Reports by kind, deliveries, failures, the delivery success rate, median and p95 latency \
                 from enqueue to delivery, incidents opened and resolved, postmortems, top incident \
-                categories, and a health verdict whose thresholds the report states. A day with nothing \
+                categories, the [expect] expectations met and missed, and a health verdict whose thresholds the \
+                report states. A day with nothing \
                 in it still gives a report that says so. The systemd timer runs it at 08:00 Asia/Taipei. \
                 One report per day that --at falls on: a second run for the same day (a timer that fired \
                 twice, a rerun after a crash) enqueues nothing and says which report has it.

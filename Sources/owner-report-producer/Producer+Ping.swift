@@ -11,7 +11,8 @@ extension Producer {
             discussion: """
                 A good ping is recorded and nothing is sent: the watchdog counts it as the awaited sign \
                 of life. --start says the job began, so a [expect.NAME] with max_runtime can tell a job \
-                that hangs. --fail opens the incident expect-NAME at once, with --message as its \
+                that hangs, and the good or failed ping after it records how long the job ran (archiver \
+                status shows it). --fail opens the incident expect-NAME at once, with --message as its \
                 summary; the next good ping resolves it. A NAME with no [expect.NAME] is refused (exit \
                 64), since a ping nobody waits for is a silence nobody sees. The intake takes the same \
                 pings over HTTP: POST /v1/ping/NAME, /v1/ping/NAME/start and /v1/ping/NAME/fail.
