@@ -19,6 +19,6 @@ struct Producer: ParsableCommand {
         version: OwnerReportVersion.string,
         subcommands: [
             Checkpoint.self, Note.self, IncidentCommand.self, Ack.self, Alertmanager.self, Postmortem.self, Daily.self, Weekly.self,
-            Ping.self, Templates.self, Raw.self,
+            Ping.self, Status.self, MCP.self, AgentHook.self, Templates.self, Raw.self,
         ])
 }
