@@ -6,7 +6,8 @@ BIN          := .build/$(CONFIG)
 DEMO_QUEUE   ?= $(CURDIR)/demo-queue
 DEBIAN_DEPS  := libcurl4-openssl-dev libsqlite3-dev libinotifytools0-dev libpq-dev python3
 PRODUCER     := $(BIN)/owner-report-producer
-TEST_DEPS    := systemd git sqlite3 prometheus-node-exporter prometheus prometheus-alertmanager passwd util-linux dpkg-dev lintian postgresql fuse3 python3-pyfuse3
+MCP_CLIENT_VERSION := 2.3.0
+TEST_DEPS    := systemd git sqlite3 prometheus-node-exporter prometheus prometheus-alertmanager passwd util-linux dpkg-dev lintian postgresql fuse3 python3-pyfuse3 python3-venv
 
 .PHONY: all build deps test-deps demo test faults fuzz bench clean release release-programs install uninstall deb
 
@@ -60,6 +61,7 @@ demo: build
 # to the intake and PyPI's standardwebhooks (the reference implementation) signs relayed reports;
 # postgresql is the fleet database the fleet tests start (initdb, postgres and psql).
 # The SMTP test server is aiosmtpd: from PyPI for whichever python3 is first on PATH, else Debian's package.
+# The MCP tests' client is the reference Python SDK (PyPI mcp), in a venv of its own, .venv-test.
 test-deps: deps
 	@missing=""; for p in $(TEST_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
@@ -71,6 +73,9 @@ test-deps: deps
 	@python3 -c 'import standardwebhooks' 2>/dev/null || python3 -m pip install --quiet standardwebhooks \
 	  || python3 -m pip install --quiet --break-system-packages standardwebhooks
 	@python3 -c 'import standardwebhooks' || { echo "standardwebhooks (PyPI) signs the intake's relay tests and could not be installed" >&2; exit 1; }
+	@.venv-test/bin/python -c 'import mcp' 2>/dev/null || { rm -rf .venv-test; \
+	  { python3 -m venv .venv-test || /usr/bin/python3 -m venv .venv-test; } && .venv-test/bin/pip install --quiet 'mcp==$(MCP_CLIENT_VERSION)'; }
+	@.venv-test/bin/python -c 'import mcp' || { echo "the reference MCP client (PyPI mcp $(MCP_CLIENT_VERSION)) drives the MCP tests and could not be installed in .venv-test" >&2; exit 1; }
 
 # As root, the Debian package's end-to-end test runs first (packaging/test-deb: build, lintian,
 # install, an ordinary user's report, purge); the suite's closing line stays the last one printed.

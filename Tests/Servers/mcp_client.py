@@ -2,7 +2,9 @@
 
     mcp_client.py --calls CALLS.json --out RESULT.json -- COMMAND [ARG ...]
 
-CALLS.json is a list of {"tool": NAME, "arguments": {...}}. The client initializes (as
+CALLS.json is a list of {"tool": NAME, "arguments": {...}}; an argument "$N.KEY" is replaced by KEY of
+call N's structured answer (the id a report tool returned). The server gets this process's
+environment. The client initializes (as
 "owner-report-tests" 1.0), lists the tools, makes each call in order and writes RESULT.json:
 {"server": {...}, "protocol": ..., "tools": [...], "results": [{"tool", "is_error", "text",
 "structured"} or {"tool", "exception"}]}. A call that breaks the session (the server died) is recorded
@@ -12,6 +14,7 @@ as an exception and ends the run.
 import argparse
 import asyncio
 import json
+import os
 import sys
 
 from mcp import ClientSession, StdioServerParameters, types
@@ -20,7 +23,7 @@ from mcp.client.stdio import stdio_client
 
 async def run(command, calls, out_path, timeout):
     result = {"results": []}
-    params = StdioServerParameters(command=command[0], args=command[1:], env=None)
+    params = StdioServerParameters(command=command[0], args=command[1:], env=dict(os.environ))
     try:
         async with stdio_client(params) as (read, write):
             info = types.Implementation(name="owner-report-tests", version="1.0")
@@ -31,8 +34,9 @@ async def run(command, calls, out_path, timeout):
                 listed = await session.list_tools()
                 result["tools"] = [tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in listed.tools]
                 for call in calls:
+                    arguments = {key: resolve(value, result["results"]) for key, value in (call.get("arguments") or {}).items()}
                     try:
-                        answer = await session.call_tool(call["tool"], call.get("arguments"))
+                        answer = await session.call_tool(call["tool"], arguments)
                     except Exception as error:  # the server died or answered garbage
                         result["results"].append({"tool": call["tool"], "exception": f"{type(error).__name__}: {error}"})
                         break
@@ -44,6 +48,15 @@ async def run(command, calls, out_path, timeout):
         result["ended"] = f"{type(error).__name__}: {error}"
     with open(out_path, "w", encoding="utf-8") as out:
         json.dump(result, out, ensure_ascii=False, indent=1)
+
+
+def resolve(value, results):
+    """ "$N.KEY": KEY of the N-th call's structured answer; any other value as it is."""
+    if isinstance(value, str) and value.startswith("$") and "." in value:
+        index, key = value[1:].split(".", 1)
+        if index.isdigit() and int(index) < len(results):
+            return (results[int(index)].get("structured") or {}).get(key, value)
+    return value
 
 
 def main():
