@@ -9,7 +9,7 @@ PRODUCER     := $(BIN)/owner-report-producer
 MCP_CLIENT_VERSION := 2.3.0
 TEST_DEPS    := systemd git sqlite3 prometheus-node-exporter prometheus prometheus-alertmanager passwd util-linux dpkg-dev lintian postgresql fuse3 python3-pyfuse3 python3-venv
 
-.PHONY: all build deps test-deps demo test faults fuzz bench clean release release-programs install uninstall deb
+.PHONY: all build deps test-deps mcp-client demo test faults fuzz bench clean release release-programs install uninstall deb
 
 # One version for every program: the string in Version.swift, which --version prints too.
 VERSION      := $(shell sed -n 's/.*static let string = "\(.*\)".*/\1/p' Sources/OwnerReportCore/Version.swift)
@@ -73,9 +73,13 @@ test-deps: deps
 	@python3 -c 'import standardwebhooks' 2>/dev/null || python3 -m pip install --quiet standardwebhooks \
 	  || python3 -m pip install --quiet --break-system-packages standardwebhooks
 	@python3 -c 'import standardwebhooks' || { echo "standardwebhooks (PyPI) signs the intake's relay tests and could not be installed" >&2; exit 1; }
+	@$(MAKE) --no-print-directory -s mcp-client
+
+# The reference MCP client (PyPI mcp) in a venv of its own: the MCP tests and bench/run drive the server with it.
+mcp-client:
 	@.venv-test/bin/python -c 'import mcp' 2>/dev/null || { rm -rf .venv-test; \
 	  { python3 -m venv .venv-test || /usr/bin/python3 -m venv .venv-test; } && .venv-test/bin/pip install --quiet 'mcp==$(MCP_CLIENT_VERSION)'; }
-	@.venv-test/bin/python -c 'import mcp' || { echo "the reference MCP client (PyPI mcp $(MCP_CLIENT_VERSION)) drives the MCP tests and could not be installed in .venv-test" >&2; exit 1; }
+	@.venv-test/bin/python -c 'import mcp' || { echo "the reference MCP client (PyPI mcp $(MCP_CLIENT_VERSION)) could not be installed in .venv-test" >&2; exit 1; }
 
 # As root, the Debian package's end-to-end test runs first (packaging/test-deb: build, lintian,
 # install, an ordinary user's report, purge); the suite's closing line stays the last one printed.

@@ -13,6 +13,7 @@ N_APPRISE = 40 if QUICK else 150
 N_FOLLOW = 50 if QUICK else 150
 N_WATCHDOG = 2 if QUICK else 4
 N_BACKLOG = 20000 if QUICK else 100000
+N_ROUND_TRIPS = 20 if QUICK else 50
 BIN = ".build/release"
 RUSAGE = "bench/out/rusage"
 WORK = tempfile.mkdtemp(prefix="owner-report-bench.")
@@ -175,6 +176,29 @@ def idle_daemon(port):
         daemon.wait()
 
 
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))]
+
+
+def mcp_round_trips(cfg):
+    """Seconds of each `report_checkpoint` call through one `producer mcp` (bench/mcp_roundtrip.py,
+    the reference client from .venv-test); None when that client is not installed."""
+    python = ".venv-test/bin/python"
+    if not os.path.exists(python):
+        return None
+    # Room for every call: an agent is bounded like a submitting user (100 waiting by default).
+    with open(cfg) as f, open(f"{WORK}/config-mcp.toml", "w") as out:
+        out.write(f.read() + f"[submit]\nmax_pending_per_user = {N_ROUND_TRIPS * 20}\n")
+    cfg = f"{WORK}/config-mcp.toml"
+    result = subprocess.run([python, "bench/mcp_roundtrip.py", str(N_ROUND_TRIPS * 10), f"{BIN}/owner-report-producer", f"{WORK}/q-mcp", cfg],
+                            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        print(f"  MCP round trips failed: {result.stderr.strip()[-300:]}", file=sys.stderr)
+        return None
+    return [float(line) for line in result.stdout.split()]
+
+
 def main():
     began = time.perf_counter()
     print(f"owner-report benchmarks ({'quick' if QUICK else 'full'}), {os.cpu_count()} cores, work in {WORK}", file=sys.stderr)
@@ -228,7 +252,11 @@ def main():
         run([f"{BIN}/owner-report-driver", "--once", "--queue", queue, "--config", cfg])
         watchdog = [run([f"{BIN}/owner-report-watchdog", "--queue", queue, "--config", cfg]) for _ in range(10)]
         producer = [run([f"{BIN}/owner-report-producer", "checkpoint", "--queue", f"{WORK}/q-producer", "--config", cfg,
-                         "--team", "t", "--worker", "w", "--task-id", "x", "--progress", "50%"]) for _ in range(10)]
+                         "--team", "t", "--worker", "w", "--task-id", "x", "--progress", "50%"]) for _ in range(N_ROUND_TRIPS)]
+
+        # 4b. The same checkpoint from an agent: one MCP round trip, durable, through one server.
+        print("MCP round trips…", file=sys.stderr)
+        mcp_calls = mcp_round_trips(cfg)
 
         # 5. The --follow daemon at rest.
         print("idle daemon…", file=sys.stderr)
@@ -264,7 +292,15 @@ def main():
         print(f"| latency, {label} (n={parts[-5]}) | median {float(parts[-4]):.3f} s, p99 {float(parts[-2]):.3f} s | | |")
     print(f"| pick the oldest of {N_BACKLOG:,} pending and deliver it | {backlog[0]:.2f} s, peak {backlog[1]:.0f} MiB | | |")
     print(f"| one watchdog pass, empty queue (median of 10) | {med(watchdog, 1) * 1000:.1f} ms, peak {med(watchdog, 3):.1f} MiB | | |")
-    print(f"| one `producer checkpoint` (median of 10) | {med(producer, 1) * 1000:.1f} ms, peak {med(producer, 3):.1f} MiB | | |")
+    print(f"| one `producer checkpoint` (median of {N_ROUND_TRIPS}) | {med(producer, 1) * 1000:.1f} ms, peak {med(producer, 3):.1f} MiB | | |")
+    walls = [r[1] for r in producer]
+    if mcp_calls:
+        print(f"| one `report_checkpoint` over MCP, durable (n={len(mcp_calls)}, one server) | p50 {percentile(mcp_calls, 50) * 1000:.1f} ms, "
+              f"p99 {percentile(mcp_calls, 99) * 1000:.1f} ms | `producer checkpoint` as a process (n={len(walls)}): p50 "
+              f"{percentile(walls, 50) * 1000:.1f} ms, p99 {percentile(walls, 99) * 1000:.1f} ms | "
+              f"{percentile(walls, 50) / percentile(mcp_calls, 50):.1f}× faster at p50 |")
+    else:
+        print("| one `report_checkpoint` over MCP | not measured: the reference client is missing (make mcp-client) | | |")
     print(f"| idle `driver --follow` after 50 reports | {idle[0]:.1f} MiB resident, {idle[1]:.1f} MiB of it private (peak {idle[2]:.1f}), "
           f"{idle[3]} CPU ticks in 10 s | | |")
     print(f"\n(release build as `make install` ships it (static Swift runtime), {os.cpu_count()} cores; CPU and peak RSS by wait4(2) "
