@@ -98,6 +98,29 @@ import TestSupport
         #expect(cli.status == 0 && cli.stdout.contains("\"state\":\"delivered\""), "\(cli)")
     }
 
+    @Test func theStatusSaysWhatAPendingReportWaitsForAndWhyAFailedOneFailed() throws {
+        let fixture = try DriverFixture(delivery: "backoff_initial = \"10m\"\nbackoff_max = \"1h\"\ntimeout = \"2s\"\nconnect_timeout = \"1s\"")
+        let ids = try fixture.enqueueNotes(2)
+        try fixture.sink.plan([["contains": "report 001", "status": 503, "body": "upstream down"]])
+        _ = try fixture.drive()
+        func status(_ id: String) throws -> Program.Outcome {
+            try Program.producer.run(["status", id, "--queue", fixture.queue.root, "--config", fixture.configPath])
+        }
+        let first = try status(ids[0])
+        #expect(first.status == 75 && first.stdout.contains("hook: waiting for its lane's backoff: try 2 at "), "\(first)")
+        let second = try status(ids[1])
+        #expect(second.status == 75 && second.stdout.contains("hook: waiting for the lane holds an earlier report first (order is kept): \(ids[0])"), "\(second)")
+
+        let failing = try DriverFixture()
+        let bad = try failing.enqueueNotes(1)
+        try failing.sink.plan([["contains": "report 001", "status": 400, "body": "{\"error\": \"bad payload\"}"]])
+        _ = try failing.drive()
+        let failed = try Program.producer.run(["status", bad[0], "--queue", failing.queue.root, "--config", failing.configPath, "--json"])
+        #expect(failed.status == 65 && failed.stdout.contains("\"state\":\"failed\"") && failed.stdout.contains("400"), "\(failed)")
+        let unknown = try status("20261202T000000.000000000Z-note-x-00000000.md")
+        #expect(unknown.status == 66 && unknown.stderr.contains("no report 20261202T000000.000000000Z-note-x-00000000.md in the ledger"), "\(unknown)")
+    }
+
     @Test func badArgumentsUnknownIncidentsAndAFullQueueAreToolErrorsAndEnqueueNothing() throws {
         let fixture = try DriverFixture(extra: "\n[submit]\nmax_pending_per_user = 2")
         let checkpoint: [String: Any] = ["team": "t", "worker": "w", "task_id": "T-1", "progress": "10%"]
