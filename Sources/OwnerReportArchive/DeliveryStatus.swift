@@ -105,8 +105,8 @@ public struct DeliveryStatus: Sendable, Equatable {
             return "its lane's backoff: try \(history.attempts[name, default: 0] + 1) at \(next.iso8601(in: zone))"
         }
         if let ahead {
-            let retry = ahead.nextTry.map { ", whose next try is at \($0.iso8601(in: zone))" } ?? ""
-            return "the lane holds an earlier report first (order is kept): \(ahead.report)\(retry)"
+            let retry = ahead.nextTry.map { " (its next try at \($0.iso8601(in: zone)))" } ?? ""
+            return "an earlier report of its lane, which goes first to keep the order: \(ahead.report)\(retry)"
         }
         if let destination = configuration.destinations[name], let quiet = destination.quietHours, report?.status != .critical,
             quiet.contains(now, in: zone)

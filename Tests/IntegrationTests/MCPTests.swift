@@ -109,7 +109,7 @@ import TestSupport
         let first = try status(ids[0])
         #expect(first.status == 75 && first.stdout.contains("hook: waiting for its lane's backoff: try 2 at "), "\(first)")
         let second = try status(ids[1])
-        #expect(second.status == 75 && second.stdout.contains("hook: waiting for the lane holds an earlier report first (order is kept): \(ids[0])"), "\(second)")
+        #expect(second.status == 75 && second.stdout.contains("hook: waiting for an earlier report of its lane, which goes first to keep the order: \(ids[0]) (its next try at "), "\(second)")
 
         let failing = try DriverFixture()
         let bad = try failing.enqueueNotes(1)
