@@ -96,7 +96,7 @@ faults: test-deps
 	$(SWIFT) build --build-tests
 	OWNER_REPORT_FAULTS=full $(SWIFT) test --skip-build --filter 'FaultTests|DiskFullTests|IntakeTests/aChainOfTwoQueues|LaneTests|AlertmanagerKillTests|PowerLossTests|CrashPointTests'
 
-# The benchmark tables of the README: against Apprise and a Python requests loop (bench/run), and
+# The benchmark tables of docs/benchmarks.md: against Apprise and a Python requests loop (bench/run), and
 # the lanes and catch-up digests (bench/lanes).
 bench: deps
 	bench/run

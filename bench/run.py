@@ -84,7 +84,7 @@ for name in sorted(os.listdir(pending)):
         text = f.read()
     response = session.post(url, json={"content": text}, timeout=10)
     if response.status_code // 100 != 2:
-        sys.exit(f"{name}: {response.status_code}")   # stop on failure, as the seed does
+        sys.exit(f"{name}: {response.status_code}")   # stop on failure, as the original Python scripts do
     os.replace(os.path.join(pending, name), os.path.join(sent, name))
 '''
 
@@ -278,7 +278,7 @@ def main():
         ours_rate, ours_cpu = N_DRAIN / ours[0], ours[1] / N_DRAIN * 1000
         print(f"| drain {N_DRAIN} reports to a local sink, {label} | {ours_rate:,.0f} reports/s, {ours_cpu:.2f} CPU s per 1,000 | | |")
         if seed:
-            print(f"| … Python requests loop (seed's stack: no ledger, no fsync) | | {N_DRAIN / seed[0]:,.0f} reports/s, "
+            print(f"| … Python requests loop (the original Python scripts' stack: no ledger, no fsync) | | {N_DRAIN / seed[0]:,.0f} reports/s, "
                   f"{seed[1] / N_DRAIN * 1000:.2f} CPU s per 1,000 | {ours_rate / (N_DRAIN / seed[0]):.2f}× the rate, "
                   f"{ours_cpu / (seed[1] / N_DRAIN * 1000):.2f}× the CPU |")
     if apprise:

@@ -1,7 +1,7 @@
 import Foundation
 import TOMLKit
 
-/// Reads the TOML configuration (docs/design.md §10) and applies the seed's environment overrides.
+/// Reads the TOML configuration (docs/design.md §10) and applies the environment overrides of the original Python scripts.
 ///
 /// Every key is checked: an unknown key is an error too, because a misspelt `token_env` would
 /// otherwise fail silently at 3 a.m. Errors name the file, the key and the problem.

@@ -2,7 +2,7 @@ import Foundation
 import TOMLKit
 
 /// Which team a commit belongs to: by its author's e-mail, else by a keyword of its conventional-commit
-/// scope, then its type, else `other` (the weekly report's grouping, as the seed describes it).
+/// scope, then its type, else `other` (the weekly report's grouping, as the original Python scripts describe it).
 ///
 /// The file is TOML, one table per team:
 ///

@@ -3,7 +3,7 @@ import OwnerReportCommandLine
 import OwnerReportCore
 
 extension Producer {
-    /// `checkpoint`: the progress of a task, with the seed producer's flags.
+    /// `checkpoint`: the progress of a task, with the flags of the original Python producer.
     struct Checkpoint: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Enqueue a checkpoint: the progress of a long-running task.",
