@@ -57,10 +57,15 @@ let package = Package(
             ]),
         // Delivery: the drain that keeps order and never fakes success (DeliveryRun), the channels
         // (Channels/), how a report looks on each (Markup/) and libcurl's HTTP and SMTP (Transfer/).
+        // libcurl's HTTP and SMTP transfers (opened with dlopen when there is something to send), for
+        // the channels and the acknowledgement readers alike.
+        .target(
+            name: "OwnerReportTransfer",
+            dependencies: ["CCurl", "OwnerReportCore"]),
         .target(
             name: "OwnerReportDelivery",
             dependencies: [
-                "CCurl", "OwnerReportCore", "OwnerReportLedger",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportTransfer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -68,7 +73,7 @@ let package = Package(
         .target(
             name: "OwnerReportAcknowledging",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportReports",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportTransfer",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // Watching pending/ (libinotifytools) and the --follow daemon's loop.
@@ -101,10 +106,15 @@ let package = Package(
             dependencies: ["CPQ", "OwnerReportCore", "OwnerReportLedger"]),
         // Submissions by users who do not own the queue: the submit socket's protocol, its server in
         // the --follow daemon (SO_PEERCRED identity, limits) and the producer's client.
+        // Listening sockets (bound here or handed over by systemd), the accept loop and the peer's
+        // kernel-given identity: the submit socket and the intake share them.
+        .target(
+            name: "OwnerReportSockets",
+            dependencies: ["OwnerReportCore"]),
         .target(
             name: "OwnerReportSubmission",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportSockets",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The HTTP intake: reports, Alertmanager and Grafana alerts, and relayed reports over HTTP,
@@ -112,7 +122,7 @@ let package = Package(
         .target(
             name: "OwnerReportIntake",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportReports", "OwnerReportSubmission",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportReports", "OwnerReportSubmission", "OwnerReportSockets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -170,7 +180,7 @@ let package = Package(
         .executableTarget(
             name: "owner-report-intake",
             dependencies: [
-                "OwnerReportCore", "OwnerReportIntake", "OwnerReportSubmission", "OwnerReportCommandLine",
+                "OwnerReportCore", "OwnerReportIntake", "OwnerReportSubmission", "OwnerReportSockets", "OwnerReportCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -186,13 +196,13 @@ let package = Package(
             dependencies: ["OwnerReportLedger", "OwnerReportCore", "TestSupport"]),
         .testTarget(
             name: "OwnerReportDeliveryTests",
-            dependencies: ["OwnerReportDelivery", "OwnerReportCore", "TestSupport"]),
+            dependencies: ["OwnerReportDelivery", "OwnerReportTransfer", "OwnerReportCore", "TestSupport"]),
         .testTarget(
             name: "OwnerReportReportsTests",
             dependencies: ["OwnerReportReports", "OwnerReportCore", "OwnerReportLedger", "TestSupport"]),
         .testTarget(
             name: "OwnerReportSubmissionTests",
-            dependencies: ["OwnerReportSubmission", "OwnerReportCore", "OwnerReportLedger", "TestSupport"]),
+            dependencies: ["OwnerReportSubmission", "OwnerReportSockets", "OwnerReportCore", "OwnerReportLedger", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer", "owner-report-driver", "owner-report-watchdog", "owner-report-archiver",

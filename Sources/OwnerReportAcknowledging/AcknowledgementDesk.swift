@@ -1,7 +1,6 @@
 import OwnerReportCore
-import OwnerReportDelivery
+import OwnerReportTransfer
 import OwnerReportLedger
-import OwnerReportReports
 
 /// What a chat acknowledges: an incident, or a critical report that belongs to none.
 enum Subject: Equatable {

@@ -1,9 +1,8 @@
 import Foundation
 import Logging
 import OwnerReportCore
-import OwnerReportDelivery
+import OwnerReportTransfer
 import OwnerReportLedger
-import OwnerReportReports
 
 /// Reads acknowledgements from a Discord bot's channel, with no public listener (§15): a ✅ reaction
 /// by a member on an open incident's message, or a reply whose first word is `ack`.

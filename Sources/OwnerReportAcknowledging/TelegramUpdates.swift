@@ -1,9 +1,8 @@
 import Foundation
 import Logging
 import OwnerReportCore
-import OwnerReportDelivery
+import OwnerReportTransfer
 import OwnerReportLedger
-import OwnerReportReports
 
 /// Reads acknowledgements from a Telegram bot's updates, with no public listener: `getUpdates` is
 /// long-polled from the host (docs/design.md §15).

@@ -185,7 +185,7 @@ public struct AgentToolbox: Sendable {
         try arguments.allowOnly(["id"])
         let id = try arguments.required("id", example: "20261202T140200.123456789Z-checkpoint-mig-1-50-1a2b3c4d.md")
         do {
-            let status = try DeliveryStatus(id: id, queue: queue, ledger: try Ledger(readingAt: queue.ledgerPath), configuration: configuration)
+            let status = try DeliveryStatus(id: id, queue: queue, ledger: try Ledger.open(queue, .reading), configuration: configuration)
             return Answer(text: status.lines(in: configuration.timeZone).joined(separator: "\n"), structured: status.jsonObject())
         } catch {
             throw ToolError("report_status: \(error)")
@@ -195,7 +195,7 @@ public struct AgentToolbox: Sendable {
     func queueStatus(_ arguments: ToolArguments) throws(ToolError) -> Answer {
         try arguments.allowOnly([])
         do {
-            let status = try QueueStatus(queue: queue, ledger: try Ledger(readingAt: queue.ledgerPath), configuration: configuration)
+            let status = try QueueStatus(queue: queue, ledger: try Ledger.open(queue, .reading), configuration: configuration)
             let now = Timestamp.now()
             var lines = ["pending: \(status.pending.count), failed: \(status.failed.count)"]
             if let oldest = status.pending.map(\.enqueuedAt).min() {

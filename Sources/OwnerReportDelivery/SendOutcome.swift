@@ -1,3 +1,5 @@
+import OwnerReportTransfer
+
 /// How a destination answered one message, sorted by what the driver must do next (docs/design.md §5).
 public enum SendOutcome: Sendable, Equatable {
     /// Accepted (HTTP 2xx, SMTP 250); the id the service gave the message, when it gives one.

@@ -102,7 +102,7 @@ extension FleetShipper {
         queue: QueueDirectory, configuration: Configuration, secrets: SecretResolver, dryRun: Bool, progress: @escaping (Int64) -> Void = { _ in }
     ) throws -> PassResult {
         let host = configuration.fleet.host
-        guard let ledger = try Ledger(readingAt: queue.ledgerPath) else { return .noLedger }
+        guard let ledger = try Ledger.open(queue, .reading) else { return .noLedger }
         let connection = try FleetDatabase.connect(configuration, secrets: secrets)
         let started = Timestamp.now()
         func seconds() -> Double { Double(Timestamp.now().rawValue - started.rawValue) / 1e9 }
@@ -116,7 +116,7 @@ extension FleetShipper {
             return .shipped(Outcome(shipped: waiting, alreadyThere: 0, from: from, to: max(from, head)), host: host, seconds: seconds())
         }
         try queue.prepare()
-        guard let lock = try DeliveryLock.acquire(at: "\(queue.state)/ship.lock", wait: false) else { return .busy }
+        guard let lock = try FileLock.acquire(at: "\(queue.state)/ship.lock", wait: false) else { return .busy }
         return try withExtendedLifetime(lock) {
             let outcome = try FleetShipper(connection: connection, ledger: ledger, host: host, batch: configuration.fleet.shipBatch).run(progress: progress)
             return .shipped(outcome, host: host, seconds: seconds())

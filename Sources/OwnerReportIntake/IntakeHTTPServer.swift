@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import OwnerReportCore
+import OwnerReportSockets
 import OwnerReportSubmission
 import Synchronization
 

@@ -6,6 +6,7 @@ import Logging
 import OwnerReportCore
 import OwnerReportLedger
 import OwnerReportReports
+import OwnerReportSockets
 import OwnerReportSubmission
 
 /// What the intake does with each request, without sockets: authentication, validation and the same

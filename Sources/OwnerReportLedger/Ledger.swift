@@ -21,7 +21,7 @@ public final class Ledger {
         // POSIX lock this process holds on it, the locks of its other connections included (a daemon's
         // acknowledgement reader beside its deliveries), and SQLite's locking would no longer hold.
         if access(path, F_OK) != 0 {
-            let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
             if descriptor >= 0 {
                 close(descriptor)
                 // Its name is new: durable only once its directory is fsynced (SQLite syncs the directory
@@ -143,6 +143,22 @@ public final class Ledger {
     /// Opens the ledger of a queue directory.
     public convenience init(queue: QueueDirectory) throws(SQLiteError) {
         try self.init(path: queue.ledgerPath)
+    }
+
+    /// How a command opens its queue's ledger.
+    public enum OpenMode: Sendable {
+        /// Read only, creating nothing (a dry run, a status, a report): nil when there is no ledger yet.
+        case reading
+        /// Read and write, created with its schema on first use.
+        case writing
+    }
+
+    /// A queue's ledger opened for `mode`: one place for `dryRun ? .reading : .writing`.
+    public static func open(_ queue: QueueDirectory, _ mode: OpenMode) throws(SQLiteError) -> Ledger? {
+        switch mode {
+        case .reading: try Ledger(readingAt: queue.ledgerPath)
+        case .writing: try Ledger(queue: queue)
+        }
     }
 
     /// Appends one event in its own `BEGIN IMMEDIATE` transaction and returns it as stored.

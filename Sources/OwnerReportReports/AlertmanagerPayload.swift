@@ -1,5 +1,6 @@
 import Foundation
 import OwnerReportCore
+import OwnerReportLedger
 
 /// Prometheus Alertmanager's webhook body (version 4), or Grafana's Alertmanager-shaped one (version 1),
 /// as far as incidents need it.

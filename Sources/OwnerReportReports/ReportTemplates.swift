@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import OwnerReportLedger
 
 /// The layouts of the built reports: Mustache templates rendering a report's Markdown body.
 ///

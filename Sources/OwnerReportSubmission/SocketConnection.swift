@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import OwnerReportCore
+import OwnerReportSockets
 
 /// One connected Unix stream socket, read and written within a deadline; closed when released.
 final class SocketConnection: @unchecked Sendable {  // used by one thread at a time: handed over, never shared

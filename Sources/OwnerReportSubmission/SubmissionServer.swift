@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Logging
 import OwnerReportCore
+import OwnerReportSockets
 import Synchronization
 
 /// Serves the submit socket: each connection on its own thread within a deadline, at most

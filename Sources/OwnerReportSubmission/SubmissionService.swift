@@ -1,6 +1,7 @@
 import Logging
 import OwnerReportCore
 import OwnerReportLedger
+import OwnerReportSockets
 
 /// The submit socket as the daemon runs it: systemd's socket when the socket unit passed one, else
 /// `submit.sock` bound by the daemon when `[submit] enabled = true`; served only while the daemon

@@ -48,13 +48,13 @@ public final class Follower {
     /// Runs until a stop signal (exit 0) or a configuration error (exit 78).
     public func run() throws -> ExitStatus {
         try queue.prepare()
-        var lock: DeliveryLock?
+        var lock: FileLock?
         while lock == nil {
             if stopping {
                 removeHeartbeat()
                 return .success
             }
-            lock = try DeliveryLock.acquire(at: queue.lockPath, wait: false)
+            lock = try FileLock.acquire(at: queue.lockPath, wait: false)
             if lock == nil {
                 try writeHeartbeat("waiting for the lock")
                 sleep(1)

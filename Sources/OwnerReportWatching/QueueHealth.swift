@@ -48,7 +48,7 @@ public struct QueueHealth: Sendable {
         }
         health.failed = queue.failedReportNames()
         health.heartbeat = modificationTime("\(queue.state)/heartbeat")
-        health.lockHeld = DeliveryLock.isHeld(at: queue.lockPath)
+        health.lockHeld = FileLock.isHeld(at: queue.lockPath)
         health.ledgerWritable = access(queue.ledgerPath, W_OK) == 0 || access(queue.ledgerPath, F_OK) != 0 && access(queue.root, W_OK) == 0
         if let ledger, let last = try? ledger.query("WHERE event = 'delivered' ORDER BY seq DESC LIMIT 1", []).first {
             health.lastDelivery = Timestamp(iso8601UTC: last.time)

@@ -71,7 +71,7 @@ public final class Watchdog {
         let ledger: Ledger?
         var ledgerProblem: String?
         if options.dryRun {
-            ledger = try Ledger(readingAt: queue.ledgerPath)
+            ledger = try Ledger.open(queue, .reading)
         } else {
             do {
                 ledger = try Ledger(queue: queue)
@@ -153,9 +153,9 @@ public final class Watchdog {
             summary.configurationError = error.description
             return (summary, nil)
         }
-        var lock: DeliveryLock?
+        var lock: FileLock?
         if !options.dryRun {
-            lock = try DeliveryLock.acquire(at: queue.lockPath, wait: false)
+            lock = try FileLock.acquire(at: queue.lockPath, wait: false)
             if lock == nil { return (nil, "another driver is delivering") }
         }
         let run = DeliveryRun(

@@ -33,7 +33,7 @@ extension Archiver {
                 }
                 let start = try time(since, "--since"), end = try time(until, "--until")
                 if let start, let end, end <= start { throw UsageError("--until must be after --since") }
-                let events = try Ledger(readingAt: context.queue.ledgerPath).map { try LedgerExport.events($0, since: start, until: end) } ?? []
+                let events = try Ledger.open(context.queue, .reading).map { try LedgerExport.events($0, since: start, until: end) } ?? []
                 if dryRun {
                     print("dry run: would export \(events.count) row(s) as \(chosen.rawValue)\(output.map { " to \($0)" } ?? "")")
                     return .success

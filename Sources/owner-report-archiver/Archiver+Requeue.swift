@@ -27,7 +27,7 @@ extension Archiver {
         func run() throws {
             try common.run(program: "owner-report-archiver") { context in
                 if !dryRun { try context.queue.prepare() }
-                let ledger = dryRun ? try Ledger(readingAt: context.queue.ledgerPath) : try Ledger(queue: context.queue)
+                let ledger = try Ledger.open(context.queue, dryRun ? .reading : .writing)
                 let requeuer = Requeuer(queue: context.queue, ledger: ledger, dryRun: dryRun)
                 let names = allFailed ? requeuer.allFailed() : ids.map { DurableFile.fileName(of: $0) }
                 for name in names {

@@ -18,11 +18,11 @@ extension Archiver {
         func run() throws {
             try common.run(program: "owner-report-archiver") { context in
                 let status = try QueueStatus(
-                    queue: context.queue, ledger: try Ledger(readingAt: context.queue.ledgerPath), configuration: context.configuration,
+                    queue: context.queue, ledger: try Ledger.open(context.queue, .reading), configuration: context.configuration,
                     recent: max(0, recent))
                 let now = Timestamp.now()
                 let expectations = try ExpectationWatch.states(
-                    configuration: context.configuration, ledger: try Ledger(readingAt: context.queue.ledgerPath), at: now)
+                    configuration: context.configuration, ledger: try Ledger.open(context.queue, .reading), at: now)
                 if common.json {
                     var object = status.jsonObject(now: now)
                     object["expectations"] = expectations.map { $0.jsonObject() }

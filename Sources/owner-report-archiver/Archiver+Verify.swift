@@ -53,7 +53,7 @@ extension Archiver {
                 if fleet { return try verifyFleet(context) }
                 let outboxes = context.configuration.destinations.values.filter { $0.channel == .file }.map { ($0.name, FileOutbox($0, queue: context.queue)) }
                 let checks = try ArchiveVerifier(
-                    queue: context.queue, ledger: try Ledger(readingAt: context.queue.ledgerPath), witnesses: witnessTexts.compactMap(LedgerWitness.init),
+                    queue: context.queue, ledger: try Ledger.open(context.queue, .reading), witnesses: witnessTexts.compactMap(LedgerWitness.init),
                     outboxes: Dictionary(outboxes, uniquingKeysWith: { first, _ in first })
                 ).run()
                 let problems = checks.flatMap(\.findings)
@@ -82,7 +82,7 @@ extension Archiver {
         }
 
         private func verifyFleet(_ context: CommandContext) throws -> ExitStatus {
-            let own = try Ledger(readingAt: context.queue.ledgerPath).map { (host: context.configuration.fleet.host, ledger: $0) }
+            let own = try Ledger.open(context.queue, .reading).map { (host: context.configuration.fleet.host, ledger: $0) }
             let checks = try FleetVerifier(connection: try FleetDatabase.connect(context.configuration, secrets: context.secrets), own: own).run()
             let problems = checks.flatMap { check in check.findings.map { "host \(check.host): \($0)" } }
             if common.json {

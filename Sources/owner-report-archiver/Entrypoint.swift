@@ -30,7 +30,7 @@ struct Archiver: ParsableCommand {
 
 /// A ledger to read: nil when there is none yet; opened without writing for a dry run.
 func readLedger(_ queue: QueueDirectory, dryRun: Bool) throws -> Ledger? {
-    if dryRun { return try Ledger(readingAt: queue.ledgerPath) }
+    if dryRun { return try Ledger.open(queue, .reading) }
     guard FileManager.default.fileExists(atPath: queue.ledgerPath) else { return nil }
     return try Ledger(queue: queue)
 }

@@ -96,12 +96,12 @@ struct Driver: ParsableCommand {
             }
             // A dry run reads the ledger if there is one and takes no lock: it changes nothing.
             let ledger: Ledger?
-            var lock: DeliveryLock?
+            var lock: FileLock?
             if dryRun {
-                ledger = try Ledger(readingAt: queue.ledgerPath)
+                ledger = try Ledger.open(queue, .reading)
             } else {
                 try queue.prepare()
-                lock = try DeliveryLock.acquire(at: queue.lockPath, wait: false)
+                lock = try FileLock.acquire(at: queue.lockPath, wait: false)
                 guard lock != nil else {
                     printError("owner-report-driver: another driver is delivering (\(queue.lockPath) is locked); nothing to do")
                     return .success

@@ -3,6 +3,7 @@ import Foundation
 import OwnerReportCommandLine
 import OwnerReportCore
 import OwnerReportIntake
+import OwnerReportSockets
 import OwnerReportSubmission
 
 /// `owner-report-intake`: reports and alerts over HTTP, on disk before the sender hears 2xx.

@@ -27,7 +27,7 @@ struct BuiltReportContext {
     /// The ledger to read; nil when there is none yet. A dry run never creates one.
     func readableLedger() throws -> Ledger? {
         try checkOwnQueue()
-        if dryRun { return try Ledger(readingAt: queue.ledgerPath) }
+        if dryRun { return try Ledger.open(queue, .reading) }
         try queue.prepare()
         return try Ledger(queue: queue)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import OwnerReportCommandLine
 import OwnerReportCore
+import OwnerReportLedger
 import OwnerReportReports
 
 extension Producer {

@@ -30,7 +30,7 @@ extension Producer {
             try reportingErrors(program: "owner-report-producer") {
                 let configuration = try common.loadConfiguration()
                 let queue = common.submissionQueueDirectory
-                let status = try DeliveryStatus(id: id, queue: queue, ledger: try Ledger(readingAt: queue.ledgerPath), configuration: configuration)
+                let status = try DeliveryStatus(id: id, queue: queue, ledger: try Ledger.open(queue, .reading), configuration: configuration)
                 state = status.state
                 if common.json {
                     let data = try JSONSerialization.data(withJSONObject: status.jsonObject(), options: [.sortedKeys, .withoutEscapingSlashes])

@@ -224,7 +224,7 @@ import TestSupport
     @Test func aSecondDriverExitsZeroAtOnceWhileTheLockIsHeld() throws {
         let fixture = try DriverFixture()
         let ids = try fixture.enqueueNotes(2)
-        let lock = try #require(try DeliveryLock.acquire(at: fixture.queue.lockPath, wait: false))
+        let lock = try #require(try FileLock.acquire(at: fixture.queue.lockPath, wait: false))
         let run = try fixture.drive()
         withExtendedLifetime(lock) {}
         #expect(run.status == 0, "\(run)")

@@ -125,19 +125,19 @@ final class MemoryBook: EnqueueTimeBook, @unchecked Sendable {
     }
 
     @Test func theDeliveryLockAdmitsOneHolderAtATime() throws {
-        let first = try #require(try DeliveryLock.acquire(at: queue.lockPath, wait: false))
-        #expect(DeliveryLock.isHeld(at: queue.lockPath))
-        let second = try DeliveryLock.acquire(at: queue.lockPath, wait: false)
+        let first = try #require(try FileLock.acquire(at: queue.lockPath, wait: false))
+        #expect(FileLock.isHeld(at: queue.lockPath))
+        let second = try FileLock.acquire(at: queue.lockPath, wait: false)
         #expect(second == nil)
         withExtendedLifetime(first) {}
     }
 
     @Test func theLockIsFreeAgainWhenItsHolderIsReleased() throws {
         do {
-            let held = try DeliveryLock.acquire(at: queue.lockPath, wait: false)
+            let held = try FileLock.acquire(at: queue.lockPath, wait: false)
             #expect(held != nil)
         }
-        #expect(!DeliveryLock.isHeld(at: queue.lockPath))
-        #expect(try DeliveryLock.acquire(at: queue.lockPath, wait: false) != nil)
+        #expect(!FileLock.isHeld(at: queue.lockPath))
+        #expect(try FileLock.acquire(at: queue.lockPath, wait: false) != nil)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import OwnerReportCore
 import OwnerReportDelivery
+import OwnerReportTransfer
 import Testing
 import TestSupport
 

@@ -1,6 +1,7 @@
 import Foundation
 import OwnerReportCore
 import OwnerReportLedger
+@testable import OwnerReportSockets
 import Testing
 import TestSupport
 

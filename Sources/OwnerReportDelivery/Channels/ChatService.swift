@@ -1,5 +1,6 @@
 import Foundation
 import OwnerReportCore
+import OwnerReportTransfer
 
 /// What differs between the chat services (Discord, Telegram, Slack): the limit, how a part of
 /// Markdown is shown, the request, and what an answer means. `ChatTransport` does the rest once.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import OwnerReportCore
+import OwnerReportTransfer
 
 /// Delivers to a chat service: composes the report, cuts it into parts, renders and sends each part,
 /// and keeps the service's pace. The service-specific parts live in a `ChatService`.

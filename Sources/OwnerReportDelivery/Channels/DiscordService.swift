@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import OwnerReportCore
+import OwnerReportTransfer
 
 /// Discord, through a webhook URL (`?wait=true`, so the message id is returned and recorded) or the
 /// bot API for `target = "channel:<id>"` (with `nonce` + `enforce_nonce`, so Discord drops a resend).
@@ -75,14 +76,5 @@ public final class DiscordService: ChatService {
         default:
             return .outcome(SendOutcome.classify(response, detail: detail))
         }
-    }
-}
-
-extension String {
-    /// The string without trailing `/`, so a base URL joins with a path cleanly.
-    public var trimmingTrailingSlashes: String {
-        var result = self
-        while result.hasSuffix("/") { result.removeLast() }
-        return result
     }
 }

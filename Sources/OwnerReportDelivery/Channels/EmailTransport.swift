@@ -1,5 +1,6 @@
 import Foundation
 import OwnerReportCore
+import OwnerReportTransfer
 
 /// The `email` channel: one message per report over SMTP (`smtp://` with STARTTLS required unless
 /// `starttls = false`, or `smtps://`), To, Cc and Bcc from the config, login from a secret.

@@ -1,5 +1,6 @@
 import Foundation
 import OwnerReportCore
+import OwnerReportTransfer
 
 /// A Slack incoming webhook: mrkdwn text with `& < >` escaped; the URL is the secret.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import OwnerReportCore
+import OwnerReportTransfer
 
 /// The `webhook` channel: the whole report as one JSON POST, signed per Standard Webhooks.
 ///

@@ -174,12 +174,12 @@ extension ExpectationWatch {
     public static func pass(queue: QueueDirectory, configuration: Configuration, dryRun: Bool, now: Timestamp = .now()) throws -> [String] {
         let builder = try ReportBuilder(configuration: configuration)
         if dryRun {
-            guard let ledger = try Ledger(readingAt: queue.ledgerPath) else { return [] }
+            guard let ledger = try Ledger.open(queue, .reading) else { return [] }
             let desk = IncidentDesk(builder: builder, ledger: ledger, queue: nil, records: false) { _, _ in [] }
             return try ExpectationWatch(configuration: configuration, ledger: ledger, incidents: desk).pass(at: now, dryRun: true)
         }
         try queue.prepare()
-        guard let lock = try DeliveryLock.acquire(at: "\(queue.state)/expectations.lock", wait: false) else { return [] }
+        guard let lock = try FileLock.acquire(at: "\(queue.state)/expectations.lock", wait: false) else { return [] }
         return try withExtendedLifetime(lock) {
             let ledger = try Ledger(queue: queue)
             let desk = IncidentDesk.writing(into: queue, ledger: ledger, builder: builder, origin: "the watchdog's expectations")

@@ -3,7 +3,8 @@ import Glibc
 #endif
 import OwnerReportCore
 
-/// The submit socket the daemon listens on: handed over by systemd's socket unit, or bound here.
+/// A socket a daemon listens on (the submit socket, the intake's): handed over by systemd's socket
+/// unit, or bound here.
 public final class ListeningSocket: @unchecked Sendable {
     public let descriptor: Int32
     /// The socket's path, when this process bound it (and so removes it when done).
@@ -49,7 +50,7 @@ public final class ListeningSocket: @unchecked Sendable {
     }
 
     /// Binds and listens on a TCP `host:port` (`[::1]:port` for IPv6), with SO_REUSEADDR.
-    public static func bind(tcp address: String) throws(SubmissionError) -> ListeningSocket {
+    public static func bind(tcp address: String) throws(SocketError) -> ListeningSocket {
         let host: String
         let port: String
         if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
@@ -64,7 +65,7 @@ public final class ListeningSocket: @unchecked Sendable {
         hints.ai_flags = AI_NUMERICSERV
         var found: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(host, port, &hints, &found) == 0, let first = found else {
-            throw SubmissionError("\(address): not an address this host can listen on", exitStatus: .usage)
+            throw SocketError("\(address): not an address this host can listen on", exitStatus: .usage)
         }
         defer { freeaddrinfo(found) }
         let descriptor = socket(first.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -80,11 +81,11 @@ public final class ListeningSocket: @unchecked Sendable {
     }
 
     /// Binds and listens on a Unix socket at `path` with `mode`, replacing a dead one left there.
-    public static func bind(unix path: String, mode: mode_t) throws(SubmissionError) -> ListeningSocket {
+    public static func bind(unix path: String, mode: mode_t) throws(SocketError) -> ListeningSocket {
         var info = stat()
         if lstat(path, &info) == 0 {
             guard info.st_mode & S_IFMT == S_IFSOCK else {
-                throw SubmissionError("\(path): exists and is not a socket; move it away", exitStatus: .cannotCreate)
+                throw SocketError("\(path): exists and is not a socket; move it away", exitStatus: .cannotCreate)
             }
             unlink(path)
         }
@@ -106,33 +107,9 @@ public final class ListeningSocket: @unchecked Sendable {
         return socket
     }
 
-    /// Binds and listens on `queue`'s `submit.sock` with the policy's mode and group.
-    ///
-    /// Called by the holder of the delivery lock only, so a socket file already there is a dead
-    /// daemon's and is replaced. When others may connect, the queue directory is made 0711:
-    /// traversable to reach the socket, not listable, and every directory inside stays 0700.
-    public static func bind(queue: QueueDirectory, policy: SubmitPolicy) throws(SubmissionError) -> ListeningSocket {
-        let path = queue.submitSocket
-        let socket = try bind(unix: path, mode: 0o600)
-        if let group = policy.group {
-            guard let entry = getgrnam(group) else {
-                throw SubmissionError("submit.group: no group named '\(group)' on this host", exitStatus: .configuration)
-            }
-            guard chown(path, uid_t.max, entry.pointee.gr_gid) == 0 else { throw failure(path, "give the socket to group \(group)") }
-        }
-        guard chmod(path, mode_t(policy.socketMode)) == 0 else { throw failure(path, "chmod") }
-        if policy.socketMode != 0o600 {
-            var info = stat()
-            guard stat(queue.root, &info) == 0 else { throw failure(queue.root, "stat") }
-            if info.st_mode & 0o011 != 0o011, chmod(queue.root, (info.st_mode & 0o7777) | 0o711) != 0 {
-                throw failure(queue.root, "make the queue directory traversable (0711)")
-            }
-        }
-        return socket
-    }
-
-    private static func failure(_ path: String, _ operation: String) -> SubmissionError {
+    /// The error of the system call that just failed, with its errno.
+    public static func failure(_ path: String, _ operation: String) -> SocketError {
         let code = errno
-        return SubmissionError("\(path): \(operation): \(String(cString: strerror(code)))", exitStatus: code == ENOSPC ? .ioError : .cannotCreate)
+        return SocketError("\(path): \(operation): \(String(cString: strerror(code)))", exitStatus: code == ENOSPC ? .ioError : .cannotCreate)
     }
 }

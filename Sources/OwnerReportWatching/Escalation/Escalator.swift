@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import OwnerReportCore
 import OwnerReportLedger
+import OwnerReportReports
 
 /// Runs the due steps of `[escalation]` for every open incident nobody has acknowledged (§15).
 ///
@@ -30,11 +31,11 @@ public struct Escalator {
         guard configuration.escalation.after != nil else { return ([], []) }
         let builder = try ReportBuilder(configuration: configuration)
         if dryRun {
-            guard let ledger = try Ledger(readingAt: queue.ledgerPath) else { return ([], []) }
+            guard let ledger = try Ledger.open(queue, .reading) else { return ([], []) }
             return try Escalator(queue: queue, configuration: configuration, builder: builder, ledger: ledger).run(dryRun: true)
         }
         try queue.prepare()
-        guard let lock = try DeliveryLock.acquire(at: "\(queue.state)/escalation.lock", wait: false) else { return ([], []) }
+        guard let lock = try FileLock.acquire(at: "\(queue.state)/escalation.lock", wait: false) else { return ([], []) }
         return try withExtendedLifetime(lock) {
             try Escalator(queue: queue, configuration: configuration, builder: builder, ledger: try Ledger(queue: queue)).run()
         }

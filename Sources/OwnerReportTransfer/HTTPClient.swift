@@ -88,3 +88,12 @@ public final class HTTPClient {
         return HTTPResponse(status: transfer.responseCode, headers: collector.headers, body: collector.body)
     }
 }
+
+extension String {
+    /// The string without trailing `/`, so a base URL joins with a path cleanly.
+    public var trimmingTrailingSlashes: String {
+        var result = self
+        while result.hasSuffix("/") { result.removeLast() }
+        return result
+    }
+}

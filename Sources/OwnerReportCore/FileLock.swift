@@ -4,11 +4,12 @@ import Glibc
 import Darwin
 #endif
 
-/// The flock(2) on the queue's `.lock` that lets only one process deliver at a time.
+/// An flock(2) on a lock file: the queue's `.lock` (one process delivers at a time), and the
+/// watchdog's escalation, expectation and ship locks in `state/`.
 ///
 /// The lock is held for as long as this object lives and released when it is deinitialised (or the
 /// process dies: the kernel drops it).
-public final class DeliveryLock {
+public final class FileLock {
     private let descriptor: Int32
     public let path: String
 
@@ -20,7 +21,7 @@ public final class DeliveryLock {
     deinit { close(descriptor) }
 
     /// Takes the lock; returns nil at once when another process holds it and `wait` is false.
-    public static func acquire(at path: String, wait: Bool) throws(QueueError) -> DeliveryLock? {
+    public static func acquire(at path: String, wait: Bool) throws(QueueError) -> FileLock? {
         let fd = try syscall("open lock file", path: path) { open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600) }
         let operation = wait ? LOCK_EX : LOCK_EX | LOCK_NB
         while flock(fd, operation) != 0 {
@@ -30,7 +31,7 @@ public final class DeliveryLock {
             if code == EWOULDBLOCK { return nil }
             throw QueueError(path: path, errno: code, operation: "flock")
         }
-        return DeliveryLock(descriptor: fd, path: path)
+        return FileLock(descriptor: fd, path: path)
     }
 
     /// Whether some process holds the lock now (probed without taking it for long).

@@ -1,6 +1,5 @@
 import Foundation
 import OwnerReportCore
-import OwnerReportLedger
 
 /// One incident as the ledger keeps it: opened once, resolved at most once.
 public struct Incident: Hashable, Sendable {
@@ -63,7 +62,7 @@ extension Incident {
     }
 
     /// The JSON object kept in the ledger's `facts` column: times as the ledger writes them (UTC).
-    var factsJSON: String {
+    public var factsJSON: String {
         let stored = Stored(
             id: id, title: title, severity: severity, source: source, category: category, service: service, summary: summary,
             fingerprint: fingerprint, destination: destination, opened_at: openedAt.iso8601UTC, resolved_at: resolvedAt?.iso8601UTC)
