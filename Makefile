@@ -9,7 +9,7 @@ PRODUCER     := $(BIN)/owner-report-producer
 MCP_CLIENT_VERSION := 2.3.0
 TEST_DEPS    := systemd git sqlite3 prometheus-node-exporter prometheus prometheus-alertmanager passwd util-linux dpkg-dev lintian postgresql fuse3 python3-pyfuse3 python3-venv
 
-.PHONY: all build deps test-deps mcp-client demo test faults fuzz bench clean release release-programs install uninstall deb
+.PHONY: all build deps test-deps mcp-client lint demo test faults fuzz bench clean release release-programs install uninstall deb
 
 # One version for every program: the string in Version.swift, which --version prints too.
 VERSION      := $(shell sed -n 's/.*static let string = "\(.*\)".*/\1/p' Sources/OwnerReportCore/Version.swift)
@@ -83,10 +83,14 @@ mcp-client:
 
 # As root, the Debian package's end-to-end test runs first (packaging/test-deb: build, lintian,
 # install, an ordinary user's report, purge); the suite's closing line stays the last one printed.
-test: test-deps
+test: test-deps lint
 	packaging/test-deb
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The style .swift-format declares, kept: any finding fails (make test runs it first).
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
 
 # The fault suite at full size (kill -9 loops, a flapping sink, two daemons and a watchdog, clock
 # jumps, a full disk as root; four lanes killed mid-send, 1,000 reports to a Telegram-limited group;

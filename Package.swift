@@ -122,7 +122,8 @@ let package = Package(
         .target(
             name: "OwnerReportIntake",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportReports", "OwnerReportSubmission", "OwnerReportSockets",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportReports", "OwnerReportSubmission",
+                "OwnerReportSockets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -133,7 +134,8 @@ let package = Package(
         .target(
             name: "OwnerReportAgents",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportReports", "OwnerReportArchive", "OwnerReportSubmission",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportReports", "OwnerReportArchive",
+                "OwnerReportSubmission",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -149,7 +151,8 @@ let package = Package(
         .executableTarget(
             name: "owner-report-producer",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportReports", "OwnerReportCommandLine", "OwnerReportSubmission",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportReports", "OwnerReportCommandLine",
+                "OwnerReportSubmission",
                 "OwnerReportFleet", "OwnerReportArchive", "OwnerReportAgents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -157,7 +160,8 @@ let package = Package(
         .executableTarget(
             name: "owner-report-driver",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportWatching", "OwnerReportCommandLine",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportWatching",
+                "OwnerReportCommandLine",
                 "OwnerReportSubmission", "OwnerReportAcknowledging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -165,7 +169,8 @@ let package = Package(
         .executableTarget(
             name: "owner-report-watchdog",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportWatching", "OwnerReportCommandLine",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportWatching",
+                "OwnerReportCommandLine",
                 "OwnerReportAcknowledging", "OwnerReportReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -173,14 +178,16 @@ let package = Package(
         .executableTarget(
             name: "owner-report-archiver",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportArchive", "OwnerReportCommandLine", "OwnerReportFleet", "OwnerReportWatching",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportArchive", "OwnerReportCommandLine",
+                "OwnerReportFleet", "OwnerReportWatching",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .executableTarget(
             name: "owner-report-intake",
             dependencies: [
-                "OwnerReportCore", "OwnerReportIntake", "OwnerReportSubmission", "OwnerReportSockets", "OwnerReportCommandLine",
+                "OwnerReportCore", "OwnerReportIntake", "OwnerReportSubmission", "OwnerReportSockets",
+                "OwnerReportCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -202,10 +209,14 @@ let package = Package(
             dependencies: ["OwnerReportReports", "OwnerReportCore", "OwnerReportLedger", "TestSupport"]),
         .testTarget(
             name: "OwnerReportSubmissionTests",
-            dependencies: ["OwnerReportSubmission", "OwnerReportSockets", "OwnerReportCore", "OwnerReportLedger", "TestSupport"]),
+            dependencies: [
+                "OwnerReportSubmission", "OwnerReportSockets", "OwnerReportCore", "OwnerReportLedger", "TestSupport",
+            ]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer", "owner-report-driver", "owner-report-watchdog", "owner-report-archiver",
+            dependencies: [
+                "OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer", "owner-report-driver",
+                "owner-report-watchdog", "owner-report-archiver",
                 "owner-report-intake",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),

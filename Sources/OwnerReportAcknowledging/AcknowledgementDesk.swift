@@ -46,7 +46,8 @@ struct AcknowledgementDesk {
         let book = IncidentBook(ledger: ledger)
         guard try !ledger.events(for: report).isEmpty else { return .unknown }
         if let earlier = try book.acknowledgement(ofReport: report) { return .earlier(earlier.name) }
-        try book.recordAcknowledged(Acknowledgement(incident: "", report: report, userID: userID, name: name, channel: channel, at: .now()))
+        try book.recordAcknowledged(
+            Acknowledgement(incident: "", report: report, userID: userID, name: name, channel: channel, at: .now()))
         return .recorded
     }
 
@@ -63,7 +64,8 @@ struct AcknowledgementDesk {
         let book = IncidentBook(ledger: try Ledger(queue: queue))
         guard try book.incident(id: incident) != nil else { return .unknown }
         if let earlier = try book.acknowledgement(of: incident) { return .earlier(earlier.name) }
-        try book.recordAcknowledged(Acknowledgement(incident: incident, userID: userID, name: name, channel: channel, at: .now()))
+        try book.recordAcknowledged(
+            Acknowledgement(incident: incident, userID: userID, name: name, channel: channel, at: .now()))
         return .recorded
     }
 }

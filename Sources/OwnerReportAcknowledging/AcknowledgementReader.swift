@@ -24,11 +24,20 @@ extension DiscordReactions: AcknowledgementReader {
 
 public enum AcknowledgementReaders {
     /// One reader for each destination with `acknowledgements = true` (Telegram, or a Discord bot).
-    public static func makeAll(for configuration: Configuration, queue: QueueDirectory, secrets: SecretResolver, logger: Logger) throws -> [AcknowledgementReader] {
-        try configuration.destinations.values.sorted { $0.name < $1.name }.filter(\.acknowledgements).compactMap { destination in
+    public static func makeAll(
+        for configuration: Configuration, queue: QueueDirectory, secrets: SecretResolver, logger: Logger
+    ) throws -> [AcknowledgementReader] {
+        try configuration.destinations.values.sorted { $0.name < $1.name }.filter(\.acknowledgements).compactMap {
+            destination in
             switch destination.channel {
-            case .telegram: try TelegramUpdates(destination: destination, queue: queue, policy: configuration.delivery, secrets: secrets, logger: logger)
-            case .discord: try DiscordReactions(destination: destination, queue: queue, policy: configuration.delivery, secrets: secrets, logger: logger)
+            case .telegram:
+                try TelegramUpdates(
+                    destination: destination, queue: queue, policy: configuration.delivery, secrets: secrets,
+                    logger: logger)
+            case .discord:
+                try DiscordReactions(
+                    destination: destination, queue: queue, policy: configuration.delivery, secrets: secrets,
+                    logger: logger)
             default: nil
             }
         }
@@ -51,17 +60,24 @@ public struct AcknowledgementReadRefused: OperatorFacingError {
 final class PollingThread: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
 
-    func start(name: String, destination: String, logger: Logger, pause: Duration, pauseAfterFailure: Duration, poll: @escaping @Sendable () throws -> Void) {
+    func start(
+        name: String, destination: String, logger: Logger, pause: Duration, pauseAfterFailure: Duration,
+        poll: @escaping @Sendable () throws -> Void
+    ) {
         let thread = Thread { [self] in
             while !stopping.load(ordering: .relaxed) {
                 var wait = pause
                 do {
                     try poll()
                 } catch {
-                    logger.error("reading acknowledgements failed", metadata: ["destination": "\(destination)", "error": "\(error)"])
+                    logger.error(
+                        "reading acknowledgements failed",
+                        metadata: ["destination": "\(destination)", "error": "\(error)"])
                     wait = pauseAfterFailure
                 }
-                for _ in 0..<Int(wait.seconds * 4) where !stopping.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.25) }
+                for _ in 0..<Int(wait.seconds * 4) where !stopping.load(ordering: .relaxed) {
+                    Thread.sleep(forTimeInterval: 0.25)
+                }
             }
         }
         thread.name = name

@@ -27,9 +27,16 @@ public final class DiscordReactions: @unchecked Sendable {
     static let messagesPerPoll = 10
     static let checkMark = "✅"
 
-    public init(destination: Destination, queue: QueueDirectory, policy: DeliveryPolicy, secrets: SecretResolver, interval: Duration = .seconds(15), logger: Logger) throws {
-        guard let target = destination.target, target.hasPrefix("channel:"), let token = try secrets.value("token", of: destination) else {
-            throw ConfigurationError(file: secrets.configurationFile, key: "destinations.\(destination.name).target", message: "acknowledgements need a bot: target = \"channel:<id>\" and token_env")
+    public init(
+        destination: Destination, queue: QueueDirectory, policy: DeliveryPolicy, secrets: SecretResolver,
+        interval: Duration = .seconds(15), logger: Logger
+    ) throws {
+        guard let target = destination.target, target.hasPrefix("channel:"),
+            let token = try secrets.value("token", of: destination)
+        else {
+            throw ConfigurationError(
+                file: secrets.configurationFile, key: "destinations.\(destination.name).target",
+                message: "acknowledgements need a bot: target = \"channel:<id>\" and token_env")
         }
         let base = (destination.apiBase ?? "https://discord.com/api/v10").trimmingTrailingSlashes
         self.destination = destination
@@ -50,9 +57,13 @@ public final class DiscordReactions: @unchecked Sendable {
             if let user = try reactor(of: message) ?? replier(to: message) {
                 let name = Self.displayName(user)
                 let userID = "discord:\(user["id"] as? String ?? "?")"
-                if try AcknowledgementDesk(queue: queue).acknowledge(subject, userID: userID, name: name, channel: destination.name) == .recorded {
+                if try AcknowledgementDesk(queue: queue).acknowledge(
+                    subject, userID: userID, name: name, channel: destination.name) == .recorded
+                {
                     recorded += 1
-                    logger.info("acknowledged", metadata: ["subject": "\(subject.name)", "by": "\(name)", "destination": "\(destination.name)"])
+                    logger.info(
+                        "acknowledged",
+                        metadata: ["subject": "\(subject.name)", "by": "\(name)", "destination": "\(destination.name)"])
                     try reply(to: message, "\(Self.checkMark) \(subject.name) acknowledged by \(name)")
                 }
             }
@@ -71,17 +82,23 @@ public final class DiscordReactions: @unchecked Sendable {
         var watched: [(Subject, String)] = []
         func watch(_ subject: Subject, reports: [String]) throws -> Bool {
             for report in reports {
-                for event in try ledger.events(for: report) where event.kind == .partDelivered && event.destination == destination.name {
-                    guard let id = event.detail?.split(separator: ";").first.map(String.init), !id.isEmpty, id.allSatisfy(\.isNumber) else { continue }
+                for event in try ledger.events(for: report)
+                where event.kind == .partDelivered && event.destination == destination.name {
+                    guard let id = event.detail?.split(separator: ";").first.map(String.init), !id.isEmpty,
+                        id.allSatisfy(\.isNumber)
+                    else { continue }
                     watched.append((subject, id))
                     if watched.count >= Self.messagesPerPoll { return false }
                 }
             }
             return true
         }
-        for incident in try book.all().values.sorted(by: { ($1.openedAt, $1.id) < ($0.openedAt, $0.id) }) where incident.isOpen {
+        for incident in try book.all().values.sorted(by: { ($1.openedAt, $1.id) < ($0.openedAt, $0.id) })
+        where incident.isOpen {
             guard try book.acknowledgement(of: incident.id) == nil else { continue }
-            guard try watch(.incident(incident.id), reports: try book.reports(of: incident.id).reversed()) else { return watched }
+            guard try watch(.incident(incident.id), reports: try book.reports(of: incident.id).reversed()) else {
+                return watched
+            }
         }
         let since = Timestamp.now().adding(nanoseconds: -Int64(Self.reportWatch.seconds * 1e9)).iso8601UTC
         let critical = try ledger.query(
@@ -99,13 +116,16 @@ public final class DiscordReactions: @unchecked Sendable {
     /// The first member (not a bot) who reacted ✅ to the message.
     private func reactor(of message: String) throws -> [String: Any]? {
         let emoji = Self.checkMark.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%E2%9C%85"
-        guard let users = try get("\(channelURL)/messages/\(message)/reactions/\(emoji)?limit=100") as? [[String: Any]] else { return nil }
+        guard let users = try get("\(channelURL)/messages/\(message)/reactions/\(emoji)?limit=100") as? [[String: Any]]
+        else { return nil }
         return users.first { ($0["bot"] as? Bool) != true }
     }
 
     /// The author of the first reply to the message that starts with `ack`.
     private func replier(to message: String) throws -> [String: Any]? {
-        guard let messages = try get("\(channelURL)/messages?after=\(message)&limit=50") as? [[String: Any]] else { return nil }
+        guard let messages = try get("\(channelURL)/messages?after=\(message)&limit=50") as? [[String: Any]] else {
+            return nil
+        }
         // Discord lists newest first; the first acknowledgement is the oldest.
         for candidate in messages.reversed() {
             let reference = (candidate["message_reference"] as? [String: Any])?["message_id"] as? String
@@ -119,13 +139,18 @@ public final class DiscordReactions: @unchecked Sendable {
     }
 
     private func reply(to message: String, _ text: String) throws {
-        let body: JSONValue = ["content": .string(text), "message_reference": ["message_id": .string(message)], "allowed_mentions": ["parse": []]]
+        let body: JSONValue = [
+            "content": .string(text), "message_reference": ["message_id": .string(message)],
+            "allowed_mentions": ["parse": []],
+        ]
         _ = try send { try client.post(url: "\(channelURL)/messages", headers: headers, body: body.bytes) }
     }
 
     private var headers: [(String, String)] {
-        [("Authorization", "Bot \(token)"), ("Content-Type", "application/json"),
-         ("User-Agent", "DiscordBot (https://github.com/owner-report/owner-report, \(OwnerReportVersion.string))")]
+        [
+            ("Authorization", "Bot \(token)"), ("Content-Type", "application/json"),
+            ("User-Agent", "DiscordBot (https://github.com/owner-report/owner-report, \(OwnerReportVersion.string))"),
+        ]
     }
 
     private func get(_ url: String) throws -> Any? {
@@ -138,16 +163,24 @@ public final class DiscordReactions: @unchecked Sendable {
         var response = try request()
         if response.status == 429 {
             let body = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
-            let wait = (body?["retry_after"] as? NSNumber)?.doubleValue ?? Double(response.headers["retry-after"] ?? "") ?? 60
-            guard wait <= 10 else { throw AcknowledgementReadRefused(destination: destination.name, request: "Discord", status: 429, detail: "rate limited for \(wait) s") }
+            let wait =
+                (body?["retry_after"] as? NSNumber)?.doubleValue ?? Double(response.headers["retry-after"] ?? "") ?? 60
+            guard wait <= 10 else {
+                throw AcknowledgementReadRefused(
+                    destination: destination.name, request: "Discord", status: 429, detail: "rate limited for \(wait) s"
+                )
+            }
             Thread.sleep(forTimeInterval: wait)
             response = try request()
         }
         guard (200..<300).contains(response.status) else {
             throw AcknowledgementReadRefused(
-                destination: destination.name, request: "Discord", status: response.status, detail: secrets.redact(String(response.bodyText.prefix(200))))
+                destination: destination.name, request: "Discord", status: response.status,
+                detail: secrets.redact(String(response.bodyText.prefix(200))))
         }
-        if response.headers["x-ratelimit-remaining"] == "0", let reset = Double(response.headers["x-ratelimit-reset-after"] ?? ""), reset <= 10 {
+        if response.headers["x-ratelimit-remaining"] == "0",
+            let reset = Double(response.headers["x-ratelimit-reset-after"] ?? ""), reset <= 10
+        {
             Thread.sleep(forTimeInterval: reset)
         }
         return response
@@ -161,7 +194,10 @@ public final class DiscordReactions: @unchecked Sendable {
 
     /// Polls every `interval` on a thread of its own until `stop()`.
     public func start() {
-        polling.start(name: "discord-\(destination.name)", destination: destination.name, logger: logger, pause: interval, pauseAfterFailure: .seconds(60)) {
+        polling.start(
+            name: "discord-\(destination.name)", destination: destination.name, logger: logger, pause: interval,
+            pauseAfterFailure: .seconds(60)
+        ) {
             [self] in try poll()
         }
     }

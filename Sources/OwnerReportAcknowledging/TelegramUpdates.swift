@@ -29,9 +29,14 @@ public final class TelegramUpdates: @unchecked Sendable {
     private let polling = PollingThread()
 
     /// - Parameter wait: how long one `getUpdates` may wait for news (Telegram's `timeout`).
-    public init(destination: Destination, queue: QueueDirectory, policy: DeliveryPolicy, secrets: SecretResolver, wait: Duration = .seconds(20), logger: Logger) throws {
+    public init(
+        destination: Destination, queue: QueueDirectory, policy: DeliveryPolicy, secrets: SecretResolver,
+        wait: Duration = .seconds(20), logger: Logger
+    ) throws {
         guard let target = destination.target, let token = try secrets.value("token", of: destination) else {
-            throw ConfigurationError(file: secrets.configurationFile, key: "destinations.\(destination.name).target", message: "missing: the chat id")
+            throw ConfigurationError(
+                file: secrets.configurationFile, key: "destinations.\(destination.name).target",
+                message: "missing: the chat id")
         }
         self.destination = destination
         self.chatID = target
@@ -42,7 +47,9 @@ public final class TelegramUpdates: @unchecked Sendable {
         self.wait = wait
         self.secrets = secrets
         self.logger = logger
-        let saved = (try? DurableFile.readRegularFile(offsetPath, limit: 64)).map { String(decoding: $0, as: UTF8.self) }
+        let saved = (try? DurableFile.readRegularFile(offsetPath, limit: 64)).map {
+            String(decoding: $0, as: UTF8.self)
+        }
         self.offset = saved.flatMap { Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
     }
 
@@ -50,11 +57,17 @@ public final class TelegramUpdates: @unchecked Sendable {
     @discardableResult
     public func poll(wait: Duration? = nil) throws -> Int {
         let seconds = Int((wait ?? self.wait).seconds.rounded(.down))
-        let request: JSONValue = ["offset": .integer(offset), "timeout": .integer(Int64(seconds)), "allowed_updates": ["callback_query", "message"]]
+        let request: JSONValue = [
+            "offset": .integer(offset), "timeout": .integer(Int64(seconds)),
+            "allowed_updates": ["callback_query", "message"],
+        ]
         let response = try call("getUpdates", request)
-        guard response.status == 200, let object = json(response.body), object["ok"] as? Bool == true, let updates = object["result"] as? [[String: Any]] else {
+        guard response.status == 200, let object = json(response.body), object["ok"] as? Bool == true,
+            let updates = object["result"] as? [[String: Any]]
+        else {
             throw AcknowledgementReadRefused(
-                destination: destination.name, request: "getUpdates", status: response.status, detail: secrets.redact(String(response.bodyText.prefix(200))))
+                destination: destination.name, request: "getUpdates", status: response.status,
+                detail: secrets.redact(String(response.bodyText.prefix(200))))
         }
         var recorded = 0
         var next = offset
@@ -75,17 +88,22 @@ public final class TelegramUpdates: @unchecked Sendable {
             guard chat(of: message) == chatID, let pressID = press["id"] as? String else { return false }
             let data = press["data"] as? String ?? ""
             guard let subject = try subject(of: data) else {
-                try answer(pressID, data == TelegramAcknowledgement.doneData ? "Already acknowledged" : "Nothing to acknowledge")
+                try answer(
+                    pressID,
+                    data == TelegramAcknowledgement.doneData ? "Already acknowledged" : "Nothing to acknowledge")
                 return false
             }
-            return try acknowledge(subject, by: press["from"] as? [String: Any], message: message.flatMap { number($0["message_id"]) }, press: pressID)
+            return try acknowledge(
+                subject, by: press["from"] as? [String: Any], message: message.flatMap { number($0["message_id"]) },
+                press: pressID)
         }
         if let message = update["message"] as? [String: Any], chat(of: message) == chatID,
             let text = message["text"] as? String, AcknowledgementDesk.isAcknowledgement(text),
             let original = message["reply_to_message"] as? [String: Any], let data = buttonData(of: original),
             let subject = try subject(of: data)
         {
-            return try acknowledge(subject, by: message["from"] as? [String: Any], message: number(original["message_id"]), press: nil)
+            return try acknowledge(
+                subject, by: message["from"] as? [String: Any], message: number(original["message_id"]), press: nil)
         }
         return false
     }
@@ -99,11 +117,15 @@ public final class TelegramUpdates: @unchecked Sendable {
         return .incident(String(data.dropFirst(TelegramAcknowledgement.callbackPrefix.count)))
     }
 
-    private func acknowledge(_ subject: Subject, by user: [String: Any]?, message: Int64?, press: String?) throws -> Bool {
+    private func acknowledge(_ subject: Subject, by user: [String: Any]?, message: Int64?, press: String?) throws
+        -> Bool
+    {
         let name = Self.displayName(user)
         let userID = "telegram:\(number(user?["id"]).map(String.init) ?? "?")"
         let incident = subject.name
-        switch try AcknowledgementDesk(queue: queue).acknowledge(subject, userID: userID, name: name, channel: destination.name) {
+        switch try AcknowledgementDesk(queue: queue).acknowledge(
+            subject, userID: userID, name: name, channel: destination.name)
+        {
         case .unknown:
             if let press { try answer(press, "\(incident) is not in the ledger") }
             return false
@@ -112,7 +134,9 @@ public final class TelegramUpdates: @unchecked Sendable {
             if let message { try markDone(message, by: first) }
             return false
         case .recorded:
-            logger.info("acknowledged", metadata: ["incident": "\(incident)", "by": "\(name)", "destination": "\(destination.name)"])
+            logger.info(
+                "acknowledged",
+                metadata: ["incident": "\(incident)", "by": "\(name)", "destination": "\(destination.name)"])
             if let press { try answer(press, "Acknowledged: \(incident)") }
             if let message { try markDone(message, by: name) }
             return true
@@ -122,7 +146,8 @@ public final class TelegramUpdates: @unchecked Sendable {
     /// `@username` when the user has one, else their first and last name.
     static func displayName(_ user: [String: Any]?) -> String {
         if let username = user?["username"] as? String, !username.isEmpty { return "@\(username)" }
-        let name = [user?["first_name"] as? String, user?["last_name"] as? String].compactMap { $0 }.joined(separator: " ")
+        let name = [user?["first_name"] as? String, user?["last_name"] as? String].compactMap { $0 }.joined(
+            separator: " ")
         return name.isEmpty ? "someone" : name
     }
 
@@ -131,9 +156,13 @@ public final class TelegramUpdates: @unchecked Sendable {
     }
 
     private func markDone(_ message: Int64, by name: String) throws {
-        let button: JSONValue = ["text": .string("✅ Acknowledged by \(name)"), "callback_data": .string(TelegramAcknowledgement.doneData)]
+        let button: JSONValue = [
+            "text": .string("✅ Acknowledged by \(name)"), "callback_data": .string(TelegramAcknowledgement.doneData),
+        ]
         let chat: JSONValue = Int64(chatID).map(JSONValue.integer) ?? .string(chatID)
-        _ = try call("editMessageReplyMarkup", ["chat_id": chat, "message_id": .integer(message), "reply_markup": ["inline_keyboard": [[button]]]])
+        _ = try call(
+            "editMessageReplyMarkup",
+            ["chat_id": chat, "message_id": .integer(message), "reply_markup": ["inline_keyboard": [[button]]]])
     }
 
     private func call(_ method: String, _ body: JSONValue) throws -> HTTPResponse {
@@ -163,7 +192,10 @@ extension TelegramUpdates {
     /// Long-polls on a thread of its own until `stop()`; after a refusal or an unreachable server,
     /// tries again a minute later (the daemon's deliveries go on meanwhile).
     public func start() {
-        polling.start(name: "telegram-\(destination.name)", destination: destination.name, logger: logger, pause: .zero, pauseAfterFailure: .seconds(60)) {
+        polling.start(
+            name: "telegram-\(destination.name)", destination: destination.name, logger: logger, pause: .zero,
+            pauseAfterFailure: .seconds(60)
+        ) {
             [self] in try poll()
         }
     }

@@ -22,15 +22,19 @@ public struct AgentHookEvent: Sendable, Equatable {
     /// Reads the event; `path` names the input in errors.
     public init(json bytes: [UInt8], path: String) throws(ReportFormatError) {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else {
-            throw ReportFormatError(path: path, message: "not a JSON object (a hook event is one JSON object on standard input)")
+            throw ReportFormatError(
+                path: path, message: "not a JSON object (a hook event is one JSON object on standard input)")
         }
         func text(_ key: String) throws(ReportFormatError) -> String? {
             guard let value = object[key], !(value is NSNull) else { return nil }
-            guard let text = value as? String else { throw ReportFormatError(path: path, message: "\(key) must be a string") }
+            guard let text = value as? String else {
+                throw ReportFormatError(path: path, message: "\(key) must be a string")
+            }
             return text
         }
         guard let event = try text("hook_event_name"), !event.isEmpty else {
-            throw ReportFormatError(path: path, message: "no hook_event_name (expected Stop, SubagentStop, Notification, …)")
+            throw ReportFormatError(
+                path: path, message: "no hook_event_name (expected Stop, SubagentStop, Notification, …)")
         }
         guard let session = try text("session_id"), !session.isEmpty else {
             throw ReportFormatError(path: path, message: "no session_id")
@@ -72,7 +76,8 @@ public struct AgentHookEvent: Sendable, Equatable {
             body = message ?? lastMessage ?? ""
         }
         var fields: [String: FieldValue] = [
-            "created": .text(time.iso8601(in: zone)), "source": .text("\(agent) hook"), "hook_event": .text(event), "session": .text(session),
+            "created": .text(time.iso8601(in: zone)), "source": .text("\(agent) hook"), "hook_event": .text(event),
+            "session": .text(session),
             "status": .text(status.rawValue),
         ]
         if let cwd { fields["cwd"] = .text(cwd) }
@@ -92,8 +97,12 @@ public struct AgentHookEvent: Sendable, Equatable {
         {
             moment = "transcript \(size.int64Value)"
         }
-        let parts = [event, session, agentID ?? "", promptID ?? "", notificationType ?? "", message ?? "", lastMessage ?? "", moment]
-        let digest = SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8)).map { String(format: "%02x", $0) }.joined()
+        let parts = [
+            event, session, agentID ?? "", promptID ?? "", notificationType ?? "", message ?? "", lastMessage ?? "",
+            moment,
+        ]
+        let digest = SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8)).map { String(format: "%02x", $0) }
+            .joined()
         return "agent-hook:\(session):\(digest.prefix(32))"
     }
 }

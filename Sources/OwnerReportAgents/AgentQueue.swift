@@ -23,7 +23,9 @@ public struct AgentQueue: Sendable {
         let bytes = Array(ReportCodec.encode(report, as: .markdown).utf8)
         let limit = configuration.delivery.maxReportBytes
         guard bytes.count <= limit else {
-            throw ToolError("the report is \(bytes.count) bytes, over delivery.max_report_bytes = \(limit); shorten it (nothing was enqueued)")
+            throw ToolError(
+                "the report is \(bytes.count) bytes, over delivery.max_report_bytes = \(limit); shorten it (nothing was enqueued)"
+            )
         }
         do {
             if isForeign {
@@ -33,8 +35,9 @@ public struct AgentQueue: Sendable {
             try checkRoom()
             try queue.prepare()
             let ledger = try Ledger(queue: queue)
-            let toEnqueue = ReportToEnqueue(bytes, kind: report.kind, title: report.title, format: .markdown, origin: origin,
-                                            facts: ReportFacts(report), key: key.map(ReportKey.sender))
+            let toEnqueue = ReportToEnqueue(
+                bytes, kind: report.kind, title: report.title, format: .markdown, origin: origin,
+                facts: ReportFacts(report), key: key.map(ReportKey.sender))
             return try queue.enqueue([toEnqueue], ledger: ledger)[0]
         } catch let error as ToolError {
             throw error
@@ -59,10 +62,14 @@ public struct AgentQueue: Sendable {
     static func refusal(_ error: any Error) -> ToolError {
         let text = "\(error)"
         if let sqlite = error as? SQLiteError, sqlite.isDiskFull || sqlite.exitStatus == .temporaryFailure {
-            return ToolError("the queue refused it: \(text); try again later (nothing was enqueued; keep your report)", retry: true)
+            return ToolError(
+                "the queue refused it: \(text); try again later (nothing was enqueued; keep your report)", retry: true)
         }
-        if let failure = error as? OperatorFacingError, failure.exitStatus == .temporaryFailure || failure.exitStatus == .ioError {
-            return ToolError("the queue refused it: \(text); try again later (nothing was enqueued; keep your report)", retry: true)
+        if let failure = error as? OperatorFacingError,
+            failure.exitStatus == .temporaryFailure || failure.exitStatus == .ioError
+        {
+            return ToolError(
+                "the queue refused it: \(text); try again later (nothing was enqueued; keep your report)", retry: true)
         }
         return ToolError("the queue refused it: \(text) (nothing was enqueued)")
     }
@@ -70,12 +77,15 @@ public struct AgentQueue: Sendable {
     /// An incident desk that writes into the own queue (incidents are built from its ledger).
     func incidentDesk(origin: String) throws(ToolError) -> (IncidentDesk, Ledger) {
         guard !isForeign else {
-            throw ToolError("\(queue.root) belongs to another user: incidents are kept in its ledger, so run the MCP server as the queue's owner")
+            throw ToolError(
+                "\(queue.root) belongs to another user: incidents are kept in its ledger, so run the MCP server as the queue's owner"
+            )
         }
         do {
             try queue.prepare()
             let ledger = try Ledger(queue: queue)
-            let desk = IncidentDesk.writing(into: queue, ledger: ledger, builder: try ReportBuilder(configuration: configuration), origin: origin)
+            let desk = IncidentDesk.writing(
+                into: queue, ledger: ledger, builder: try ReportBuilder(configuration: configuration), origin: origin)
             return (desk, ledger)
         } catch {
             throw Self.refusal(error)

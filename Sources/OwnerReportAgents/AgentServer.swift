@@ -31,12 +31,18 @@ public final class AgentServer: Sendable {
             do throws(ToolError) {
                 let answer = try toolbox.call(params.name, params.arguments)
                 self.logger.info("\(params.name): \(answer.text.prefix(200))")
-                return .init(content: [.text(text: answer.text, annotations: nil, _meta: nil)], structuredContent: try? Self.value(answer.structured), isError: false)
+                return .init(
+                    content: [.text(text: answer.text, annotations: nil, _meta: nil)],
+                    structuredContent: try? Self.value(answer.structured), isError: false)
             } catch {
                 self.logger.notice("\(params.name) refused: \(error.message)")
                 var structured: [String: Any] = ["error": error.message, "retry": error.retry]
-                if params.name.hasPrefix("report_") || params.name.hasSuffix("_incident") { structured["enqueued"] = false }
-                return .init(content: [.text(text: error.message, annotations: nil, _meta: nil)], structuredContent: try? Self.value(structured), isError: true)
+                if params.name.hasPrefix("report_") || params.name.hasSuffix("_incident") {
+                    structured["enqueued"] = false
+                }
+                return .init(
+                    content: [.text(text: error.message, annotations: nil, _meta: nil)],
+                    structuredContent: try? Self.value(structured), isError: true)
             }
         }
         try await server.start(transport: StdioTransport(logger: logger)) { [self] client, _ in

@@ -21,10 +21,14 @@ enum AgentTools {
 
     /// What every report tool also takes.
     static let delivery: [String: Value] = [
-        "destination": property("string", "A configured destination to send it to instead of the kind's route (several: comma-separated). Usually leave it out."),
+        "destination": property(
+            "string",
+            "A configured destination to send it to instead of the kind's route (several: comma-separated). Usually leave it out."
+        ),
         "idempotency_key": property(
             "string",
-            "Any string unique to this report. Give it when you may retry the call (after a timeout or an error): a second call with the same key enqueues nothing and answers with the first report's id."),
+            "Any string unique to this report. Give it when you may retry the call (after a timeout or an error): a second call with the same key enqueues nothing and answers with the first report's id."
+        ),
     ]
 
     static let all: [Tool] = [
@@ -43,19 +47,27 @@ enum AgentTools {
                     "progress": property("string", "How far along, e.g. 50% or 3/8."),
                     "done": list("What was done since the last checkpoint, one item each."),
                     "next": list("What comes next, one item each."),
-                    "status": .object(["type": "string", "enum": statuses, "description": "normal, warning, critical, blocked (you need the owner) or done."]),
+                    "status": .object([
+                        "type": "string", "enum": statuses,
+                        "description": "normal, warning, critical, blocked (you need the owner) or done.",
+                    ]),
                     "source": property("string", "What produced it; by default the MCP client's name and version."),
                     "title": property("string", "A title instead of \"<task_id> <progress>\"."),
-                    "expect_next": property("string", "The task's next checkpoint is due within this (30m, 2h): silence past it opens an incident."),
+                    "expect_next": property(
+                        "string",
+                        "The task's next checkpoint is due within this (30m, 2h): silence past it opens an incident."),
                 ].merging(delivery) { $1 }, required: ["team", "worker", "task_id", "progress"])),
         Tool(
             name: "report_note",
-            description: "Send the owner a free-form note: a result, a question, a summary. Use report_checkpoint for progress of a task.",
+            description:
+                "Send the owner a free-form note: a result, a question, a summary. Use report_checkpoint for progress of a task.",
             inputSchema: schema(
                 [
                     "title": property("string", "The note's title, in a line."),
                     "body": property("string", "The note itself, in Markdown."),
-                    "status": .object(["type": "string", "enum": statuses, "description": "normal unless it needs attention."]),
+                    "status": .object([
+                        "type": "string", "enum": statuses, "description": "normal unless it needs attention.",
+                    ]),
                     "fields": .object([
                         "type": "object", "additionalProperties": .object(["type": "string"]),
                         "description": "Extra fields shown with the note, e.g. {\"task\": \"MIG-1\", \"url\": \"…\"}.",
@@ -65,19 +77,24 @@ enum AgentTools {
                 ].merging(delivery) { $1 }, required: ["title"])),
         Tool(
             name: "open_incident",
-            description: "Open an incident: something is broken and the owner must know now. It is kept in the ledger until resolve_incident; a critical one is escalated until acknowledged.",
+            description:
+                "Open an incident: something is broken and the owner must know now. It is kept in the ledger until resolve_incident; a critical one is escalated until acknowledged.",
             inputSchema: schema(
                 [
                     "id": property("string", "A stable id, e.g. INC-7; resolve_incident takes the same."),
                     "title": property("string", "What is wrong, in a line."),
-                    "severity": .object(["type": "string", "enum": ["critical", "warning", "info"], "description": "critical, warning or info."]),
+                    "severity": .object([
+                        "type": "string", "enum": ["critical", "warning", "info"],
+                        "description": "critical, warning or info.",
+                    ]),
                     "category": property("string", "A category, counted in the daily report."),
                     "service": property("string", "The service affected."),
                     "summary": property("string", "A longer description."),
                 ], required: ["id", "title", "severity"])),
         Tool(
             name: "resolve_incident",
-            description: "Resolve an incident you opened once it is fixed. A long one also gets a postmortem from root_cause and action.",
+            description:
+                "Resolve an incident you opened once it is fixed. A long one also gets a postmortem from root_cause and action.",
             inputSchema: schema(
                 [
                     "id": property("string", "The id the incident was opened with."),
@@ -88,18 +105,24 @@ enum AgentTools {
                 ], required: ["id"])),
         Tool(
             name: "acknowledge",
-            description: "Acknowledge an incident: record that it is seen and being handled, which stops its escalation.",
+            description:
+                "Acknowledge an incident: record that it is seen and being handled, which stops its escalation.",
             inputSchema: schema(
-                ["incident": property("string", "The incident's id."), "note": property("string", "A short note kept with it.")],
+                [
+                    "incident": property("string", "The incident's id."),
+                    "note": property("string", "A short note kept with it."),
+                ],
                 required: ["incident"])),
         Tool(
             name: "report_status",
-            description: "Ask whether a report you sent reached the owner: pending (and waiting for what), delivered (where, when, in how many parts) or failed (why).",
+            description:
+                "Ask whether a report you sent reached the owner: pending (and waiting for what), delivered (where, when, in how many parts) or failed (why).",
             inputSchema: schema(["id": property("string", "The id a report tool returned.")], required: ["id"]),
             annotations: .init(readOnlyHint: true)),
         Tool(
             name: "queue_status",
-            description: "See the whole queue: what waits in each lane and for how long, what failed and why, the last deliveries.",
+            description:
+                "See the whole queue: what waits in each lane and for how long, what failed and why, the last deliveries.",
             inputSchema: schema([:], required: []),
             annotations: .init(readOnlyHint: true)),
     ]

@@ -68,14 +68,17 @@ struct ToolArguments {
     func status(_ field: String = "status") throws(ToolError) -> ReportStatus? {
         guard let text = try string(field) else { return nil }
         guard let status = ReportStatus(rawValue: text) else {
-            throw problem(field, "'\(text)' is not one of \(ReportStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw problem(
+                field, "'\(text)' is not one of \(ReportStatus.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return status
     }
 
     func duration(_ field: String) throws(ToolError) -> String? {
         guard let text = try string(field) else { return nil }
-        guard let duration = DurationText.parse(text), duration > .zero else { throw problem(field, "'\(text)' is not a duration such as 30m, 2h or 1d") }
+        guard let duration = DurationText.parse(text), duration > .zero else {
+            throw problem(field, "'\(text)' is not a duration such as 30m, 2h or 1d")
+        }
         return text
     }
 }

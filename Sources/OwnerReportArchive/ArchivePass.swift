@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import Logging
@@ -38,11 +38,14 @@ public struct ArchivePass {
     /// The last time of each report's `kind` event (`delivered`, `failed`), from the ledger.
     func lastTimes(of kind: LedgerEvent.Kind) throws -> [String: Timestamp] {
         guard let ledger else { return [:] }
-        let statement = try ledger.database.prepare("SELECT report, MAX(at) FROM events WHERE event = ? GROUP BY report")
+        let statement = try ledger.database.prepare(
+            "SELECT report, MAX(at) FROM events WHERE event = ? GROUP BY report")
         try statement.bind([.text(kind.rawValue)])
         var times: [String: Timestamp] = [:]
         while try statement.step() {
-            if let report = statement.text(0), let at = statement.text(1).flatMap(Timestamp.init(iso8601UTC:)) { times[report] = at }
+            if let report = statement.text(0), let at = statement.text(1).flatMap(Timestamp.init(iso8601UTC:)) {
+                times[report] = at
+            }
         }
         return times
     }
@@ -69,7 +72,9 @@ public struct ArchivePass {
             }
             if filedBefore {
                 // Filed before, and the top-level copy is a leftover of a crash between link and unlink.
-                try syscall("unlink", path: "\(queue.root)/\(file.relativePath)") { unlink("\(queue.root)/\(file.relativePath)") }
+                try syscall("unlink", path: "\(queue.root)/\(file.relativePath)") {
+                    unlink("\(queue.root)/\(file.relativePath)")
+                }
                 try DurableFile.syncDirectory(queue.sent)
             }
             try ledger?.append(.init(.filed, report: file.name, detail: "filed as \(target)"))
@@ -84,7 +89,11 @@ public struct ArchivePass {
             guard when < cutoff else { continue }
             summary.expired.append(file.relativePath)
             if dryRun { continue }
-            try expire(file, detail: "\(file.relativePath): delivered \(when.iso8601(in: zone)), older than archive.retention_days = \(configuration.archive.retentionDays)")
+            try expire(
+                file,
+                detail:
+                    "\(file.relativePath): delivered \(when.iso8601(in: zone)), older than archive.retention_days = \(configuration.archive.retentionDays)"
+            )
         }
         if !dryRun { removeEmptyDayFolders() }
 
@@ -97,7 +106,11 @@ public struct ArchivePass {
                 guard when < failedCutoff else { continue }
                 summary.failedExpired.append(file.relativePath)
                 if dryRun { continue }
-                try expire(file, detail: "\(file.relativePath): failed \(when.iso8601(in: zone)), older than archive.failed_retention_days = \(days)")
+                try expire(
+                    file,
+                    detail:
+                        "\(file.relativePath): failed \(when.iso8601(in: zone)), older than archive.failed_retention_days = \(days)"
+                )
                 let sidecar = "\(queue.root)/\(file.relativePath).error.json"
                 if unlink(sidecar) == 0 { try DurableFile.syncDirectory(queue.failed) }
             }

@@ -35,7 +35,9 @@ public struct ArchiveVerifier {
     /// The `file` destinations that write one file a report, by name: what they took must be there.
     public let outboxes: [String: FileOutbox]
 
-    public init(queue: QueueDirectory, ledger: Ledger?, witnesses: [LedgerWitness] = [], outboxes: [String: FileOutbox] = [:]) {
+    public init(
+        queue: QueueDirectory, ledger: Ledger?, witnesses: [LedgerWitness] = [], outboxes: [String: FileOutbox] = [:]
+    ) {
         self.queue = queue
         self.ledger = ledger
         self.witnesses = witnesses
@@ -46,16 +48,21 @@ public struct ArchiveVerifier {
         guard let ledger else {
             let files = queue.archivedReports() + queue.failedReports()
             return [
-                Check(name: "hash chain", examined: 0, findings: []),
-            ] + (witnesses.isEmpty ? [] : [
-                Check(
-                    name: "witnessed rows", examined: witnesses.count,
-                    findings: witnesses.map { Finding(subject: "witness \($0.sequence)", problem: "there is no ledger at all") }),
-            ]) + [
-                Check(
-                    name: "files have ledger history", examined: files.count,
-                    findings: files.map { Finding(subject: $0.relativePath, problem: "no ledger at all") }),
+                Check(name: "hash chain", examined: 0, findings: [])
             ]
+                + (witnesses.isEmpty
+                    ? []
+                    : [
+                        Check(
+                            name: "witnessed rows", examined: witnesses.count,
+                            findings: witnesses.map {
+                                Finding(subject: "witness \($0.sequence)", problem: "there is no ledger at all")
+                            })
+                    ]) + [
+                    Check(
+                        name: "files have ledger history", examined: files.count,
+                        findings: files.map { Finding(subject: $0.relativePath, problem: "no ledger at all") })
+                ]
         }
         var checks: [Check] = []
         let events = try ledger.allEvents()
@@ -84,8 +91,12 @@ public struct ArchiveVerifier {
             guard let report = event.report else { continue }
             known.insert(report)
             if event.kind == .enqueued, enqueuedRow[report] == nil { enqueuedRow[report] = event }
-            if (event.kind == .enqueued || event.kind == .requeued), let sha = event.sha256 { recordedHash[report] = (sha, event.sequence) }
-            if [.archived, .failed, .requeued, .expired].contains(event.kind) { lastPlace[report] = (event.kind, event.sequence) }
+            if (event.kind == .enqueued || event.kind == .requeued), let sha = event.sha256 {
+                recordedHash[report] = (sha, event.sequence)
+            }
+            if [.archived, .failed, .requeued, .expired].contains(event.kind) {
+                lastPlace[report] = (event.kind, event.sequence)
+            }
             // A report that went as its own message has its parts counted; one delivered inside a
             // digest (quiet hours) is in the digest's file, whose own row has them.
             if event.kind == .delivered, event.parts != nil, let outbox = event.destination.flatMap({ outboxes[$0] }) {
@@ -95,7 +106,8 @@ public struct ArchiveVerifier {
 
         // Listed in the order a report moves (tmp/, pending/, then sent/ and failed/): each move links
         // the new name before it removes the old, so a report moving meanwhile is seen in one of them.
-        let staged = Set(((try? DirectoryListing.names(in: queue.tmp)) ?? []).compactMap { DurableFile.stagedName(of: $0.name) })
+        let staged = Set(
+            ((try? DirectoryListing.names(in: queue.tmp)) ?? []).compactMap { DurableFile.stagedName(of: $0.name) })
         let pendingNames = Set((try? queue.scanPendingNames()) ?? [])
         let sent = queue.archivedReports()
         let failed = queue.failedReports()
@@ -116,20 +128,29 @@ public struct ArchiveVerifier {
                 content.append(
                     Finding(
                         subject: file.relativePath,
-                        problem: "SHA-256 \(actual.prefix(12))… differs from \(recorded.sha.prefix(12))… recorded in ledger row \(recorded.row) (changed since)"))
+                        problem:
+                            "SHA-256 \(actual.prefix(12))… differs from \(recorded.sha.prefix(12))… recorded in ledger row \(recorded.row) (changed since)"
+                    ))
             }
         }
         checks.append(Check(name: "files have ledger history", examined: sent.count + failed.count, findings: history))
-        checks.append(Check(name: "files match their recorded SHA-256", examined: sent.count + failed.count, findings: content))
+        checks.append(
+            Check(name: "files match their recorded SHA-256", examined: sent.count + failed.count, findings: content))
 
         let sentNames = Set(sent.map(\.name)), failedNames = Set(failed.map(\.name))
         var missing: [Finding] = []
         for (report, place) in lastPlace.sorted(by: { $0.value.row < $1.value.row }) {
             switch place.kind {
             case .archived where !sentNames.contains(report):
-                missing.append(Finding(subject: "ledger row \(place.row)", problem: "\(report) was delivered and archived, but is not in sent/"))
+                missing.append(
+                    Finding(
+                        subject: "ledger row \(place.row)",
+                        problem: "\(report) was delivered and archived, but is not in sent/"))
             case .failed where !failedNames.contains(report) && !isVariantPresent(report, in: failedNames):
-                missing.append(Finding(subject: "ledger row \(place.row)", problem: "\(report) was moved to failed/, but is not there"))
+                missing.append(
+                    Finding(
+                        subject: "ledger row \(place.row)", problem: "\(report) was moved to failed/, but is not there")
+                )
             default:
                 break
             }
@@ -140,13 +161,16 @@ public struct ArchiveVerifier {
         for (report, row) in enqueuedRow.sorted(by: { $0.value.sequence < $1.value.sequence }) {
             // Archived, failed or expired: the check before looks for it where the ledger last put it.
             if let place = lastPlace[report]?.kind, place != .requeued { continue }
-            if staged.contains(report) || pendingNames.contains(report) || sentNames.contains(report) || failedNames.contains(report)
+            if staged.contains(report) || pendingNames.contains(report) || sentNames.contains(report)
+                || failedNames.contains(report)
                 || isVariantPresent(report, in: failedNames)
             {
                 continue
             }
             nowhere.append(
-                Finding(subject: "ledger row \(row.sequence)", problem: "\(report) was enqueued, but is nowhere: not in tmp/, pending/, sent/ or failed/"))
+                Finding(
+                    subject: "ledger row \(row.sequence)",
+                    problem: "\(report) was enqueued, but is nowhere: not in tmp/, pending/, sent/ or failed/"))
         }
         checks.append(Check(name: "enqueued reports are in the queue", examined: enqueuedRow.count, findings: nowhere))
 
@@ -157,10 +181,16 @@ public struct ArchiveVerifier {
                 absent.append(
                     Finding(
                         subject: "ledger row \(event.sequence)",
-                        problem: "\(event.report ?? "?") was delivered to '\(event.destination ?? "?")', but \(path) is not there"))
+                        problem:
+                            "\(event.report ?? "?") was delivered to '\(event.destination ?? "?")', but \(path) is not there"
+                    ))
             }
         }
-        if !outboxes.isEmpty { checks.append(Check(name: "file destinations hold what they took", examined: deliveredToOutbox.count, findings: absent)) }
+        if !outboxes.isEmpty {
+            checks.append(
+                Check(
+                    name: "file destinations hold what they took", examined: deliveredToOutbox.count, findings: absent))
+        }
         return checks
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import OwnerReportCore
@@ -38,7 +38,8 @@ extension QueueDirectory {
                         ArchivedFile(
                             relativePath: "\(relative)/\(name)", name: name,
                             day: day.count == 3 ? (day[0], day[1], day[2]) : nil,
-                            modified: Timestamp(seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec)),
+                            modified: Timestamp(
+                                seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec)),
                             isRegularFile: info.st_mode & S_IFMT == S_IFREG))
                 }
             }

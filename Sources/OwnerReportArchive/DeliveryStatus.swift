@@ -31,19 +31,27 @@ public struct DeliveryStatus: Sendable, Equatable {
     public var failure: (category: String, reason: String)?
 
     public static func == (lhs: DeliveryStatus, rhs: DeliveryStatus) -> Bool {
-        lhs.id == rhs.id && lhs.state == rhs.state && lhs.destinations == rhs.destinations && lhs.failure?.reason == rhs.failure?.reason
+        lhs.id == rhs.id && lhs.state == rhs.state && lhs.destinations == rhs.destinations
+            && lhs.failure?.reason == rhs.failure?.reason
     }
 
     /// The status of the report `id` (its file name, as the producer printed it; a path is taken too).
     /// Throws `InputError` naming the ledger when the ledger has never heard of it.
-    public init(id given: String, queue: QueueDirectory, ledger: Ledger?, configuration: Configuration, now: Timestamp = .now()) throws {
+    public init(
+        id given: String, queue: QueueDirectory, ledger: Ledger?, configuration: Configuration, now: Timestamp = .now()
+    ) throws {
         let id = DurableFile.fileName(of: given)
         guard ReportFormat(fileName: id) != nil, !id.hasPrefix(".") else {
-            throw InputError(path: given, message: "not a report id (the file name the producer printed, e.g. 20261202T140200.123456789Z-checkpoint-x-1a2b3c4d.md)")
+            throw InputError(
+                path: given,
+                message:
+                    "not a report id (the file name the producer printed, e.g. 20261202T140200.123456789Z-checkpoint-x-1a2b3c4d.md)"
+            )
         }
         let events = try ledger?.events(for: id) ?? []
         guard let enqueued = events.first(where: { $0.kind == .enqueued }) else {
-            throw InputError(path: queue.ledgerPath, message: "no report \(id) in the ledger (it was never enqueued here)")
+            throw InputError(
+                path: queue.ledgerPath, message: "no report \(id) in the ledger (it was never enqueued here)")
         }
         self.id = id
         let facts = ReportFacts(json: enqueued.facts)
@@ -81,7 +89,8 @@ public struct DeliveryStatus: Sendable, Equatable {
         } else {
             state = history.delivered.isEmpty ? .pending : .delivered
         }
-        let waitingAhead = state == .pending ? try Self.ahead(of: id, queue: queue, ledger: ledger, configuration: configuration) : [:]
+        let waitingAhead =
+            state == .pending ? try Self.ahead(of: id, queue: queue, ledger: ledger, configuration: configuration) : [:]
         destinations = names.map { name in
             let delivery = events.last { $0.kind == .delivered && $0.destination == name }
             var destination = Destination(
@@ -89,7 +98,8 @@ public struct DeliveryStatus: Sendable, Equatable {
                 attempts: history.attempts[name, default: 0])
             if state == .pending, delivery == nil {
                 destination.waiting = Self.waiting(
-                    for: name, report: report, history: history, ahead: waitingAhead[name], configuration: configuration, now: now)
+                    for: name, report: report, history: history, ahead: waitingAhead[name],
+                    configuration: configuration, now: now)
             }
             return destination
         }
@@ -97,7 +107,8 @@ public struct DeliveryStatus: Sendable, Equatable {
 
     /// What a destination's copy waits for: a backoff, quiet hours, an earlier report of its lane, or the driver.
     static func waiting(
-        for name: String, report: Report?, history: ReportHistory, ahead: (report: String, nextTry: Timestamp?)?, configuration: Configuration,
+        for name: String, report: Report?, history: ReportHistory, ahead: (report: String, nextTry: Timestamp?)?,
+        configuration: Configuration,
         now: Timestamp
     ) -> String {
         let zone = configuration.timeZone
@@ -108,7 +119,8 @@ public struct DeliveryStatus: Sendable, Equatable {
             let retry = ahead.nextTry.map { " (its next try at \($0.iso8601(in: zone)))" } ?? ""
             return "an earlier report of its lane, which goes first to keep the order: \(ahead.report)\(retry)"
         }
-        if let destination = configuration.destinations[name], let quiet = destination.quietHours, report?.status != .critical,
+        if let destination = configuration.destinations[name], let quiet = destination.quietHours,
+            report?.status != .critical,
             quiet.contains(now, in: zone)
         {
             return "quiet hours \(quiet) of \(name), until \(quiet.nextEnd(after: now, in: zone).iso8601(in: zone))"
@@ -118,11 +130,15 @@ public struct DeliveryStatus: Sendable, Equatable {
     }
 
     /// For each destination, the earliest report ahead of `id` in the same lane, if any.
-    static func ahead(of id: String, queue: QueueDirectory, ledger: Ledger?, configuration: Configuration) throws -> [String: (report: String, nextTry: Timestamp?)] {
+    static func ahead(of id: String, queue: QueueDirectory, ledger: Ledger?, configuration: Configuration) throws
+        -> [String: (report: String, nextTry: Timestamp?)]
+    {
         let status = try QueueStatus(queue: queue, ledger: ledger, configuration: configuration, recent: 0)
         var ahead: [String: (report: String, nextTry: Timestamp?)] = [:]
         for own in status.pending where own.report == id {
-            if let first = status.pending.first(where: { $0.lane == own.lane && $0.report != id && ($0.enqueuedAt, $0.report) < (own.enqueuedAt, own.report) }) {
+            if let first = status.pending.first(where: {
+                $0.lane == own.lane && $0.report != id && ($0.enqueuedAt, $0.report) < (own.enqueuedAt, own.report)
+            }) {
                 ahead[Self.destination(ofLane: own.lane)] = (first.report, first.nextTry)
             }
         }

@@ -31,8 +31,10 @@ public enum LedgerExport {
 
     static func fields(_ event: LedgerEvent) -> [String?] {
         [
-            String(event.sequence), event.time, event.kind.rawValue, event.report, event.destination, event.status.map(String.init),
-            event.part.map(String.init), event.parts.map(String.init), event.detail, event.enqueuedAt?.iso8601UTC, event.sha256,
+            String(event.sequence), event.time, event.kind.rawValue, event.report, event.destination,
+            event.status.map(String.init),
+            event.part.map(String.init), event.parts.map(String.init), event.detail, event.enqueuedAt?.iso8601UTC,
+            event.sha256,
             event.notBefore?.iso8601UTC, event.facts, event.previousHash, event.hash,
         ]
     }
@@ -55,7 +57,8 @@ public enum LedgerExport {
                     default: object[column] = value ?? NSNull()
                     }
                 }
-                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                let data = try JSONSerialization.data(
+                    withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                 try output((index == 0 ? "\n" : ",\n") + String(decoding: data, as: UTF8.self))
             }
             try output(events.isEmpty ? "]\n" : "\n]\n")

@@ -34,7 +34,9 @@ public struct QueueStatus: Sendable {
     /// Reads the queue and the ledger; `recent` bounds the last deliveries shown.
     public init(queue: QueueDirectory, ledger: Ledger?, configuration: Configuration, recent: Int = 10) throws {
         // The driver's own scan decides what is pending and in which order; it records nothing here.
-        let scan = (try? queue.scanPending(book: ReadOnlyEnqueueTimeBook(ledger), maxReportBytes: configuration.delivery.maxReportBytes))
+        let scan =
+            (try? queue.scanPending(
+                book: ReadOnlyEnqueueTimeBook(ledger), maxReportBytes: configuration.delivery.maxReportBytes))
         for entry in scan?.entries ?? [] {
             let name = entry.name, enqueuedAt = entry.enqueuedAt
             let history = ReportHistory(events: try ledger?.events(for: name) ?? [])
@@ -50,8 +52,11 @@ public struct QueueStatus: Sendable {
             for destination in destinations where !history.delivered.contains(destination) {
                 pending.append(
                     Pending(
-                        report: name, lane: report.map { Lane.name(destination: destination, report: $0) } ?? destination, enqueuedAt: enqueuedAt,
-                        attempts: history.attempts[destination, default: 0], nextTry: history.notBefore[destination], problem: problem))
+                        report: name,
+                        lane: report.map { Lane.name(destination: destination, report: $0) } ?? destination,
+                        enqueuedAt: enqueuedAt,
+                        attempts: history.attempts[destination, default: 0], nextTry: history.notBefore[destination],
+                        problem: problem))
             }
         }
         pending.sort { ($0.lane, $0.enqueuedAt, $0.report) < ($1.lane, $1.enqueuedAt, $1.report) }
@@ -68,7 +73,9 @@ public struct QueueStatus: Sendable {
             failed.append(entry)
         }
         if let ledger {
-            lastDeliveries = try ledger.query("WHERE event = 'delivered' ORDER BY seq DESC LIMIT ?", [.integer(Int64(recent))]).map {
+            lastDeliveries = try ledger.query(
+                "WHERE event = 'delivered' ORDER BY seq DESC LIMIT ?", [.integer(Int64(recent))]
+            ).map {
                 Delivery(report: $0.report ?? "?", destination: $0.destination ?? "?", at: $0.time)
             }
         }
@@ -86,8 +93,15 @@ public struct QueueStatus: Sendable {
                 if let problem = entry.problem { object["problem"] = problem }
                 return object
             },
-            "failed": failed.map { ["report": $0.report, "category": $0.category, "reason": $0.reason, "failed_at": $0.failedAt.map { $0 as Any } ?? NSNull()] as [String: Any] },
-            "last_deliveries": lastDeliveries.map { ["report": $0.report, "destination": $0.destination, "at": $0.at] },
+            "failed": failed.map {
+                [
+                    "report": $0.report, "category": $0.category, "reason": $0.reason,
+                    "failed_at": $0.failedAt.map { $0 as Any } ?? NSNull(),
+                ] as [String: Any]
+            },
+            "last_deliveries": lastDeliveries.map {
+                ["report": $0.report, "destination": $0.destination, "at": $0.at]
+            },
         ]
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import OwnerReportCore
@@ -40,14 +40,20 @@ public struct Requeuer {
             throw Failure(path: source, message: "no such report in failed/", exitStatus: .noInput)
         }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            throw Failure(path: source, message: "not a regular file: it can never be delivered (remove it instead)", exitStatus: .dataError)
+            throw Failure(
+                path: source, message: "not a regular file: it can never be delivered (remove it instead)",
+                exitStatus: .dataError)
         }
         guard lstat(target, &info) != 0 else {
-            throw Failure(path: target, message: "already exists: the report is pending already", exitStatus: .cannotCreate)
+            throw Failure(
+                path: target, message: "already exists: the report is pending already", exitStatus: .cannotCreate)
         }
         if dryRun { return target }
         let bytes = try DurableFile.readWhole(source)
-        try ledger?.append(.init(.requeued, report: name, detail: "moved back to pending/ with a new attempt budget", sha256: QueueDirectory.sha256(bytes)))
+        try ledger?.append(
+            .init(
+                .requeued, report: name, detail: "moved back to pending/ with a new attempt budget",
+                sha256: QueueDirectory.sha256(bytes)))
         try DurableFile.move(source, to: target)
         if unlink("\(source).error.json") == 0 { try DurableFile.syncDirectory(queue.failed) }
         return target

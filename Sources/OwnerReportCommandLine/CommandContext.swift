@@ -19,7 +19,8 @@ extension CommonOptions {
         try reportingErrors(program: program) {
             let configuration = try loadConfiguration()
             let secrets = SecretResolver(environment: environment, configurationFile: configuration.sourceName)
-            status = try body(CommandContext(logger: logger, configuration: configuration, queue: queueDirectory, secrets: secrets))
+            status = try body(
+                CommandContext(logger: logger, configuration: configuration, queue: queueDirectory, secrets: secrets))
         }
         if status != .success { throw ExitCode(status.rawValue) }
     }
@@ -28,7 +29,9 @@ extension CommonOptions {
     public func warnIfOnNetworkFileSystem(program: String) {
         let queue = queueDirectory
         if queue.isOnNetworkFileSystem {
-            printError("\(program): warning: \(queue.root) is on a network file system; flock, inotify and SQLite WAL are not safe there")
+            printError(
+                "\(program): warning: \(queue.root) is on a network file system; flock, inotify and SQLite WAL are not safe there"
+            )
         }
     }
 }

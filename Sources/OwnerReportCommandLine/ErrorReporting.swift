@@ -33,4 +33,3 @@ public struct UsageError: OperatorFacingError {
     public var description: String { message }
     public var exitStatus: ExitStatus { .usage }
 }
-

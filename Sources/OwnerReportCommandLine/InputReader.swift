@@ -13,7 +13,9 @@ public enum InputReader {
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw InputError(path: path, message: "no such file")
             }
-            guard !isDirectory.boolValue else { throw InputError(path: path, message: "is a directory, not a report file") }
+            guard !isDirectory.boolValue else {
+                throw InputError(path: path, message: "is a directory, not a report file")
+            }
             guard let opened = FileHandle(forReadingAtPath: path) else {
                 throw InputError(path: path, message: "cannot be opened for reading (permissions?)")
             }
@@ -26,7 +28,8 @@ public enum InputReader {
             bytes.append(contentsOf: chunk)
         }
         guard bytes.count <= limit else {
-            throw ReportFormatError(path: path, message: "larger than the limit of \(limit) bytes (delivery.max_report_bytes)")
+            throw ReportFormatError(
+                path: path, message: "larger than the limit of \(limit) bytes (delivery.max_report_bytes)")
         }
         return bytes
     }

@@ -23,7 +23,9 @@ public struct ReportSubmitter {
         guard let name, !SubmissionClient.isForeign(options.submissionQueueDirectory) else { return }
         do {
             // Several destinations are comma-separated, as in a report's `destination` field.
-            for one in name.split(separator: ",") { _ = try configuration.destination(named: one.trimmingCharacters(in: .whitespaces)) }
+            for one in name.split(separator: ",") {
+                _ = try configuration.destination(named: one.trimmingCharacters(in: .whitespaces))
+            }
         } catch {
             throw UsageError("--destination: \(error.message) in \(configuration.sourceName)")
         }
@@ -39,8 +41,13 @@ public struct ReportSubmitter {
     /// Encodes and submits a report built from flags. With a `cause`, a report already enqueued for the
     /// same cause (a timer that fired twice) is not enqueued again: a line says so, and its path is returned.
     @discardableResult
-    public func submit(_ report: Report, format: ReportFormat = .markdown, origin: String, cause: String? = nil) throws -> String? {
-        guard let cause else { return try submit(bytes: try encode(report, format: format), report: routed(report), format: format, origin: origin) }
+    public func submit(_ report: Report, format: ReportFormat = .markdown, origin: String, cause: String? = nil) throws
+        -> String?
+    {
+        guard let cause else {
+            return try submit(
+                bytes: try encode(report, format: format), report: routed(report), format: format, origin: origin)
+        }
         let enqueued = try submit(together: [(report, origin, cause)], format: format)
         guard let first = enqueued.first else { return nil }
         return "\(options.submissionQueueDirectory.pending)/\(first.id)"
@@ -64,9 +71,14 @@ public struct ReportSubmitter {
             }
             let limit = configuration.delivery.maxReportBytes
             guard bytes.count <= limit else {
-                throw ReportFormatError(path: origin, message: "the report is \(bytes.count) bytes, over delivery.max_report_bytes = \(limit)")
+                throw ReportFormatError(
+                    path: origin,
+                    message: "the report is \(bytes.count) bytes, over delivery.max_report_bytes = \(limit)")
             }
-            prepared.append(ReportToEnqueue(bytes, kind: report.kind, title: report.title, format: format, origin: origin, facts: ReportFacts(report), key: .cause(cause)))
+            prepared.append(
+                ReportToEnqueue(
+                    bytes, kind: report.kind, title: report.title, format: format, origin: origin,
+                    facts: ReportFacts(report), key: .cause(cause)))
         }
         guard !dryRun else { return [] }
         let queue = options.submissionQueueDirectory
@@ -98,7 +110,8 @@ public struct ReportSubmitter {
     public func submit(bytes: [UInt8], report: Report, format: ReportFormat, origin: String) throws -> String? {
         let limit = configuration.delivery.maxReportBytes
         guard bytes.count <= limit else {
-            throw ReportFormatError(path: origin, message: "the report is \(bytes.count) bytes, over delivery.max_report_bytes = \(limit)")
+            throw ReportFormatError(
+                path: origin, message: "the report is \(bytes.count) bytes, over delivery.max_report_bytes = \(limit)")
         }
         let queue = options.submissionQueueDirectory
         // Another user's queue takes reports through its socket; its daemon names and stamps them.
@@ -122,9 +135,12 @@ public struct ReportSubmitter {
         }
         try queue.prepare()
         let ledger = try Ledger(queue: queue)
-        let pacing = options.environment["OWNER_REPORT_FAULT_WRITE_PACING_MS"].flatMap(Int.init).map(Duration.milliseconds) ?? .zero
+        let pacing =
+            options.environment["OWNER_REPORT_FAULT_WRITE_PACING_MS"].flatMap(Int.init).map(Duration.milliseconds)
+            ?? .zero
         let path = try queue.enqueue(
-            bytes, kind: report.kind, title: report.title, format: format, ledger: ledger, origin: origin, facts: ReportFacts(report),
+            bytes, kind: report.kind, title: report.title, format: format, ledger: ledger, origin: origin,
+            facts: ReportFacts(report),
             at: now, pacing: pacing)
         try printEnqueued(path, kind: report.kind)
         return path

@@ -43,10 +43,12 @@ public struct Configuration: Sendable {
     }
 
     /// The destination of that name; the error names where the name came from (`key`) and the known names.
-    public func destination(named name: String, key: String = "destinations") throws(ConfigurationError) -> Destination {
+    public func destination(named name: String, key: String = "destinations") throws(ConfigurationError) -> Destination
+    {
         guard let destination = destinations[name] else {
             let known = destinations.keys.sorted().joined(separator: ", ")
-            throw ConfigurationError(file: sourceName, key: key, message: "no destination named '\(name)' (known: \(known))")
+            throw ConfigurationError(
+                file: sourceName, key: key, message: "no destination named '\(name)' (known: \(known))")
         }
         return destination
     }
@@ -62,7 +64,9 @@ public enum Locations {
         if let flag, !flag.isEmpty { return flag }
         if let home = environment["OWNER_REPORT_HOME"], !home.isEmpty { return home }
         if geteuid() == 0 { return systemQueueRoot }
-        let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(homeDirectory(environment))/.local/state"
+        let state =
+            environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "\(homeDirectory(environment))/.local/state"
         return "\(state)/owner-report"
     }
 

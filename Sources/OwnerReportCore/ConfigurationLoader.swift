@@ -33,13 +33,18 @@ public enum ConfigurationLoader {
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw ConfigurationError(file: "\(file):\(error.source.begin.line):\(error.source.begin.column)", message: "invalid TOML: \(error.description)")
+            throw ConfigurationError(
+                file: "\(file):\(error.source.begin.line):\(error.source.begin.column)",
+                message: "invalid TOML: \(error.description)")
         } catch {
             throw ConfigurationError(file: file, message: "invalid TOML: \(error)")
         }
         let reader = TableReader(table: table, file: file, prefix: "")
-        try reader.allowOnly(["timezone", "default_destination", "fallback_destination", "delivery", "routes", "destinations", "watchdog", "reports", "archive", "submit", "intake",
-                               "escalation", "fleet", "expect"])
+        try reader.allowOnly([
+            "timezone", "default_destination", "fallback_destination", "delivery", "routes", "destinations", "watchdog",
+            "reports", "archive", "submit", "intake",
+            "escalation", "fleet", "expect",
+        ])
 
         var configuration = Configuration.embeddedDefault
         configuration.file = file
@@ -54,10 +59,14 @@ public enum ConfigurationLoader {
             try watchdog.allowOnly(["max_pending_age", "heartbeat_max_age", "reminder_interval", "metrics_path"])
             if let value = try watchdog.duration("max_pending_age") { configuration.watchdog.maxPendingAge = value }
             if let value = try watchdog.duration("heartbeat_max_age") { configuration.watchdog.heartbeatMaxAge = value }
-            if let value = try watchdog.duration("reminder_interval") { configuration.watchdog.reminderInterval = value }
+            if let value = try watchdog.duration("reminder_interval") {
+                configuration.watchdog.reminderInterval = value
+            }
             if let path = try watchdog.string("metrics_path") {
                 guard path.hasSuffix(".prom"), !path.hasSuffix("/") else {
-                    throw ConfigurationError(file: file, key: "watchdog.metrics_path", message: "must name a file ending in .prom (node_exporter reads only those)")
+                    throw ConfigurationError(
+                        file: file, key: "watchdog.metrics_path",
+                        message: "must name a file ending in .prom (node_exporter reads only those)")
                 }
                 configuration.watchdog.metricsPath = relativeToFile(path, file)
             }
@@ -69,7 +78,9 @@ public enum ConfigurationLoader {
             }
             configuration.reports.templatesDirectory = try reports.string("templates").map { relativeToFile($0, file) }
             configuration.reports.teamsFile = try reports.string("teams").map { relativeToFile($0, file) }
-            if let value = try reports.duration("summarizer_timeout") { configuration.reports.summarizerTimeout = value }
+            if let value = try reports.duration("summarizer_timeout") {
+                configuration.reports.summarizerTimeout = value
+            }
         }
         if let archive = try reader.table("archive") {
             try archive.allowOnly(["retention_days", "failed_retention_days"])
@@ -83,9 +94,13 @@ public enum ConfigurationLoader {
             configuration.submit.group = try submit.string("group")
             configuration.submit.everyone = try submit.bool("everyone") ?? false
             if configuration.submit.everyone, configuration.submit.group != nil {
-                throw ConfigurationError(file: file, key: "submit.everyone", message: "give either submit.group or submit.everyone = true, not both")
+                throw ConfigurationError(
+                    file: file, key: "submit.everyone",
+                    message: "give either submit.group or submit.everyone = true, not both")
             }
-            if let count = try submit.positiveInteger("max_pending_per_user") { configuration.submit.maxPendingPerUser = count }
+            if let count = try submit.positiveInteger("max_pending_per_user") {
+                configuration.submit.maxPendingPerUser = count
+            }
             if let count = try submit.positiveInteger("max_pending") { configuration.submit.maxPending = count }
         }
 
@@ -96,13 +111,19 @@ public enum ConfigurationLoader {
         if let fleet = try reader.table("fleet") {
             try fleet.allowOnly(["host", "database_env", "database_file", "ship_batch"])
             if let host = try fleet.string("host") {
-                if let problem = FleetPolicy.hostProblem(host) { throw ConfigurationError(file: file, key: "fleet.host", message: problem) }
+                if let problem = FleetPolicy.hostProblem(host) {
+                    throw ConfigurationError(file: file, key: "fleet.host", message: problem)
+                }
                 configuration.fleet.host = host
             }
             configuration.fleet.database = try fleet.secret("database")
             if let count = try fleet.positiveInteger("ship_batch") {
                 guard count <= 2000 else {
-                    throw ConfigurationError(file: file, key: "fleet.ship_batch", message: "\(count) is more than 2000 rows (PostgreSQL takes at most 65,535 parameters per statement)")
+                    throw ConfigurationError(
+                        file: file, key: "fleet.ship_batch",
+                        message:
+                            "\(count) is more than 2000 rows (PostgreSQL takes at most 65,535 parameters per statement)"
+                    )
                 }
                 configuration.fleet.shipBatch = count
             }
@@ -126,7 +147,9 @@ public enum ConfigurationLoader {
         } else if names.count == 1, let only = names.first {
             configuration.defaultDestination = only
         } else if configuration.destinations[configuration.defaultDestination] == nil {
-            throw ConfigurationError(file: file, key: "default_destination", message: "missing: needed when there is more than one destination")
+            throw ConfigurationError(
+                file: file, key: "default_destination",
+                message: "missing: needed when there is more than one destination")
         }
         if let name = try reader.string("fallback_destination") {
             try checkName(name, key: "fallback_destination")
@@ -135,24 +158,34 @@ public enum ConfigurationLoader {
         if let expect = try reader.table("expect") {
             for name in expect.table.keys.sorted() {
                 guard let settings = try expect.table(name) else { continue }
-                guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-                    throw ConfigurationError(file: file, key: "expect.\(name)", message: "an expectation's name is letters, digits, - and _ (it is used in ping URLs)")
+                guard !name.isEmpty,
+                    name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+                else {
+                    throw ConfigurationError(
+                        file: file, key: "expect.\(name)",
+                        message: "an expectation's name is letters, digits, - and _ (it is used in ping URLs)")
                 }
                 let expectation = try expectation(name, settings)
-                if let destination = expectation.destination { try checkName(destination, key: "expect.\(name).destination") }
+                if let destination = expectation.destination {
+                    try checkName(destination, key: "expect.\(name).destination")
+                }
                 configuration.expectations.append(expectation)
             }
         }
         if let escalation = try reader.table("escalation") {
             try escalation.allowOnly(["after", "interval", "chain", "severities"])
             guard let after = try escalation.duration("after") else {
-                throw ConfigurationError(file: file, key: "escalation.after", message: "missing: how long an unacknowledged incident waits before the first step")
+                throw ConfigurationError(
+                    file: file, key: "escalation.after",
+                    message: "missing: how long an unacknowledged incident waits before the first step")
             }
             configuration.escalation.after = after
             configuration.escalation.interval = try escalation.duration("interval") ?? after
             configuration.escalation.chain = try escalation.strings("chain") ?? []
             for name in configuration.escalation.chain { try checkName(name, key: "escalation.chain") }
-            if let severities = try escalation.strings("severities") { configuration.escalation.severities = severities.map { $0.lowercased() } }
+            if let severities = try escalation.strings("severities") {
+                configuration.escalation.severities = severities.map { $0.lowercased() }
+            }
         }
         if let routes = try reader.table("routes") {
             for kindName in routes.table.keys {
@@ -180,7 +213,10 @@ public enum ConfigurationLoader {
     }
 
     private static func deliveryPolicy(_ reader: TableReader) throws(ConfigurationError) -> DeliveryPolicy {
-        try reader.allowOnly(["max_attempts", "max_age", "backoff_initial", "backoff_max", "max_report_bytes", "timeout", "connect_timeout", "rescan_interval", "catch_up"])
+        try reader.allowOnly([
+            "max_attempts", "max_age", "backoff_initial", "backoff_max", "max_report_bytes", "timeout",
+            "connect_timeout", "rescan_interval", "catch_up",
+        ])
         var policy = DeliveryPolicy()
         if let value = try reader.positiveInteger("max_attempts") { policy.maxAttempts = value }
         if let value = try reader.positiveInteger("max_report_bytes") { policy.maxReportBytes = value }
@@ -192,29 +228,37 @@ public enum ConfigurationLoader {
         if let value = try reader.bool("catch_up") { policy.catchUp = value }
         if let value = try reader.duration("rescan_interval") {
             guard value >= .seconds(1) else {
-                throw ConfigurationError(file: reader.file, key: "delivery.rescan_interval", message: "must be at least 1s")
+                throw ConfigurationError(
+                    file: reader.file, key: "delivery.rescan_interval", message: "must be at least 1s")
             }
             policy.rescanInterval = value
         }
         if policy.backoffMax < policy.backoffInitial {
-            throw ConfigurationError(file: reader.file, key: "delivery.backoff_max", message: "must not be shorter than backoff_initial")
+            throw ConfigurationError(
+                file: reader.file, key: "delivery.backoff_max", message: "must not be shorter than backoff_initial")
         }
         return policy
     }
 
-    private static func destination(named name: String, _ reader: TableReader) throws(ConfigurationError) -> Destination {
+    private static func destination(named name: String, _ reader: TableReader) throws(ConfigurationError) -> Destination
+    {
         let secretRoles = ["token", "url", "webhook_url", "secret", "username", "password"]
         let secretKeys = secretRoles.flatMap { ["\($0)_env", "\($0)_file"] }
         try reader.allowOnly(
-            ["channel", "target", "path", "url", "api_base", "smtp_url", "starttls", "from", "to", "cc", "bcc", "username", "thread_id", "min_interval",
-             "acknowledgements", "quiet_hours", "quiet_hours_digest", "catch_up"]
+            [
+                "channel", "target", "path", "url", "api_base", "smtp_url", "starttls", "from", "to", "cc", "bcc",
+                "username", "thread_id", "min_interval",
+                "acknowledgements", "quiet_hours", "quiet_hours_digest", "catch_up",
+            ]
                 + secretKeys)
         guard let channelName = try reader.string("channel") else {
             throw ConfigurationError(file: reader.file, key: reader.key("channel"), message: "missing")
         }
         guard let channel = Channel(rawValue: channelName) else {
             let channels = Channel.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ConfigurationError(file: reader.file, key: reader.key("channel"), message: "unknown channel '\(channelName)' (\(channels))")
+            throw ConfigurationError(
+                file: reader.file, key: reader.key("channel"), message: "unknown channel '\(channelName)' (\(channels))"
+            )
         }
         var destination = Destination(name: name, channel: channel)
         destination.target = try reader.string("target")
@@ -233,23 +277,32 @@ public enum ConfigurationLoader {
         destination.acknowledgements = try reader.bool("acknowledgements") ?? false
         if let window = try reader.string("quiet_hours") {
             guard let quiet = QuietHours(window) else {
-                throw ConfigurationError(file: reader.file, key: reader.key("quiet_hours"), message: "'\(window)' is not HH:MM-HH:MM (e.g. 23:00-07:00, in the configured timezone)")
+                throw ConfigurationError(
+                    file: reader.file, key: reader.key("quiet_hours"),
+                    message: "'\(window)' is not HH:MM-HH:MM (e.g. 23:00-07:00, in the configured timezone)")
             }
             destination.quietHours = quiet
         }
         destination.quietDigest = try reader.bool("quiet_hours_digest") ?? false
         destination.catchUp = try reader.bool("catch_up")
         if destination.quietDigest, destination.quietHours == nil {
-            throw ConfigurationError(file: reader.file, key: reader.key("quiet_hours_digest"), message: "needs quiet_hours")
+            throw ConfigurationError(
+                file: reader.file, key: reader.key("quiet_hours_digest"), message: "needs quiet_hours")
         }
-        if destination.acknowledgements, channel != .telegram, channel != .discord || destination.target?.hasPrefix("channel:") != true {
+        if destination.acknowledgements, channel != .telegram,
+            channel != .discord || destination.target?.hasPrefix("channel:") != true
+        {
             throw ConfigurationError(
                 file: reader.file, key: reader.key("acknowledgements"),
-                message: "only a telegram destination or a discord bot (target = \"channel:<id>\") reads acknowledgements back (acknowledge from the shell: owner-report-producer ack)")
+                message:
+                    "only a telegram destination or a discord bot (target = \"channel:<id>\") reads acknowledgements back (acknowledge from the shell: owner-report-producer ack)"
+            )
         }
         for role in secretRoles {
             // `webhook_url` is the Discord spelling of the same role as `url`.
-            if let source = try reader.secret(role) { destination.secrets[role == "webhook_url" ? "url" : role] = source }
+            if let source = try reader.secret(role) {
+                destination.secrets[role == "webhook_url" ? "url" : role] = source
+            }
         }
         try requireSettings(of: destination, reader)
         return destination
@@ -258,14 +311,16 @@ public enum ConfigurationLoader {
     /// `[intake]`: listening addresses, secrets and limits. A non-loopback address needs a token.
     private static func intakePolicy(_ reader: TableReader) throws(ConfigurationError) -> IntakePolicy {
         try reader.allowOnly([
-            "listen", "socket", "token_env", "token_file", "relay_secret_env", "relay_secret_file", "relay_origins", "max_request_bytes",
+            "listen", "socket", "token_env", "token_file", "relay_secret_env", "relay_secret_file", "relay_origins",
+            "max_request_bytes",
             "max_connections", "request_timeout",
         ])
         var policy = IntakePolicy()
         policy.listen = try reader.strings("listen") ?? []
         for address in policy.listen {
             guard let port = address.split(separator: ":").last.flatMap({ Int($0) }), (1...65535).contains(port) else {
-                throw ConfigurationError(file: reader.file, key: reader.key("listen"), message: "'\(address)' is not host:port")
+                throw ConfigurationError(
+                    file: reader.file, key: reader.key("listen"), message: "'\(address)' is not host:port")
             }
         }
         policy.socket = try reader.string("socket")
@@ -273,11 +328,15 @@ public enum ConfigurationLoader {
         policy.relaySecret = try reader.secret("relay_secret")
         if let origins = try reader.table("relay_origins") {
             for host in origins.table.keys.sorted() {
-                if let problem = FleetPolicy.hostProblem(host) { throw ConfigurationError(file: reader.file, key: origins.key(host), message: problem) }
+                if let problem = FleetPolicy.hostProblem(host) {
+                    throw ConfigurationError(file: reader.file, key: origins.key(host), message: problem)
+                }
                 guard let origin = try origins.table(host) else { continue }
                 try origin.allowOnly(["secret_env", "secret_file"])
                 guard let secret = try origin.secret("secret") else {
-                    throw ConfigurationError(file: reader.file, key: origin.key("secret_env"), message: "missing: this origin host's relay secret")
+                    throw ConfigurationError(
+                        file: reader.file, key: origin.key("secret_env"),
+                        message: "missing: this origin host's relay secret")
                 }
                 policy.relayOrigins[host] = secret
             }
@@ -285,7 +344,8 @@ public enum ConfigurationLoader {
         if let open = policy.listen.first(where: { !IntakePolicy.isLoopback($0) }), policy.token == nil {
             throw ConfigurationError(
                 file: reader.file, key: reader.key("listen"),
-                message: "'\(open)' is not a loopback address: set token_env or token_file so that nobody else can submit")
+                message:
+                    "'\(open)' is not a loopback address: set token_env or token_file so that nobody else can submit")
         }
         if let bytes = try reader.positiveInteger("max_request_bytes") { policy.maxRequestBytes = bytes }
         if let count = try reader.positiveInteger("max_connections") { policy.maxConnections = count }
@@ -309,7 +369,9 @@ public enum ConfigurationLoader {
                 guard let target = destination.target, target.hasPrefix("channel:"), target.count > 8 else {
                     throw missing("target", "set target = \"channel:<id>\" (with token_env) or webhook_url_env")
                 }
-                if destination.secrets["token"] == nil { throw missing("token_env", "the bot API needs token_env or token_file") }
+                if destination.secrets["token"] == nil {
+                    throw missing("token_env", "the bot API needs token_env or token_file")
+                }
             }
         case .telegram:
             if destination.target == nil { throw missing("target", "the chat id") }
@@ -322,10 +384,14 @@ public enum ConfigurationLoader {
     }
 
     /// `OWNER_REPORT_CHANNEL` / `OWNER_REPORT_TARGET` replace the default destination; `OWNER_REPORT_MAX_COUNT` bounds a drain.
-    static func applyOverrides(to configuration: inout Configuration, environment: [String: String]) throws(ConfigurationError) {
+    static func applyOverrides(to configuration: inout Configuration, environment: [String: String])
+        throws(ConfigurationError)
+    {
         if let text = environment["OWNER_REPORT_MAX_COUNT"], !text.isEmpty {
             guard let count = Int(text), count > 0 else {
-                throw ConfigurationError(file: "(environment)", key: "OWNER_REPORT_MAX_COUNT", message: "must be a positive whole number, not '\(text)'")
+                throw ConfigurationError(
+                    file: "(environment)", key: "OWNER_REPORT_MAX_COUNT",
+                    message: "must be a positive whole number, not '\(text)'")
             }
             configuration.maxCount = count
         }
@@ -338,7 +404,9 @@ public enum ConfigurationLoader {
         if let channelName {
             guard let parsed = Channel(rawValue: channelName) else {
                 let channels = Channel.allCases.map(\.rawValue).joined(separator: ", ")
-                throw ConfigurationError(file: "(environment)", key: "OWNER_REPORT_CHANNEL", message: "unknown channel '\(channelName)' (\(channels))")
+                throw ConfigurationError(
+                    file: "(environment)", key: "OWNER_REPORT_CHANNEL",
+                    message: "unknown channel '\(channelName)' (\(channels))")
             }
             channel = parsed
         } else {
@@ -360,7 +428,9 @@ public enum ConfigurationLoader {
                 replacement.target = target
                 replacement.url = nil
                 replacement.secrets["url"] = nil
-                if replacement.secrets["token"] == nil { replacement.secrets["token"] = .environment("DISCORD_BOT_TOKEN") }
+                if replacement.secrets["token"] == nil {
+                    replacement.secrets["token"] = .environment("DISCORD_BOT_TOKEN")
+                }
             }
         case .telegram:
             if let target { replacement.target = target }
@@ -368,11 +438,15 @@ public enum ConfigurationLoader {
         case .email:
             if let target { replacement.to = target.split(separator: ",").map { $0.trimmingSpaces } }
             if replacement.smtpURL == nil || replacement.from == nil {
-                throw ConfigurationError(file: "(environment)", key: "OWNER_REPORT_CHANNEL", message: "email needs a configured destination with smtp_url and from")
+                throw ConfigurationError(
+                    file: "(environment)", key: "OWNER_REPORT_CHANNEL",
+                    message: "email needs a configured destination with smtp_url and from")
             }
         }
         if channel != .file, replacement.target == nil, replacement.url == nil, replacement.secrets["url"] == nil {
-            throw ConfigurationError(file: "(environment)", key: "OWNER_REPORT_TARGET", message: "required with OWNER_REPORT_CHANNEL=\(channel.rawValue)")
+            throw ConfigurationError(
+                file: "(environment)", key: "OWNER_REPORT_TARGET",
+                message: "required with OWNER_REPORT_CHANNEL=\(channel.rawValue)")
         }
         configuration.destinations[name] = replacement
     }
@@ -397,7 +471,9 @@ extension ConfigurationLoader {
         let schedule: Expectation.Schedule
         switch (every, cronText) {
         case (let period?, nil):
-            guard period > .zero else { throw ConfigurationError(file: table.file, key: table.key("every"), message: "must be longer than 0s") }
+            guard period > .zero else {
+                throw ConfigurationError(file: table.file, key: table.key("every"), message: "must be longer than 0s")
+            }
             schedule = .every(period)
         case (nil, let text?):
             do {
@@ -408,10 +484,14 @@ extension ConfigurationLoader {
         case (.some, .some):
             throw ConfigurationError(file: table.file, key: table.key("cron"), message: "give every or cron, not both")
         case (nil, nil):
-            throw ConfigurationError(file: table.file, key: table.key("every"), message: "missing: how often it must come (every = \"1d\", or cron = \"0 3 * * *\")")
+            throw ConfigurationError(
+                file: table.file, key: table.key("every"),
+                message: "missing: how often it must come (every = \"1d\", or cron = \"0 3 * * *\")")
         }
         guard let grace = try table.duration("grace") else {
-            throw ConfigurationError(file: table.file, key: table.key("grace"), message: "missing: how late it may be before it is missed (grace = \"1h\")")
+            throw ConfigurationError(
+                file: table.file, key: table.key("grace"),
+                message: "missing: how late it may be before it is missed (grace = \"1h\")")
         }
         var expectation = Expectation(name: name, match: match, schedule: schedule, grace: grace)
         if let severity = try table.string("severity") { expectation.severity = severity.lowercased() }
@@ -432,7 +512,8 @@ struct TableReader {
 
     func allowOnly(_ keys: [String]) throws(ConfigurationError) {
         for name in table.keys where !keys.contains(name) {
-            throw ConfigurationError(file: file, key: key(name), message: "unknown key (known here: \(keys.joined(separator: ", ")))")
+            throw ConfigurationError(
+                file: file, key: key(name), message: "unknown key (known here: \(keys.joined(separator: ", ")))")
         }
     }
 
@@ -485,7 +566,8 @@ struct TableReader {
         let fromEnvironment = try string("\(role)_env")
         let fromFile = try string("\(role)_file")
         if fromEnvironment != nil, fromFile != nil {
-            throw ConfigurationError(file: file, key: key("\(role)_file"), message: "give \(role)_env or \(role)_file, not both")
+            throw ConfigurationError(
+                file: file, key: key("\(role)_file"), message: "give \(role)_env or \(role)_file, not both")
         }
         return fromEnvironment.map(SecretSource.environment) ?? fromFile.map(SecretSource.file)
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Fault injection for the crash tests: with `OWNER_REPORT_FAULT_CRASH_AT=<point>` set, a process dies

@@ -16,7 +16,10 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
     /// Reads `text`; throws, naming the field and the problem, when it is not five valid fields.
     public init(_ text: String) throws(CronError) {
         let fields = text.split(whereSeparator: \.isWhitespace).map(String.init)
-        guard fields.count == 5 else { throw CronError("'\(text)' has \(fields.count) field(s); a cron schedule has five: minute hour day month weekday") }
+        guard fields.count == 5 else {
+            throw CronError(
+                "'\(text)' has \(fields.count) field(s); a cron schedule has five: minute hour day month weekday")
+        }
         description = fields.joined(separator: " ")
         minutes = try Self.field(fields[0], "minute", 0...59)
         hours = try Self.field(fields[1], "hour", 0...23)
@@ -34,19 +37,25 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
             guard pieces.count <= 2 else { throw CronError("\(name) '\(part)' has more than one step") }
             var step = 1
             if pieces.count == 2 {
-                guard let number = Int(pieces[1]), number > 0 else { throw CronError("\(name) '\(part)': the step must be a positive number") }
+                guard let number = Int(pieces[1]), number > 0 else {
+                    throw CronError("\(name) '\(part)': the step must be a positive number")
+                }
                 step = number
             }
             let span: ClosedRange<Int>
             if pieces[0] == "*" {
                 span = range
             } else if let dash = pieces[0].firstIndex(of: "-") {
-                guard let low = Int(pieces[0][..<dash]), let high = Int(pieces[0][pieces[0].index(after: dash)...]), low <= high else {
+                guard let low = Int(pieces[0][..<dash]), let high = Int(pieces[0][pieces[0].index(after: dash)...]),
+                    low <= high
+                else {
                     throw CronError("\(name) '\(part)' is not a range such as 1-5")
                 }
                 span = low...high
             } else {
-                guard let number = Int(pieces[0]) else { throw CronError("\(name) '\(part)' is not a number, a range, a list or *") }
+                guard let number = Int(pieces[0]) else {
+                    throw CronError("\(name) '\(part)' is not a number, a range, a list or *")
+                }
                 span = number...(pieces.count == 2 ? range.upperBound : number)
             }
             guard range.contains(span.lowerBound), range.contains(span.upperBound) else {
@@ -65,9 +74,12 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
         let limit = date.addingTimeInterval(5 * 366 * 86_400)
         while date < limit {
             let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: date)
-            guard let month = parts.month, let day = parts.day, let hour = parts.hour, let minute = parts.minute, let weekday = parts.weekday else { return nil }
+            guard let month = parts.month, let day = parts.day, let hour = parts.hour, let minute = parts.minute,
+                let weekday = parts.weekday
+            else { return nil }
             if !months.contains(month) {
-                date = calendar.date(from: DateComponents(year: parts.year, month: month, day: 1))
+                date =
+                    calendar.date(from: DateComponents(year: parts.year, month: month, day: 1))
                     .flatMap { calendar.date(byAdding: .month, value: 1, to: $0) } ?? limit
                 continue
             }
@@ -84,7 +96,8 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
                 continue
             }
             if !hours.contains(hour) {
-                date = calendar.date(from: DateComponents(year: parts.year, month: month, day: day, hour: hour))
+                date =
+                    calendar.date(from: DateComponents(year: parts.year, month: month, day: day, hour: hour))
                     .flatMap { calendar.date(byAdding: .hour, value: 1, to: $0) } ?? limit
                 continue
             }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The names in a directory, read with `opendir(3)`/`readdir(3)`, each with the type the file system

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Foundation
 
@@ -44,7 +44,7 @@ public enum DurableFile {
             let chunk = min(65_536, bytes.count - written)
             let count = try syscall("write", path: path) {
                 bytes.withUnsafeBytes { buffer in
-                    write(fd, buffer.baseAddress! + written, chunk)  // swift-format-ignore: NeverForceUnwrap
+                    buffer.baseAddress.map { write(fd, $0 + written, chunk) } ?? 0
                 }
             }
             written += count
@@ -136,7 +136,8 @@ public enum DurableFile {
             let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
             guard fd >= 0 else { return nil }
             var info = stat()
-            guard flock(fd, LOCK_EX | LOCK_NB) == 0, fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink > 0,
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0, fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+                info.st_nlink > 0,
                 let bytes = try? readRegularFile(path, limit: limit)
             else {
                 close(fd)
@@ -157,7 +158,9 @@ public enum DurableFile {
 
     /// Writes `bytes` to a new, locked staging file for `destination` in `tmpDirectory`, fsyncs it and
     /// tmp/ (so a ledger row written next can always find its bytes after a power cut).
-    public static func stage(_ bytes: some Collection<UInt8>, for destination: String, in tmpDirectory: String, pacing: Duration = .zero) throws -> Staged {
+    public static func stage(
+        _ bytes: some Collection<UInt8>, for destination: String, in tmpDirectory: String, pacing: Duration = .zero
+    ) throws -> Staged {
         let bytes = Array(bytes)
         while true {
             let path = stagingPath(for: destination, in: tmpDirectory)
@@ -222,7 +225,8 @@ public enum DurableFile {
             throw QueueError(path: path, errno: EINVAL, operation: "read (not a regular file)")
         }
         guard Int(info.st_size) <= limit else {
-            throw QueueError(path: path, errno: EFBIG, operation: "read (\(info.st_size) bytes, over the limit of \(limit))")
+            throw QueueError(
+                path: path, errno: EFBIG, operation: "read (\(info.st_size) bytes, over the limit of \(limit))")
         }
         // Room for the size fstat saw and one byte more, to notice a file that grew; the buffer grows
         // (up to the limit and one byte) only for such a file, so a small report costs a small read.
@@ -235,7 +239,7 @@ public enum DurableFile {
             let room = capacity - total
             let count = try syscall("read", path: path) {
                 bytes.withUnsafeMutableBytes { buffer in
-                    read(fd, buffer.baseAddress! + total, room)  // swift-format-ignore: NeverForceUnwrap
+                    buffer.baseAddress.map { read(fd, $0 + total, room) } ?? 0
                 }
             }
             if count == 0 { break }
@@ -277,7 +281,9 @@ public enum DurableFile {
     public static func stagedName(of stagingFile: String) -> String? {
         guard stagingFile.hasPrefix("."), stagingFile.hasSuffix(".tmp") else { return nil }
         let inner = stagingFile.dropFirst().dropLast(4)
-        guard let dot = inner.lastIndex(of: "."), inner[inner.index(after: dot)...].allSatisfy(\.isNumber) else { return nil }
+        guard let dot = inner.lastIndex(of: "."), inner[inner.index(after: dot)...].allSatisfy(\.isNumber) else {
+            return nil
+        }
         let name = String(inner[..<dot])
         return name.isEmpty ? nil : name
     }

@@ -3,7 +3,8 @@ extension DurationText {
     /// A duration as the configuration writes it: `1d`, `1h`, `30m`, `45s` (what `parse` reads back).
     public static func compact(_ duration: Duration) -> String {
         let seconds = Int64(duration.seconds.rounded())
-        for (unit, size) in [("d", Int64(86_400)), ("h", 3_600), ("m", 60)] where seconds >= size && seconds % size == 0 {
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3_600), ("m", 60)] where seconds >= size && seconds % size == 0
+        {
             return "\(seconds / size)\(unit)"
         }
         return "\(seconds)s"

@@ -36,7 +36,10 @@ public struct Expectation: Sendable, Equatable {
     /// For a job that pings `start`: how long it may run before the silence is an incident.
     public var maxRuntime: Duration?
 
-    public init(name: String, match: Match = Match(), schedule: Schedule, grace: Duration, severity: String = "critical", destination: String? = nil, maxRuntime: Duration? = nil) {
+    public init(
+        name: String, match: Match = Match(), schedule: Schedule, grace: Duration, severity: String = "critical",
+        destination: String? = nil, maxRuntime: Duration? = nil
+    ) {
         self.name = name
         self.match = match
         self.schedule = schedule

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An flock(2) on a lock file: the queue's `.lock` (one process delivers at a time), and the
@@ -22,7 +22,9 @@ public final class FileLock {
 
     /// Takes the lock; returns nil at once when another process holds it and `wait` is false.
     public static func acquire(at path: String, wait: Bool) throws(QueueError) -> FileLock? {
-        let fd = try syscall("open lock file", path: path) { open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600) }
+        let fd = try syscall("open lock file", path: path) {
+            open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        }
         let operation = wait ? LOCK_EX : LOCK_EX | LOCK_NB
         while flock(fd, operation) != 0 {
             let code = errno

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where a `file` destination puts what it delivers: the transport writes there, and `archiver
@@ -23,7 +23,9 @@ public struct FileOutbox: Sendable {
 
     /// The file a report is written to in a directory outbox: its name, `.txt` for `.md` or `.json`.
     public func path(for reportID: String) -> String {
-        let stem = reportID.hasSuffix(".json") ? String(reportID.dropLast(5)) : reportID.hasSuffix(".md") ? String(reportID.dropLast(3)) : reportID
+        let stem =
+            reportID.hasSuffix(".json")
+            ? String(reportID.dropLast(5)) : reportID.hasSuffix(".md") ? String(reportID.dropLast(3)) : reportID
         return "\(target)/\(stem).txt"
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// This host's place in a fleet (`[fleet]` in the config): the name it goes by, and the PostgreSQL
@@ -35,7 +35,8 @@ public struct FleetPolicy: Sendable, Equatable {
 
     /// Why `name` is not a host name, for an error line (the config's, or the intake's 400); nil when it is one.
     public static func hostProblem(_ name: String) -> String? {
-        isValidHost(name) ? nil : "'\(name.prefix(80))' is not a host name (1 to 64 of letters, digits, '.', '_' and '-')"
+        isValidHost(name)
+            ? nil : "'\(name.prefix(80))' is not a host name (1 to 64 of letters, digits, '.', '_' and '-')"
     }
 
     private static func isValidHostCharacter(_ scalar: Unicode.Scalar) -> Bool {

@@ -26,7 +26,9 @@ public struct IntakePolicy: Sendable, Equatable {
 
     /// Whether a `host:port` listens only on this machine.
     public static func isLoopback(_ address: String) -> Bool {
-        let host = address.hasPrefix("[") ? String(address.dropFirst().prefix { $0 != "]" }) : String(address.prefix { $0 != ":" })
+        let host =
+            address.hasPrefix("[")
+            ? String(address.dropFirst().prefix { $0 != "]" }) : String(address.prefix { $0 != ":" })
         return host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Synchronization
 
@@ -63,7 +63,8 @@ public final class Interruption: Sendable {
             let left = end - clock.now
             if left <= .zero { return true }
             let step = min(left, Self.slice)
-            var time = timespec(tv_sec: Int(step.components.seconds), tv_nsec: Int(step.components.attoseconds / 1_000_000_000))
+            var time = timespec(
+                tv_sec: Int(step.components.seconds), tv_nsec: Int(step.components.attoseconds / 1_000_000_000))
             var rest = timespec()
             while nanosleep(&time, &rest) != 0, errno == EINTR, !isRequested { time = rest }
         }

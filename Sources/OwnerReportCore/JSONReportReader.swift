@@ -11,10 +11,12 @@ enum JSONReportReader {
             object = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [])
         } catch {
             let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-            throw ReportFormatError(path: path, line: lineNumber(in: detail, text: text), message: "invalid JSON: \(detail)")
+            throw ReportFormatError(
+                path: path, line: lineNumber(in: detail, text: text), message: "invalid JSON: \(detail)")
         }
         guard let top = object as? [String: Any] else {
-            throw ReportFormatError(path: path, message: "a JSON report must be an object {\"kind\", \"title\", \"fields\", \"body\"}")
+            throw ReportFormatError(
+                path: path, message: "a JSON report must be an object {\"kind\", \"title\", \"fields\", \"body\"}")
         }
         var fields: [String: FieldValue] = [:]
         if let nested = top["fields"] {
@@ -28,17 +30,23 @@ enum JSONReportReader {
         for (key, value) in top where !["kind", "title", "fields", "body"].contains(key) {
             let name = key.lowercased()
             if fields[name] != nil {
-                throw ReportFormatError(path: path, message: "field \"\(key)\" is given both at the top level and in \"fields\"")
+                throw ReportFormatError(
+                    path: path, message: "field \"\(key)\" is given both at the top level and in \"fields\"")
             }
             fields[name] = try fieldValue(value, key: key, path: path)
         }
         // Field names are case-insensitive, as in front matter, so "Kind" or fields.title would be the
         // kind or title once written as Markdown (found by fuzz/).
         for reserved in ["kind", "title"] where fields[reserved] != nil {
-            throw ReportFormatError(path: path, message: "\"\(reserved)\" in another case or inside \"fields\" is not allowed: give it as the top-level \"\(reserved)\"")
+            throw ReportFormatError(
+                path: path,
+                message:
+                    "\"\(reserved)\" in another case or inside \"fields\" is not allowed: give it as the top-level \"\(reserved)\""
+            )
         }
         for key in fields.keys where !Report.isValidFieldName(Substring(key)) {
-            throw ReportFormatError(path: path, message: "\"\(key)\" is not a field name (letters, digits, '_', '-', '.')")
+            throw ReportFormatError(
+                path: path, message: "\"\(key)\" is not a field name (letters, digits, '_', '-', '.')")
         }
         return ReportCodec.assemble(
             kind: try string(top["kind"], key: "kind", path: path),
@@ -60,14 +68,16 @@ enum JSONReportReader {
             var texts: [String] = []
             for item in items {
                 guard let text = scalarText(item) else {
-                    throw ReportFormatError(path: path, message: "\"\(key)\" must be a list of strings, numbers or booleans")
+                    throw ReportFormatError(
+                        path: path, message: "\"\(key)\" must be a list of strings, numbers or booleans")
                 }
                 texts.append(text)
             }
             return .list(texts)
         }
         guard let text = scalarText(value) else {
-            throw ReportFormatError(path: path, message: "\"\(key)\" must be a string, number, boolean or a list of them")
+            throw ReportFormatError(
+                path: path, message: "\"\(key)\" must be a string, number, boolean or a list of them")
         }
         return .text(text)
     }
@@ -110,7 +120,10 @@ enum JSONReportWriter {
             "kind": report.kind.rawValue, "title": report.title, "fields": fields, "body": report.body,
         ]
         // Only strings, arrays and dictionaries are in `object`, which JSONSerialization always encodes.
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         // Foundation's reader drops a raw U+FEFF inside a string; escaped, it survives (found by fuzz/).
         var text = String.UnicodeScalarView()
         for scalar in String(decoding: data, as: UTF8.self).unicodeScalars {

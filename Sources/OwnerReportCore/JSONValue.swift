@@ -41,11 +41,11 @@ public indirect enum JSONValue: Sendable, Hashable {
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            for (index, key) in members.keys.sorted().enumerated() {
+            for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                Self.writeString(key, into: &output)
+                Self.writeString(member.key, into: &output)
                 output.append(UInt8(ascii: ":"))
-                members[key]!.write(into: &output)  // swift-format-ignore: NeverForceUnwrap (a key of members)
+                member.value.write(into: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
@@ -64,7 +64,8 @@ public indirect enum JSONValue: Sendable, Hashable {
 
     private static func append(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
         var runStart = 0
-        for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+        for (index, byte) in bytes.enumerated()
+        where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
             runStart = index + 1
             output.append(UInt8(ascii: "\\"))

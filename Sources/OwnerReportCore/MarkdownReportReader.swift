@@ -11,7 +11,9 @@ struct MarkdownReportReader {
         if !text.utf8.contains(UInt8(ascii: "\r")) {
             // Without a CR, every "\n" byte is a Character of its own, and splitting the bytes is the
             // same cut as splitting the Characters, without walking grapheme clusters.
-            self.lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { text[$0.startIndex..<$0.endIndex] }
+            self.lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
+                text[$0.startIndex..<$0.endIndex]
+            }
         } else {
             // "\r\n" is a single Character in Swift, so it must be named as a separator of its own.
             self.lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
@@ -25,7 +27,8 @@ struct MarkdownReportReader {
             return plainNote()
         }
         guard let end = lines.indices.dropFirst().first(where: { Self.isDelimiter(lines[$0]) }) else {
-            throw ReportFormatError(path: path, line: 1, message: "front matter opened here is never closed by a '---' line")
+            throw ReportFormatError(
+                path: path, line: 1, message: "front matter opened here is never closed by a '---' line")
         }
         var fields = try frontMatter(lines[1..<end])
         let kind = fields.removeValue(forKey: "kind")?.joined
@@ -73,27 +76,34 @@ struct MarkdownReportReader {
             let contentScalars = Array(content.unicodeScalars.prefix(2))
             if contentScalars.first == "-" && (contentScalars.count == 1 || contentScalars[1] == " ") {
                 guard openList != nil else {
-                    throw ReportFormatError(path: path, line: number, message: "list item '\(content.prefix(40))' has no 'key:' line above it")
+                    throw ReportFormatError(
+                        path: path, line: number,
+                        message: "list item '\(content.prefix(40))' has no 'key:' line above it")
                 }
                 let item = try scalar(Substring(content.unicodeScalars.dropFirst()), line: number)
                 openList?.items.append(item)
                 continue
             }
             if content.startIndex != line.startIndex {
-                throw ReportFormatError(path: path, line: number, message: "unexpected indentation in front matter: '\(line.prefix(40))'")
+                throw ReportFormatError(
+                    path: path, line: number, message: "unexpected indentation in front matter: '\(line.prefix(40))'")
             }
             closeList()
 
             guard let colon = content.firstIndex(of: ":") else {
-                throw ReportFormatError(path: path, line: number, message: "expected 'key: value', found '\(content.prefix(40))'")
+                throw ReportFormatError(
+                    path: path, line: number, message: "expected 'key: value', found '\(content.prefix(40))'")
             }
             let key = content[..<colon]
             guard Report.isValidFieldName(key) else {
-                throw ReportFormatError(path: path, line: number, message: "'\(key.prefix(40))' is not a field name (letters, digits, '_', '-', '.')")
+                throw ReportFormatError(
+                    path: path, line: number,
+                    message: "'\(key.prefix(40))' is not a field name (letters, digits, '_', '-', '.')")
             }
             let name = String(key).lowercased()
             if let earlier = firstLine[name] {
-                throw ReportFormatError(path: path, line: number, message: "duplicate field '\(name)' (first on line \(earlier))")
+                throw ReportFormatError(
+                    path: path, line: number, message: "duplicate field '\(name)' (first on line \(earlier))")
             }
             firstLine[name] = number
             let rest = content[content.index(after: colon)...]
@@ -133,7 +143,9 @@ struct MarkdownReportReader {
                 after.append(contentsOf: scalars[(index + 1)...])
                 let rest = String(after).trimmingSpaces
                 guard rest.isEmpty || rest.hasPrefix("#") else {
-                    throw ReportFormatError(path: path, line: line, message: "unexpected text after the closing quote: '\(rest.prefix(40))'")
+                    throw ReportFormatError(
+                        path: path, line: line, message: "unexpected text after the closing quote: '\(rest.prefix(40))'"
+                    )
                 }
                 return String(value)
             }
@@ -146,7 +158,8 @@ struct MarkdownReportReader {
                 case "\\": value.append("\\")
                 case "\"": value.append("\"")
                 default:
-                    throw ReportFormatError(path: path, line: line, message: "unknown escape '\\\(scalars[index + 1])' in a quoted value")
+                    throw ReportFormatError(
+                        path: path, line: line, message: "unknown escape '\\\(scalars[index + 1])' in a quoted value")
                 }
                 index += 2
                 continue
@@ -173,7 +186,9 @@ extension StringProtocol {
         // By scalar, so that a combining mark after a space keeps its place in the value.
         let scalars = unicodeScalars
         let isSpace: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let start = scalars.firstIndex(where: { !isSpace($0) }), let end = scalars.lastIndex(where: { !isSpace($0) }) else {
+        guard let start = scalars.firstIndex(where: { !isSpace($0) }),
+            let end = scalars.lastIndex(where: { !isSpace($0) })
+        else {
             return ""
         }
         return String(String.UnicodeScalarView(scalars[start...end]))

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Crypto
 import Foundation
@@ -55,7 +55,9 @@ public struct QueueDirectory: Sendable {
     ///
     /// With a `settle` time, a file dropped in by hand (not named by the producer, not yet recorded)
     /// that was modified less than `settle` ago is left for a later scan: a `cp` may still be writing it.
-    public func scanPending(book: some EnqueueTimeBook, maxReportBytes: Int, settle: Duration = .zero, now: Timestamp = .now()) throws -> PendingScan {
+    public func scanPending(
+        book: some EnqueueTimeBook, maxReportBytes: Int, settle: Duration = .zero, now: Timestamp = .now()
+    ) throws -> PendingScan {
         let names = try DirectoryListing.names(in: pending)
         var entries: [QueueEntry] = []
         entries.reserveCapacity(names.count)
@@ -84,7 +86,8 @@ public struct QueueDirectory: Sendable {
                     settlingUntil = min(settlingUntil ?? settled, settled)
                     continue
                 }
-                let hash = kind == .regularFile
+                let hash =
+                    kind == .regularFile
                     ? (try? DurableFile.readRegularFile(path, limit: maxReportBytes)).map(Self.sha256) : nil
                 try book.recordFirstSeen(name, enqueuedAt: enqueuedAt, sha256: hash)
             }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One candidate report file in pending/, with the enqueue time that decides its place in line.

@@ -10,21 +10,26 @@ public struct QuietHours: Sendable, Hashable, CustomStringConvertible {
     /// Reads `HH:MM-HH:MM`; nil for anything else, or an empty window.
     public init?(_ text: String) {
         let ends = text.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard ends.count == 2, let start = Self.minutes(ends[0]), let end = Self.minutes(ends[1]), start != end else { return nil }
+        guard ends.count == 2, let start = Self.minutes(ends[0]), let end = Self.minutes(ends[1]), start != end else {
+            return nil
+        }
         self.start = start
         self.end = end
     }
 
     private static func minutes(_ text: String) -> Int? {
         let parts = text.split(separator: ":")
-        guard parts.count == 2, parts.allSatisfy({ $0.count == 2 }), let hour = Int(parts[0]), let minute = Int(parts[1]),
+        guard parts.count == 2, parts.allSatisfy({ $0.count == 2 }), let hour = Int(parts[0]),
+            let minute = Int(parts[1]),
             (0..<24).contains(hour), (0..<60).contains(minute)
         else { return nil }
         return hour * 60 + minute
     }
 
     public var description: String {
-        func text(_ minutes: Int) -> String { DigitText.padded(minutes / 60, 2) + ":" + DigitText.padded(minutes % 60, 2) }
+        func text(_ minutes: Int) -> String {
+            DigitText.padded(minutes / 60, 2) + ":" + DigitText.padded(minutes % 60, 2)
+        }
         return "\(text(start))-\(text(end))"
     }
 
@@ -60,7 +65,9 @@ public struct QuietHours: Sendable, Hashable, CustomStringConvertible {
 
     private func endOfWindow(on day: Timestamp, in zone: TimeZone) -> Timestamp? {
         let clock = day.wallClock(in: zone)
-        let text = DigitText.padded(clock.year, 4) + "-" + DigitText.padded(clock.month, 2) + "-" + DigitText.padded(clock.day, 2)
+        let text =
+            DigitText.padded(clock.year, 4) + "-" + DigitText.padded(clock.month, 2) + "-"
+            + DigitText.padded(clock.day, 2)
             + "T" + DigitText.padded(end / 60, 2) + ":" + DigitText.padded(end % 60, 2)
         return Timestamp.parse(text, in: zone)
     }

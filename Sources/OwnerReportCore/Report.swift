@@ -68,7 +68,9 @@ public struct Report: Hashable, Sendable {
     public static func isValidFieldName(_ name: Substring) -> Bool {
         !name.isEmpty
             && name.unicodeScalars.allSatisfy { scalar in
-                scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "_-.".unicodeScalars.contains(scalar))
+                scalar.isASCII
+                    && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                        || "_-.".unicodeScalars.contains(scalar))
             }
     }
 

@@ -46,7 +46,8 @@ public enum ReportCodec {
             kind = .note
         }
         let normalized = Report.normalizedBody(body)
-        let title = title.flatMap { $0.isEmpty ? nil : $0 } ?? derivedTitle(kind: kind, fields: fields, body: normalized)
+        let title =
+            title.flatMap { $0.isEmpty ? nil : $0 } ?? derivedTitle(kind: kind, fields: fields, body: normalized)
         return Report(kind: kind, title: title, fields: fields, body: normalized)
     }
 }

@@ -6,7 +6,9 @@ public enum ReportName {
     ///
     /// - Parameter tag: the 8 hex digits at the end; random unless a caller needs the same name every
     ///   time (an escalation step, published again after a crash).
-    public static func make(at time: Timestamp, kind: ReportKind, title: String, format: ReportFormat, tag: String? = nil) -> String {
+    public static func make(
+        at time: Timestamp, kind: ReportKind, title: String, format: ReportFormat, tag: String? = nil
+    ) -> String {
         let random = String(UInt32.random(in: .min ... .max), radix: 16)
         let padded = tag ?? String(repeating: "0", count: 8 - random.count) + random
         let slug = slug(title)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 
@@ -32,19 +32,23 @@ public final class SecretResolver: @unchecked Sendable {
         switch source {
         case .environment(let name):
             guard let text = environment[name], !text.isEmpty else {
-                throw ConfigurationError(file: configurationFile, key: key, message: "the environment variable \(name) is not set")
+                throw ConfigurationError(
+                    file: configurationFile, key: key, message: "the environment variable \(name) is not set")
             }
             value = text
         case .file(let path):
             var info = stat()
             guard stat(path, &info) == 0 else {
-                throw ConfigurationError(file: configurationFile, key: key, message: "\(path): \(String(cString: strerror(errno)))")
+                throw ConfigurationError(
+                    file: configurationFile, key: key, message: "\(path): \(String(cString: strerror(errno)))")
             }
             guard info.st_mode & 0o077 == 0 else {
-                throw ConfigurationError(file: configurationFile, key: key, message: "\(path) is readable by group or others; chmod 600 it")
+                throw ConfigurationError(
+                    file: configurationFile, key: key, message: "\(path) is readable by group or others; chmod 600 it")
             }
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw ConfigurationError(file: configurationFile, key: key, message: "\(path) cannot be read as UTF-8 text")
+                throw ConfigurationError(
+                    file: configurationFile, key: key, message: "\(path) cannot be read as UTF-8 text")
             }
             value = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !value.isEmpty else {
@@ -93,7 +97,9 @@ public final class SecretResolver: @unchecked Sendable {
         lock.lock()
         let secrets = known.sorted { $0.count > $1.count }
         lock.unlock()
-        return secrets.reduce(text) { text, secret in text.contains(secret) ? text.replacingOccurrences(of: secret, with: "***") : text }
+        return secrets.reduce(text) { text, secret in
+            text.contains(secret) ? text.replacingOccurrences(of: secret, with: "***") : text
+        }
     }
 }
 

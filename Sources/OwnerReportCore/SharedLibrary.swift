@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A C library opened with dlopen(3) when first needed rather than linked: libcurl (to send) and libpq

@@ -27,7 +27,9 @@ public struct StandardWebhookSignature {
         let expected = mac(id: id, timestamp: timestamp, body: body)
         var matched = false
         for candidate in header.split(separator: " ") where candidate.hasPrefix("v1,") {
-            guard let given = Data(base64Encoded: String(candidate.dropFirst(3))), given.count == expected.count else { continue }
+            guard let given = Data(base64Encoded: String(candidate.dropFirst(3))), given.count == expected.count else {
+                continue
+            }
             var difference: UInt8 = 0
             for (left, right) in zip(given, expected) { difference |= left ^ right }
             if difference == 0 { matched = true }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Foundation
 
@@ -37,7 +37,7 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
     /// time `parse` reads, the clock is the real one.
     private static let clockOffset: Int64 = {
         guard let value = getenv("OWNER_REPORT_NOW").map({ String(cString: $0) }), !value.isEmpty,
-            let start = parse(value, in: TimeZone(identifier: "UTC")!)
+            let start = parse(value, in: TimeZone.gmt)
         else { return 0 }
         return start.rawValue - realNow().rawValue
     }()
@@ -55,14 +55,16 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
     public var compactUTC: String {
         let parts = brokenDown(offsetSeconds: 0)
         let date = DigitText.padded(parts.year, 4) + DigitText.padded(parts.month, 2) + DigitText.padded(parts.day, 2)
-        let time = DigitText.padded(parts.hour, 2) + DigitText.padded(parts.minute, 2) + DigitText.padded(parts.second, 2)
+        let time =
+            DigitText.padded(parts.hour, 2) + DigitText.padded(parts.minute, 2) + DigitText.padded(parts.second, 2)
         return date + "T" + time + "." + DigitText.padded(nanoseconds, 9) + "Z"
     }
 
     /// ISO 8601 in UTC with microseconds, as the ledger stores times: `2026-11-23T08:15:00.123456Z`.
     public var iso8601UTC: String {
         let parts = brokenDown(offsetSeconds: 0)
-        return Self.dayText(parts.year, parts.month, parts.day) + "T" + Self.clockText(parts.hour, parts.minute, parts.second)
+        return Self.dayText(parts.year, parts.month, parts.day) + "T"
+            + Self.clockText(parts.hour, parts.minute, parts.second)
             + "." + DigitText.padded(nanoseconds / 1000, 6) + "Z"
     }
 
@@ -82,7 +84,8 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
         let parts = brokenDown(offsetSeconds: offset)
         let sign = offset < 0 ? "-" : "+"
         let magnitude = abs(offset)
-        return Self.dayText(parts.year, parts.month, parts.day) + "T" + Self.clockText(parts.hour, parts.minute, parts.second)
+        return Self.dayText(parts.year, parts.month, parts.day) + "T"
+            + Self.clockText(parts.hour, parts.minute, parts.second)
             + sign + DigitText.padded(magnitude / 3600, 2) + ":" + DigitText.padded((magnitude % 3600) / 60, 2)
     }
 
@@ -109,7 +112,9 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
             minute < 60, second < 61
         else { return nil }
         self.init(
-            seconds: Self.utcSeconds(year: Int(year), month: Int(month), day: Int(day), hour: Int(hour), minute: Int(minute), second: Int(second)),
+            seconds: Self.utcSeconds(
+                year: Int(year), month: Int(month), day: Int(day), hour: Int(hour), minute: Int(minute),
+                second: Int(second)),
             nanoseconds: nanos)
     }
 
@@ -192,13 +197,16 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
     /// The calendar date and wall-clock time of this instant in `zone`.
     public func wallClock(in zone: TimeZone) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
         let parts = brokenDown(offsetSeconds: zone.secondsFromGMT(for: date))
-        return (Int(parts.year), Int(parts.month), Int(parts.day), Int(parts.hour), Int(parts.minute), Int(parts.second))
+        return (
+            Int(parts.year), Int(parts.month), Int(parts.day), Int(parts.hour), Int(parts.minute), Int(parts.second)
+        )
     }
 
     /// `2026-11-23 16:15` in `zone`: how reports show a time to people.
     public func shortLocal(in zone: TimeZone) -> String {
         let parts = wallClock(in: zone)
-        return Self.dayText(parts.year, parts.month, parts.day) + " " + DigitText.padded(parts.hour, 2) + ":" + DigitText.padded(parts.minute, 2)
+        return Self.dayText(parts.year, parts.month, parts.day) + " " + DigitText.padded(parts.hour, 2) + ":"
+            + DigitText.padded(parts.minute, 2)
     }
 
     /// `2026-11-23`.
@@ -207,7 +215,9 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
     }
 
     /// `08:15:00`.
-    static func clockText(_ hour: some BinaryInteger, _ minute: some BinaryInteger, _ second: some BinaryInteger) -> String {
+    static func clockText(_ hour: some BinaryInteger, _ minute: some BinaryInteger, _ second: some BinaryInteger)
+        -> String
+    {
         DigitText.padded(hour, 2) + ":" + DigitText.padded(minute, 2) + ":" + DigitText.padded(second, 2)
     }
 

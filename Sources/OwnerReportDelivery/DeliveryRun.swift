@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import Logging
@@ -42,7 +42,8 @@ public final class DeliveryRun: @unchecked Sendable {
         public var shouldStop: @Sendable () -> Bool
 
         public init(
-            maxCount: Int? = nil, dryRun: Bool = false, onlyReport: String? = nil, settle: Duration = .zero, readAhead: Int = 4096,
+            maxCount: Int? = nil, dryRun: Bool = false, onlyReport: String? = nil, settle: Duration = .zero,
+            readAhead: Int = 4096,
             shouldStop: @escaping @Sendable () -> Bool = { false }
         ) {
             self.settle = settle
@@ -166,12 +167,14 @@ public final class DeliveryRun: @unchecked Sendable {
         // older one linked just before it. Everything in this first listing was linked before the
         // scan began, so the scan takes producer-named reports no newer than the newest of them; a
         // newer one waits for the next scan (`hasUnread`), which a daemon makes at once.
-        let cutoff = try DirectoryListing.names(in: queue.pending).compactMap { ReportName.enqueueTime(of: $0.name) }.max()
+        let cutoff = try DirectoryListing.names(in: queue.pending).compactMap { ReportName.enqueueTime(of: $0.name) }
+            .max()
         let scan: PendingScan
         if let writer, !options.dryRun {
             scan = try queue.scanPending(book: writer, maxReportBytes: limit, settle: options.settle)
         } else {
-            scan = try queue.scanPending(book: ReadOnlyEnqueueTimeBook(ledger), maxReportBytes: limit, settle: options.settle)
+            scan = try queue.scanPending(
+                book: ReadOnlyEnqueueTimeBook(ledger), maxReportBytes: limit, settle: options.settle)
         }
         if let settling = scan.settlingUntil { noteDue(settling) }
         var entries = scan.entries.filter { entry in
@@ -203,7 +206,11 @@ public final class DeliveryRun: @unchecked Sendable {
             if let known {
                 // In hand already: only a lane that put it down (stopped) is given it again.
                 let due = known.destinations.filter { !known.delivered.contains($0) }
-                if due.allSatisfy({ lane(named: Lane.name(destination: $0, report: known.prepared.report))?.holds(entry.name) == true }) { continue }
+                if due.allSatisfy({
+                    lane(named: Lane.name(destination: $0, report: known.prepared.report))?.holds(entry.name) == true
+                }) {
+                    continue
+                }
             } else {
                 guard let read = try read(entry) else {
                     acted += 1
@@ -215,7 +222,9 @@ public final class DeliveryRun: @unchecked Sendable {
             // Merged under the lock, never copied back: what a lane recorded meanwhile (a delivery,
             // a finished report) stands.
             let merged: Tracked? = withState {
-                guard !finished.contains(entry.name), var current = open[entry.name] ?? fresh ?? known else { return nil }
+                guard !finished.contains(entry.name), var current = open[entry.name] ?? fresh ?? known else {
+                    return nil
+                }
                 current.delivered.formUnion(history.delivered)
                 open[entry.name] = current
                 return current
@@ -238,7 +247,8 @@ public final class DeliveryRun: @unchecked Sendable {
                 guard try lane(laneName, destination: destination) != nil else { continue }
                 if lane(named: laneName)?.holds(entry.name) == true { continue }
                 if handOut[laneName] == nil { handOutOrder.append(laneName) }
-                handOut[laneName, default: []].append(LaneWorker.Item(entry: entry, prepared: tracked.prepared, history: history))
+                handOut[laneName, default: []].append(
+                    LaneWorker.Item(entry: entry, prepared: tracked.prepared, history: history))
                 if !(history.notBefore[destination].map { $0 > Timestamp.now() } ?? false) { countsAsActing = true }
             }
             if countsAsActing { acted += 1 }
@@ -278,7 +288,11 @@ public final class DeliveryRun: @unchecked Sendable {
     /// Reads and routes one pending entry; nil when it was quarantined or is gone.
     private func read(_ entry: QueueEntry) throws -> Tracked? {
         guard entry.kind == .regularFile else {
-            try quarantine(entry, QuarantineRecord(category: "unreadable", reason: "\(entry.kind.rawValue), not a regular file; never opened or followed"))
+            try quarantine(
+                entry,
+                QuarantineRecord(
+                    category: "unreadable",
+                    reason: "\(entry.kind.rawValue), not a regular file; never opened or followed"))
             return nil
         }
         let prepared: PreparedReport
@@ -291,7 +305,9 @@ public final class DeliveryRun: @unchecked Sendable {
         } catch let error as QueueError {
             let reason: String
             switch error.errno {
-            case EFBIG: reason = "\(entry.size.map(String.init) ?? "more") bytes, over delivery.max_report_bytes = \(configuration.delivery.maxReportBytes)"
+            case EFBIG:
+                reason =
+                    "\(entry.size.map(String.init) ?? "more") bytes, over delivery.max_report_bytes = \(configuration.delivery.maxReportBytes)"
             case ELOOP: reason = "became a symbolic link; never followed"
             default: reason = error.description
             }
@@ -310,7 +326,9 @@ public final class DeliveryRun: @unchecked Sendable {
                 return nil
             }
         }
-        return Tracked(entry: entry, prepared: prepared, destinations: names.filter { transports[$0] != nil }, delivered: [], resent: false)
+        return Tracked(
+            entry: entry, prepared: prepared, destinations: names.filter { transports[$0] != nil }, delivered: [],
+            resent: false)
     }
 
     private func flushHandOut(_ handOut: inout [String: [LaneWorker.Item]], order: inout [String]) {
@@ -327,7 +345,10 @@ public final class DeliveryRun: @unchecked Sendable {
         if let worker = lane(named: name) { return worker }
         guard let base = transports[destination] else { return nil }
         let first = withState { !lanes.values.contains { $0.destination == destination } }
-        let transport = first ? base : try TransportFactory.sibling(of: base, queue: queue, configuration: configuration, secrets: secrets)
+        let transport =
+            first
+            ? base
+            : try TransportFactory.sibling(of: base, queue: queue, configuration: configuration, secrets: secrets)
         transport.interruption = interruption
         let worker = LaneWorker(name: name, destination: destination, transport: transport, run: self, logger: logger)
         withState {
@@ -376,7 +397,9 @@ public final class DeliveryRun: @unchecked Sendable {
             // Lanes finish in their own time; the summary lists reports oldest first, as one lane would.
             let time = archivedAt
             archivedAt.removeAll()
-            func older(_ a: String, _ b: String) -> Bool { (time[a] ?? .init(rawValue: 0), a) < (time[b] ?? .init(rawValue: 0), b) }
+            func older(_ a: String, _ b: String) -> Bool {
+                (time[a] ?? .init(rawValue: 0), a) < (time[b] ?? .init(rawValue: 0), b)
+            }
             taken.delivered.sort(by: older)
             taken.recovered.sort(by: older)
             if final || !options.dryRun {
@@ -417,7 +440,9 @@ public final class DeliveryRun: @unchecked Sendable {
             }
             tracked.resent = tracked.resent || resent
             open[entry.name] = tracked
-            guard destination == nil || tracked.destinations.allSatisfy(tracked.delivered.contains) else { return false }
+            guard destination == nil || tracked.destinations.allSatisfy(tracked.delivered.contains) else {
+                return false
+            }
             finished.insert(entry.name)
             open[entry.name] = nil
             readyToArchive.append((tracked.entry, tracked.resent))

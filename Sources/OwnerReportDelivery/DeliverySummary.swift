@@ -41,7 +41,8 @@ public struct DeliverySummary: Sendable {
 
     /// Whether the run did anything worth a line of output.
     public var isEmpty: Bool {
-        delivered.isEmpty && recovered.isEmpty && quarantined.isEmpty && stoppedLanes.isEmpty && configurationError == nil
+        delivered.isEmpty && recovered.isEmpty && quarantined.isEmpty && stoppedLanes.isEmpty
+            && configurationError == nil
     }
 
     /// One line for people: `delivered 3, failed 1, waiting 16 (owner: HTTP 503 …)`.
@@ -52,7 +53,9 @@ public struct DeliverySummary: Sendable {
         parts.append("waiting \(waiting)")
         var text = parts.joined(separator: ", ")
         if !stoppedLanes.isEmpty {
-            text += " (" + stoppedLanes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ") + ")"
+            text +=
+                " (" + stoppedLanes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+                + ")"
         }
         if let configurationError { text += "; stopped: \(configurationError)" }
         return text

@@ -14,7 +14,8 @@ public struct QuarantineRecord: Sendable {
     public var deliveredTo: [String]
 
     public init(
-        category: String, reason: String, destination: String? = nil, status: Int? = nil, responseExcerpt: String? = nil,
+        category: String, reason: String, destination: String? = nil, status: Int? = nil,
+        responseExcerpt: String? = nil,
         attempts: Int = 0, deliveredTo: [String] = []
     ) {
         self.category = category
@@ -34,7 +35,9 @@ public struct QuarantineRecord: Sendable {
         if let destination { object["destination"] = destination }
         if let status { object["status"] = status }
         if let responseExcerpt { object["response_excerpt"] = responseExcerpt }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
         return Array(data) + [0x0A]
     }
 }

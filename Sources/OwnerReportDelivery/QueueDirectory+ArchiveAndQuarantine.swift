@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import OwnerReportCore
@@ -63,7 +63,9 @@ extension QueueDirectory {
             try DurableFile.moveEntry(entry.path, to: "\(failed)/\(name)")
         }
         try ledger.append(
-            .init(.failed, report: entry.name, destination: failure.destination, status: failure.status, detail: "\(failure.category): \(failure.reason)"))
+            .init(
+                .failed, report: entry.name, destination: failure.destination, status: failure.status,
+                detail: "\(failure.category): \(failure.reason)"))
     }
 
     /// `name` with a UTC timestamp before its extension, for the rare clash in sent/ or failed/.

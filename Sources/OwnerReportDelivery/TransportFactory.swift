@@ -6,7 +6,8 @@ public enum TransportFactory {
     /// - Parameter host: this host's name in a fleet (`[fleet] host`), which the `webhook` channel sends.
     /// - Parameter pace: the destination's pace when another lane already sends to it.
     public static func make(
-        _ destination: Destination, queue: QueueDirectory, policy: DeliveryPolicy, secrets: SecretResolver, timeZone: TimeZone, host: String,
+        _ destination: Destination, queue: QueueDirectory, policy: DeliveryPolicy, secrets: SecretResolver,
+        timeZone: TimeZone, host: String,
         pace: Pace = Pace()
     ) throws -> Transport {
         switch destination.channel {
@@ -17,11 +18,17 @@ public enum TransportFactory {
         case .email:
             return try EmailTransport(destination: destination, policy: policy, secrets: secrets, timeZone: timeZone)
         case .discord:
-            return try ChatTransport(service: DiscordService(destination: destination, secrets: secrets), policy: policy, secrets: secrets, timeZone: timeZone, pace: pace)
+            return try ChatTransport(
+                service: DiscordService(destination: destination, secrets: secrets), policy: policy, secrets: secrets,
+                timeZone: timeZone, pace: pace)
         case .telegram:
-            return try ChatTransport(service: TelegramService(destination: destination, secrets: secrets), policy: policy, secrets: secrets, timeZone: timeZone, pace: pace)
+            return try ChatTransport(
+                service: TelegramService(destination: destination, secrets: secrets), policy: policy, secrets: secrets,
+                timeZone: timeZone, pace: pace)
         case .slack:
-            return try ChatTransport(service: SlackService(destination: destination, secrets: secrets), policy: policy, secrets: secrets, timeZone: timeZone, pace: pace)
+            return try ChatTransport(
+                service: SlackService(destination: destination, secrets: secrets), policy: policy, secrets: secrets,
+                timeZone: timeZone, pace: pace)
         }
     }
 }
@@ -37,7 +44,8 @@ extension TransportFactory {
         var transports: [String: Transport] = [:]
         for (name, destination) in configuration.destinations {
             transports[name] = try make(
-                destination, queue: queue, policy: configuration.delivery, secrets: secrets, timeZone: configuration.timeZone, host: configuration.fleet.host)
+                destination, queue: queue, policy: configuration.delivery, secrets: secrets,
+                timeZone: configuration.timeZone, host: configuration.fleet.host)
         }
         return transports
     }
@@ -46,9 +54,12 @@ extension TransportFactory {
 extension TransportFactory {
     /// A transport for another lane of `transport`'s destination (a relayed origin's lane): its own
     /// connection, the destination's pace shared.
-    public static func sibling(of transport: Transport, queue: QueueDirectory, configuration: Configuration, secrets: SecretResolver) throws -> Transport {
+    public static func sibling(
+        of transport: Transport, queue: QueueDirectory, configuration: Configuration, secrets: SecretResolver
+    ) throws -> Transport {
         try make(
-            transport.destination, queue: queue, policy: configuration.delivery, secrets: secrets, timeZone: configuration.timeZone,
+            transport.destination, queue: queue, policy: configuration.delivery, secrets: secrets,
+            timeZone: configuration.timeZone,
             host: configuration.fleet.host, pace: (transport as? ChatTransport)?.pace ?? Pace())
     }
 }

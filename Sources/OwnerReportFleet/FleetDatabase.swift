@@ -10,8 +10,10 @@ public enum FleetDatabase {
         guard let source = configuration.fleet.database else {
             throw ConfigurationError(
                 file: configuration.sourceName, key: "fleet.database_env",
-                message: "missing: set [fleet] database_env or database_file to a libpq connection string (docs/fleet.md)")
+                message:
+                    "missing: set [fleet] database_env or database_file to a libpq connection string (docs/fleet.md)")
         }
-        return try PostgresConnection(connectionString: try secrets.connectionString(of: source, key: "fleet.database"), secrets: secrets)
+        return try PostgresConnection(
+            connectionString: try secrets.connectionString(of: source, key: "fleet.database"), secrets: secrets)
     }
 }

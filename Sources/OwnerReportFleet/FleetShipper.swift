@@ -44,9 +44,12 @@ public struct FleetShipper {
         if from > 0 { try checkSame(seq: from, fleetHash: last?[1] ?? "") }
         var cursor = from, shipped = 0, alreadyThere = 0
         while true {
-            let rows = try ledger.query("WHERE seq > ? ORDER BY seq LIMIT ?", [.integer(cursor), .integer(Int64(batch))])
+            let rows = try ledger.query(
+                "WHERE seq > ? ORDER BY seq LIMIT ?", [.integer(cursor), .integer(Int64(batch))])
             guard let end = rows.last else { break }
-            let inserted = try connection.execute(FleetTable.insertStatement, FleetTable.parameters(of: rows, host: host)).affected
+            let inserted = try connection.execute(
+                FleetTable.insertStatement, FleetTable.parameters(of: rows, host: host)
+            ).affected
             if inserted < rows.count { try checkSame(rows) }
             shipped += inserted
             alreadyThere += rows.count - inserted
@@ -62,12 +65,14 @@ public struct FleetShipper {
             let head = try ledger.query("ORDER BY seq DESC LIMIT 1", []).first?.sequence ?? 0
             throw PostgresError(
                 "the fleet database holds host '\(host)' up to row \(seq), but this ledger ends at row \(head): "
-                    + "another ledger ships as '\(host)' (set [fleet] host to this host's own name), or this one was started over", exitStatus: .dataError)
+                    + "another ledger ships as '\(host)' (set [fleet] host to this host's own name), or this one was started over",
+                exitStatus: .dataError)
         }
         guard local.hash == fleetHash else {
             throw PostgresError(
                 "row \(seq) of host '\(host)' in the fleet database has hash \(fleetHash.prefix(16))…, this ledger's has \(local.hash.prefix(16))…: "
-                    + "another ledger ships as '\(host)', or the fleet table was changed (owner-report-archiver verify --fleet)", exitStatus: .dataError)
+                    + "another ledger ships as '\(host)', or the fleet table was changed (owner-report-archiver verify --fleet)",
+                exitStatus: .dataError)
         }
     }
 
@@ -75,8 +80,10 @@ public struct FleetShipper {
     private func checkSame(_ rows: [LedgerEvent]) throws {
         guard let first = rows.first, let last = rows.last else { return }
         let stored = try connection.execute(
-            "SELECT seq, hash FROM \(FleetTable.name) WHERE host = $1 AND seq BETWEEN $2 AND $3", [host, String(first.sequence), String(last.sequence)])
-        let hashes = Dictionary(stored.rows.map { (Int64($0[0] ?? "") ?? 0, $0[1] ?? "") }, uniquingKeysWith: { first, _ in first })
+            "SELECT seq, hash FROM \(FleetTable.name) WHERE host = $1 AND seq BETWEEN $2 AND $3",
+            [host, String(first.sequence), String(last.sequence)])
+        let hashes = Dictionary(
+            stored.rows.map { (Int64($0[0] ?? "") ?? 0, $0[1] ?? "") }, uniquingKeysWith: { first, _ in first })
         for row in rows where hashes[row.sequence] != row.hash {
             try checkSame(seq: row.sequence, fleetHash: hashes[row.sequence] ?? "(none)")
         }
@@ -99,7 +106,8 @@ extension FleetShipper {
     /// A dry run connects and reads the database's last row for this host, and counts the rows that
     /// would go; it creates nothing and inserts nothing.
     public static func pass(
-        queue: QueueDirectory, configuration: Configuration, secrets: SecretResolver, dryRun: Bool, progress: @escaping (Int64) -> Void = { _ in }
+        queue: QueueDirectory, configuration: Configuration, secrets: SecretResolver, dryRun: Bool,
+        progress: @escaping (Int64) -> Void = { _ in }
     ) throws -> PassResult {
         let host = configuration.fleet.host
         guard let ledger = try Ledger.open(queue, .reading) else { return .noLedger }
@@ -109,16 +117,23 @@ extension FleetShipper {
         if dryRun {
             var from: Int64 = 0
             if try FleetTable.exists(connection) {
-                from = try connection.execute("SELECT COALESCE(max(seq), 0) FROM \(FleetTable.name) WHERE host = $1", [host]).rows.first?.first?.flatMap { Int64($0) } ?? 0
+                from =
+                    try connection.execute(
+                        "SELECT COALESCE(max(seq), 0) FROM \(FleetTable.name) WHERE host = $1", [host]
+                    ).rows.first?.first?.flatMap { Int64($0) } ?? 0
             }
             let head = try ledger.query("ORDER BY seq DESC LIMIT 1", []).first?.sequence ?? 0
             let waiting = Int(max(0, head - from))
-            return .shipped(Outcome(shipped: waiting, alreadyThere: 0, from: from, to: max(from, head)), host: host, seconds: seconds())
+            return .shipped(
+                Outcome(shipped: waiting, alreadyThere: 0, from: from, to: max(from, head)), host: host,
+                seconds: seconds())
         }
         try queue.prepare()
         guard let lock = try FileLock.acquire(at: "\(queue.state)/ship.lock", wait: false) else { return .busy }
         return try withExtendedLifetime(lock) {
-            let outcome = try FleetShipper(connection: connection, ledger: ledger, host: host, batch: configuration.fleet.shipBatch).run(progress: progress)
+            let outcome = try FleetShipper(
+                connection: connection, ledger: ledger, host: host, batch: configuration.fleet.shipBatch
+            ).run(progress: progress)
             return .shipped(outcome, host: host, seconds: seconds())
         }
     }

@@ -8,10 +8,14 @@ enum FleetTable {
 
     /// The columns a shipped row fills, in order (`shipped_at` is the database's own clock).
     static let columns = [
-        "host", "seq", "at", "event", "report", "destination", "status", "part", "parts", "detail", "enqueued_at_ns", "sha256",
+        "host", "seq", "at", "event", "report", "destination", "status", "part", "parts", "detail", "enqueued_at_ns",
+        "sha256",
         "not_before_ns", "prev_hash", "hash", "facts",
     ]
-    private static let types = ["text", "bigint", "text", "text", "text", "text", "integer", "integer", "integer", "text", "bigint", "text", "bigint", "text", "text", "text"]
+    private static let types = [
+        "text", "bigint", "text", "text", "text", "text", "integer", "integer", "integer", "text", "bigint", "text",
+        "bigint", "text", "text", "text",
+    ]
 
     /// Creates the table, its trigger and the trigger's function when the table is missing.
     ///
@@ -108,8 +112,10 @@ enum FleetTable {
     /// A ledger row's values in `columns` order.
     static func parameters(of event: LedgerEvent, host: String) -> [String?] {
         [
-            host, String(event.sequence), event.time, event.kind.rawValue, event.report, event.destination, event.status.map(String.init),
-            event.part.map(String.init), event.parts.map(String.init), event.detail, event.enqueuedAt.map { String($0.rawValue) },
+            host, String(event.sequence), event.time, event.kind.rawValue, event.report, event.destination,
+            event.status.map(String.init),
+            event.part.map(String.init), event.parts.map(String.init), event.detail,
+            event.enqueuedAt.map { String($0.rawValue) },
             event.sha256, event.notBefore.map { String($0.rawValue) }, event.previousHash, event.hash, event.facts,
         ]
     }
@@ -124,7 +130,8 @@ enum FleetTable {
         return LedgerEvent(
             sequence: wide(0) ?? 0, time: row[1] ?? "",
             .init(
-                .init(rawValue: row[2] ?? ""), report: row[3], destination: row[4], status: integer(5), part: integer(6), parts: integer(7),
+                .init(rawValue: row[2] ?? ""), report: row[3], destination: row[4], status: integer(5),
+                part: integer(6), parts: integer(7),
                 detail: row[8], enqueuedAt: wide(9).map(Timestamp.init(rawValue:)), sha256: row[10],
                 notBefore: wide(11).map(Timestamp.init(rawValue:)), facts: row[14]),
             previousHash: row[12] ?? "", hash: row[13] ?? "")
@@ -132,7 +139,8 @@ enum FleetTable {
 
     /// One host's rows in order, `page` at a time: all of them, or those a report of `period` reads.
     static func walk(
-        _ connection: PostgresConnection, host: String, for period: (start: Timestamp, end: Timestamp)? = nil, page: Int = 5000,
+        _ connection: PostgresConnection, host: String, for period: (start: Timestamp, end: Timestamp)? = nil,
+        page: Int = 5000,
         _ body: ([LedgerEvent]) throws -> Void
     ) throws {
         var after: Int64 = 0
@@ -160,10 +168,13 @@ enum FleetTable {
         """
 
     /// The hosts that shipped, with their row counts and last row, by name.
-    static func hosts(_ connection: PostgresConnection) throws(PostgresError) -> [(host: String, rows: Int, last: Int64)] {
+    static func hosts(_ connection: PostgresConnection) throws(PostgresError) -> [(
+        host: String, rows: Int, last: Int64
+    )] {
         guard try exists(connection) else { return [] }
-        return try connection.execute("SELECT host, count(*), max(seq) FROM \(name) GROUP BY host ORDER BY host").rows.map {
-            ($0[0] ?? "", Int($0[1] ?? "") ?? 0, Int64($0[2] ?? "") ?? 0)
-        }
+        return try connection.execute("SELECT host, count(*), max(seq) FROM \(name) GROUP BY host ORDER BY host").rows
+            .map {
+                ($0[0] ?? "", Int($0[1] ?? "") ?? 0, Int64($0[2] ?? "") ?? 0)
+            }
     }
 }

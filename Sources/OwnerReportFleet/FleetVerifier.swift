@@ -46,7 +46,8 @@ public struct FleetVerifier {
                     if let problem = walk.check(event) { note(problem) }
                 }
                 guard let ledger, let first = events.first, let last = events.last else { return }
-                let mine = try ledger.query("WHERE seq BETWEEN ? AND ?", [.integer(first.sequence), .integer(last.sequence)])
+                let mine = try ledger.query(
+                    "WHERE seq BETWEEN ? AND ?", [.integer(first.sequence), .integer(last.sequence)])
                 let hashes = Dictionary(mine.map { ($0.sequence, $0.hash) }, uniquingKeysWith: { first, _ in first })
                 for event in events {
                     guard let hash = hashes[event.sequence] else {
@@ -54,7 +55,10 @@ public struct FleetVerifier {
                         continue
                     }
                     if hash != event.hash {
-                        note(ChainBreak(sequence: event.sequence, reason: "differs from this host's own ledger (hash \(hash.prefix(16))…)"))
+                        note(
+                            ChainBreak(
+                                sequence: event.sequence,
+                                reason: "differs from this host's own ledger (hash \(hash.prefix(16))…)"))
                     }
                 }
             }

@@ -1,6 +1,6 @@
 internal import CPQ
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import OwnerReportCore
@@ -28,7 +28,9 @@ public final class PostgresConnection {
         }
         setenv("PGCONNECT_TIMEOUT", "10", 0)
         setenv("PGAPPNAME", "owner-report", 0)
-        guard let handle = library.connect(connectionString) else { throw PostgresError("cannot connect to the fleet database: out of memory") }
+        guard let handle = library.connect(connectionString) else {
+            throw PostgresError("cannot connect to the fleet database: out of memory")
+        }
         guard library.status(handle) == CONNECTION_OK else {
             let reason = Self.oneLine(library.errorMessage(handle).map { String(cString: $0) } ?? "no reason given")
             library.finish(handle)
@@ -59,7 +61,9 @@ public final class PostgresConnection {
             }
         }
         guard let result else {
-            throw PostgresError("the fleet database did not answer: \(secrets.redact(Self.oneLine(library.errorMessage(handle).map { String(cString: $0) } ?? "")))")
+            throw PostgresError(
+                "the fleet database did not answer: \(secrets.redact(Self.oneLine(library.errorMessage(handle).map { String(cString: $0) } ?? "")))"
+            )
         }
         defer { library.clear(result) }
         let status = library.resultStatus(result)
@@ -74,7 +78,9 @@ public final class PostgresConnection {
             var values: [String?] = []
             values.reserveCapacity(Int(columns))
             for column in 0..<columns {
-                values.append(library.isNull(result, row, column) != 0 ? nil : library.value(result, row, column).map { String(cString: $0) })
+                values.append(
+                    library.isNull(result, row, column) != 0
+                        ? nil : library.value(result, row, column).map { String(cString: $0) })
             }
             rows.append(values)
         }
@@ -84,6 +90,7 @@ public final class PostgresConnection {
 
     /// libpq's messages end in a newline and may span lines (DETAIL, HINT): one line, parts kept.
     static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: "; ")
+        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .joined(separator: "; ")
     }
 }

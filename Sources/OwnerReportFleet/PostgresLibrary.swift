@@ -1,7 +1,7 @@
 internal import CPQ
 import OwnerReportCore
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// libpq, opened with `dlopen(3)` on first use rather than linked (see Sources/CPQ/shim.h).
@@ -16,11 +16,13 @@ struct PostgresLibrary: @unchecked Sendable {
     let status: @convention(c) (OpaquePointer?) -> ConnStatusType
     let errorMessage: @convention(c) (OpaquePointer?) -> UnsafeMutablePointer<CChar>?
     let finish: @convention(c) (OpaquePointer?) -> Void
-    let setNoticeProcessor: @convention(c) (OpaquePointer?, PQnoticeProcessor?, UnsafeMutableRawPointer?) -> PQnoticeProcessor?
-    let execParams: @convention(c) (
-        OpaquePointer?, UnsafePointer<CChar>?, Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?,
-        UnsafePointer<Int32>?, UnsafePointer<Int32>?, Int32
-    ) -> OpaquePointer?
+    let setNoticeProcessor:
+        @convention(c) (OpaquePointer?, PQnoticeProcessor?, UnsafeMutableRawPointer?) -> PQnoticeProcessor?
+    let execParams:
+        @convention(c) (
+            OpaquePointer?, UnsafePointer<CChar>?, Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?,
+            UnsafePointer<Int32>?, UnsafePointer<Int32>?, Int32
+        ) -> OpaquePointer?
     let resultStatus: @convention(c) (OpaquePointer?) -> ExecStatusType
     let resultErrorMessage: @convention(c) (OpaquePointer?) -> UnsafeMutablePointer<CChar>?
     let rowCount: @convention(c) (OpaquePointer?) -> Int32
@@ -58,24 +60,30 @@ struct PostgresLibrary: @unchecked Sendable {
         return PostgresLibrary(
             connect: try symbol("PQconnectdb", (@convention(c) (UnsafePointer<CChar>?) -> OpaquePointer?).self),
             status: try symbol("PQstatus", (@convention(c) (OpaquePointer?) -> ConnStatusType).self),
-            errorMessage: try symbol("PQerrorMessage", (@convention(c) (OpaquePointer?) -> UnsafeMutablePointer<CChar>?).self),
+            errorMessage: try symbol(
+                "PQerrorMessage", (@convention(c) (OpaquePointer?) -> UnsafeMutablePointer<CChar>?).self),
             finish: try symbol("PQfinish", (@convention(c) (OpaquePointer?) -> Void).self),
             setNoticeProcessor: try symbol(
                 "PQsetNoticeProcessor",
-                (@convention(c) (OpaquePointer?, PQnoticeProcessor?, UnsafeMutableRawPointer?) -> PQnoticeProcessor?).self),
+                (@convention(c) (OpaquePointer?, PQnoticeProcessor?, UnsafeMutableRawPointer?) -> PQnoticeProcessor?)
+                    .self),
             execParams: try symbol(
                 "PQexecParams",
                 (@convention(c) (
-                    OpaquePointer?, UnsafePointer<CChar>?, Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?,
+                    OpaquePointer?, UnsafePointer<CChar>?, Int32, UnsafePointer<Oid>?,
+                    UnsafePointer<UnsafePointer<CChar>?>?,
                     UnsafePointer<Int32>?, UnsafePointer<Int32>?, Int32
                 ) -> OpaquePointer?).self),
             resultStatus: try symbol("PQresultStatus", (@convention(c) (OpaquePointer?) -> ExecStatusType).self),
-            resultErrorMessage: try symbol("PQresultErrorMessage", (@convention(c) (OpaquePointer?) -> UnsafeMutablePointer<CChar>?).self),
+            resultErrorMessage: try symbol(
+                "PQresultErrorMessage", (@convention(c) (OpaquePointer?) -> UnsafeMutablePointer<CChar>?).self),
             rowCount: try symbol("PQntuples", (@convention(c) (OpaquePointer?) -> Int32).self),
             columnCount: try symbol("PQnfields", (@convention(c) (OpaquePointer?) -> Int32).self),
-            value: try symbol("PQgetvalue", (@convention(c) (OpaquePointer?, Int32, Int32) -> UnsafeMutablePointer<CChar>?).self),
+            value: try symbol(
+                "PQgetvalue", (@convention(c) (OpaquePointer?, Int32, Int32) -> UnsafeMutablePointer<CChar>?).self),
             isNull: try symbol("PQgetisnull", (@convention(c) (OpaquePointer?, Int32, Int32) -> Int32).self),
-            commandTuples: try symbol("PQcmdTuples", (@convention(c) (OpaquePointer?) -> UnsafeMutablePointer<CChar>?).self),
+            commandTuples: try symbol(
+                "PQcmdTuples", (@convention(c) (OpaquePointer?) -> UnsafeMutablePointer<CChar>?).self),
             clear: try symbol("PQclear", (@convention(c) (OpaquePointer?) -> Void).self))
     }
 }

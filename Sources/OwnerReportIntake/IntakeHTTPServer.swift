@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Logging
 import NIOCore
@@ -68,7 +68,8 @@ public final class IntakeHTTPServer: @unchecked Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(IntakeChannelHandler(peer: peer, service: service, pool: pool, policy: policy))
+                    try channel.pipeline.syncOperations.addHandler(
+                        IntakeChannelHandler(peer: peer, service: service, pool: pool, policy: policy))
                 }
             }
             .withConnectedSocket(descriptor)
@@ -123,12 +124,19 @@ final class IntakeChannelHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let requestHead):
             head = requestHead
-            if let length = requestHead.headers.first(name: "content-length").flatMap(Int.init), length > policy.maxRequestBytes {
-                respond(.error(413, "the body is \(length) bytes, over intake.max_request_bytes = \(policy.maxRequestBytes)"), context: context)
+            if let length = requestHead.headers.first(name: "content-length").flatMap(Int.init),
+                length > policy.maxRequestBytes
+            {
+                respond(
+                    .error(
+                        413, "the body is \(length) bytes, over intake.max_request_bytes = \(policy.maxRequestBytes)"),
+                    context: context)
             }
         case .body(var buffer):
             guard body.count + buffer.readableBytes <= policy.maxRequestBytes else {
-                respond(.error(413, "the body is over intake.max_request_bytes = \(policy.maxRequestBytes)"), context: context)
+                respond(
+                    .error(413, "the body is over intake.max_request_bytes = \(policy.maxRequestBytes)"),
+                    context: context)
                 return
             }
             body += buffer.readBytes(length: buffer.readableBytes) ?? []
@@ -138,7 +146,8 @@ final class IntakeChannelHandler: ChannelInboundHandler {
             var headers: [String: String] = [:]
             for (name, value) in head.headers { headers[name.lowercased()] = value }
             let path = String(head.uri.prefix { $0 != "?" })
-            let request = IntakeRequest(method: head.method.rawValue, path: path, headers: headers, body: body, peer: peer)
+            let request = IntakeRequest(
+                method: head.method.rawValue, path: path, headers: headers, body: body, peer: peer)
             let service = self.service
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             pool.runIfActive(eventLoop: context.eventLoop) { service.handle(request) }.whenComplete { result in
@@ -160,7 +169,8 @@ final class IntakeChannelHandler: ChannelInboundHandler {
         headers.add(name: "Connection", value: "close")
         for (name, value) in response.headers { headers.add(name: name, value: value) }
         let status = HTTPResponseStatus(statusCode: response.status)
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }

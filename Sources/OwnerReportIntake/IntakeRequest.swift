@@ -35,7 +35,9 @@ public struct IntakeResponse: Sendable, Equatable {
     public init(status: Int, json: [String: Any], headers: [String: String] = [:]) {
         self.status = status
         self.headers = headers
-        let data = (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         body = Array(data) + [UInt8(ascii: "\n")]
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import Logging
@@ -26,7 +26,10 @@ public final class IntakeService: @unchecked Sendable {
     /// The clock relayed timestamps are checked against (tests move it).
     private let now: () -> Timestamp
 
-    public init(queue: QueueDirectory, configuration: Configuration, secrets: SecretResolver, logger: Logger, now: @escaping () -> Timestamp = { .now() }) throws {
+    public init(
+        queue: QueueDirectory, configuration: Configuration, secrets: SecretResolver, logger: Logger,
+        now: @escaping () -> Timestamp = { .now() }
+    ) throws {
         self.queue = queue
         self.configuration = configuration
         policy = configuration.intake
@@ -40,10 +43,16 @@ public final class IntakeService: @unchecked Sendable {
         token = try policy.token.map { try secrets.value(of: $0, key: "intake.token") }
         var signatures: [(host: String?, signature: StandardWebhookSignature)] = []
         if let shared = policy.relaySecret {
-            signatures.append((nil, StandardWebhookSignature(secret: try secrets.value(of: shared, key: "intake.relay_secret"))))
+            signatures.append(
+                (nil, StandardWebhookSignature(secret: try secrets.value(of: shared, key: "intake.relay_secret"))))
         }
         for (host, source) in policy.relayOrigins.sorted(by: { $0.key < $1.key }) {
-            signatures.append((host, StandardWebhookSignature(secret: try secrets.value(of: source, key: "intake.relay_origins.\(host).secret"))))
+            signatures.append(
+                (
+                    host,
+                    StandardWebhookSignature(
+                        secret: try secrets.value(of: source, key: "intake.relay_origins.\(host).secret"))
+                ))
         }
         relaySignatures = signatures
         self.logger = logger
@@ -63,24 +72,33 @@ public final class IntakeService: @unchecked Sendable {
         case ("POST", let path) where path.hasPrefix("/v1/ping/"): response = authorized(request) ?? ping(request)
         case (_, "/healthz"), (_, "/v1/reports"), (_, "/v1/alertmanager"), (_, "/v1/relay"):
             response = .error(405, "\(request.method) is not allowed on \(request.path)")
-        default: response = .error(404, "no endpoint \(request.path) (POST /v1/reports, /v1/alertmanager, /v1/relay, /v1/ping/NAME; GET /healthz)")
+        default:
+            response = .error(
+                404,
+                "no endpoint \(request.path) (POST /v1/reports, /v1/alertmanager, /v1/relay, /v1/ping/NAME; GET /healthz)"
+            )
         }
-        logger.info("request", metadata: ["method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)"])
+        logger.info(
+            "request",
+            metadata: ["method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)"])
         return response
     }
 
     private func health() -> IntakeResponse {
         let paths: [String] = [queue.pending, queue.tmp, queue.ledgerPath]
         let problems = paths.filter { path in access(path, W_OK) != 0 }.map { path in "\(path) is not writable" }
-        return problems.isEmpty ? IntakeResponse(status: 200, json: ["status": "ok"]) : .error(503, problems.joined(separator: "; "))
+        return problems.isEmpty
+            ? IntakeResponse(status: 200, json: ["status": "ok"]) : .error(503, problems.joined(separator: "; "))
     }
 
     /// nil when the request may go on: a Unix socket's peer (the socket's mode admitted it), or the
     /// bearer token when one is configured. Without a token only loopback addresses are listened on.
     private func authorized(_ request: IntakeRequest) -> IntakeResponse? {
         guard case .tcp = request.peer, let token else { return nil }
-        let given = request.headers["authorization"].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
-        return Self.constantTimeEqual(Array(given.utf8), Array(token.utf8)) ? nil : .error(401, "a valid Authorization: Bearer token is required")
+        let given =
+            request.headers["authorization"].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
+        return Self.constantTimeEqual(Array(given.utf8), Array(token.utf8))
+            ? nil : .error(401, "a valid Authorization: Bearer token is required")
     }
 
     private static func constantTimeEqual(_ left: [UInt8], _ right: [UInt8]) -> Bool {
@@ -108,7 +126,8 @@ public final class IntakeService: @unchecked Sendable {
         }
         do {
             let accepted = try desk.accept(
-                request.body, format: .json, from: submitter(request), key: request.headers["idempotency-key"], via: "the intake's /v1/reports")
+                request.body, format: .json, from: submitter(request), key: request.headers["idempotency-key"],
+                via: "the intake's /v1/reports")
             return IntakeResponse(status: 202, json: ["id": accepted.id, "duplicate": accepted.duplicate])
         } catch {
             return Self.response(for: error)
@@ -118,23 +137,30 @@ public final class IntakeService: @unchecked Sendable {
     /// `POST /v1/ping/NAME[/start|/fail]`: a job's sign of life for `[expect.NAME]`; the body, if any,
     /// is the message (a failure's reason).
     private func ping(_ request: IntakeRequest) -> IntakeResponse {
-        let parts = request.path.dropFirst("/v1/ping/".count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let parts = request.path.dropFirst("/v1/ping/".count).split(separator: "/", omittingEmptySubsequences: false)
+            .map(String.init)
         let state: PingDesk.State
         switch parts.count == 2 ? parts[1] : parts.count == 1 ? "success" : "" {
         case "success": state = .success
         case "start": state = .start
         case "fail": state = .fail
-        default: return .error(404, "no endpoint \(request.path) (POST /v1/ping/NAME, /v1/ping/NAME/start, /v1/ping/NAME/fail)")
+        default:
+            return .error(
+                404, "no endpoint \(request.path) (POST /v1/ping/NAME, /v1/ping/NAME/start, /v1/ping/NAME/fail)")
         }
         let name = parts[0]
         if let problem = PingDesk.problem(with: name, in: configuration) { return .error(404, problem) }
         let message = request.body.isEmpty ? nil : String(decoding: request.body.prefix(2_000), as: UTF8.self)
         let sender = submitter(request)
-        let incidents = IncidentDesk(builder: builder, ledger: desk.ledger, queue: queue, records: true) { [desk] announcements, rows in
-            try desk.enqueue(together: announcements.map { ($0.report, "the intake's /v1/ping (\($0.origin))", $0.cause) }, recording: rows, from: sender)
+        let incidents = IncidentDesk(builder: builder, ledger: desk.ledger, queue: queue, records: true) {
+            [desk] announcements, rows in
+            try desk.enqueue(
+                together: announcements.map { ($0.report, "the intake's /v1/ping (\($0.origin))", $0.cause) },
+                recording: rows, from: sender)
         }
         do {
-            let enqueued = try PingDesk(configuration: configuration, ledger: desk.ledger, incidents: incidents).record(name, state, message: message, at: now())
+            let enqueued = try PingDesk(configuration: configuration, ledger: desk.ledger, incidents: incidents).record(
+                name, state, message: message, at: now())
             return IntakeResponse(status: 200, json: ["recorded": state.rawValue, "enqueued": enqueued])
         } catch let error as SubmissionError {
             return Self.response(for: error)
@@ -144,7 +170,9 @@ public final class IntakeService: @unchecked Sendable {
     }
 
     private func alertmanager(_ request: IntakeRequest) -> IntakeResponse {
-        guard (try? JSONSerialization.jsonObject(with: Data(request.body))) != nil else { return .error(400, "the body is not JSON") }
+        guard (try? JSONSerialization.jsonObject(with: Data(request.body))) != nil else {
+            return .error(400, "the body is not JSON")
+        }
         let payload: AlertmanagerPayload
         do {
             payload = try AlertmanagerPayload(json: request.body, origin: "/v1/alertmanager")
@@ -152,12 +180,15 @@ public final class IntakeService: @unchecked Sendable {
             return .error(422, error.description)
         }
         let sender = submitter(request)
-        let incidents = IncidentDesk(builder: builder, ledger: desk.ledger, queue: queue, records: true) { [desk] announcements, rows in
+        let incidents = IncidentDesk(builder: builder, ledger: desk.ledger, queue: queue, records: true) {
+            [desk] announcements, rows in
             try desk.enqueue(
-                together: announcements.map { ($0.report, "the intake's /v1/alertmanager (\($0.origin))", $0.cause) }, recording: rows, from: sender)
+                together: announcements.map { ($0.report, "the intake's /v1/alertmanager (\($0.origin))", $0.cause) },
+                recording: rows, from: sender)
         }
         do {
-            let outcome = try incidents.apply(payload, origin: "/v1/alertmanager", heartbeats: configuration.expectations.heartbeats)
+            let outcome = try incidents.apply(
+                payload, origin: "/v1/alertmanager", heartbeats: configuration.expectations.heartbeats)
             return IntakeResponse(status: 200, json: ["enqueued": outcome.enqueued, "notes": outcome.notes])
         } catch let error as SubmissionError {
             return Self.response(for: error)
@@ -170,15 +201,23 @@ public final class IntakeService: @unchecked Sendable {
     /// once per `webhook-id`, so a retried hop enqueues nothing new and the sender's order is kept.
     private func relay(_ request: IntakeRequest) -> IntakeResponse {
         guard !relaySignatures.isEmpty else {
-            return .error(404, "/v1/relay is not configured here (set intake.relay_secret_env or relay_secret_file, or [intake.relay_origins])")
+            return .error(
+                404,
+                "/v1/relay is not configured here (set intake.relay_secret_env or relay_secret_file, or [intake.relay_origins])"
+            )
         }
-        guard let id = request.headers["webhook-id"], !id.isEmpty, let stamp = request.headers["webhook-timestamp"].flatMap(Int64.init),
+        guard let id = request.headers["webhook-id"], !id.isEmpty,
+            let stamp = request.headers["webhook-timestamp"].flatMap(Int64.init),
             let signature = request.headers["webhook-signature"]
         else { return .error(401, "webhook-id, webhook-timestamp and webhook-signature are required") }
         guard abs(now().seconds - stamp) <= Int64(policy.relayTolerance.seconds) else {
             return .error(401, "webhook-timestamp is more than \(Int(policy.relayTolerance.seconds)) s from now")
         }
-        guard let signer = relaySignatures.first(where: { $0.signature.verify(signature, id: id, timestamp: stamp, body: request.body) }) else {
+        guard
+            let signer = relaySignatures.first(where: {
+                $0.signature.verify(signature, id: id, timestamp: stamp, body: request.body)
+            })
+        else {
             return .error(401, "webhook-signature does not match")
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else {
@@ -186,7 +225,11 @@ public final class IntakeService: @unchecked Sendable {
         }
         var fields: [String: FieldValue] = [:]
         for (key, value) in object["fields"] as? [String: Any] ?? [:] where Report.isValidFieldName(Substring(key)) {
-            if let text = value as? String { fields[key] = .text(text) } else if let items = value as? [String] { fields[key] = .list(items) }
+            if let text = value as? String {
+                fields[key] = .text(text)
+            } else if let items = value as? [String] {
+                fields[key] = .list(items)
+            }
         }
         // The origin's destination name means nothing here; the relayed report is routed by this queue's config.
         fields["destination"] = nil
@@ -206,10 +249,13 @@ public final class IntakeService: @unchecked Sendable {
             fields[Lane.originField] = nil
         }
         let kind = (object["kind"] as? String).flatMap(ReportKind.init(rawValue:)) ?? .note
-        let report = Report(kind: kind, title: object["title"] as? String ?? kind.rawValue, fields: fields, body: object["body"] as? String ?? "")
+        let report = Report(
+            kind: kind, title: object["title"] as? String ?? kind.rawValue, fields: fields,
+            body: object["body"] as? String ?? "")
         do {
             let accepted = try desk.enqueue(
-                report, format: .json, from: nil, key: "relay:\(id)", via: "the intake's /v1/relay", keepsOriginStamp: true)
+                report, format: .json, from: nil, key: "relay:\(id)", via: "the intake's /v1/relay",
+                keepsOriginStamp: true)
             return IntakeResponse(status: 202, json: ["id": accepted.id, "duplicate": accepted.duplicate])
         } catch {
             return Self.response(for: error)

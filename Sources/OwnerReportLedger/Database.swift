@@ -10,13 +10,16 @@ public final class Database {
     ///
     /// - Parameter immutable: read-only, and no -wal or -shm file is made: for a file no process is
     ///   writing (SQLite's `immutable=1`), so that a dry run leaves the directory as it was.
-    public init(path: String, readOnly: Bool = false, immutable: Bool = false, busyTimeout: Duration = .seconds(10)) throws(SQLiteError) {
+    public init(path: String, readOnly: Bool = false, immutable: Bool = false, busyTimeout: Duration = .seconds(10))
+        throws(SQLiteError)
+    {
         var pointer: OpaquePointer?
         let access = readOnly || immutable ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         let flags = access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW | (immutable ? SQLITE_OPEN_URI : 0)
         var name = path
         if immutable {
-            let escaped = path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "?", with: "%3f").replacingOccurrences(of: "#", with: "%23")
+            let escaped = path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "?", with: "%3f")
+                .replacingOccurrences(of: "#", with: "%23")
             name = "file:\(escaped)?immutable=1"
         }
         let code = sqlite3_open_v2(name, &pointer, flags, nil)

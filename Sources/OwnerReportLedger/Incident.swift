@@ -20,8 +20,10 @@ public struct Incident: Hashable, Sendable {
     public var destination: String?
 
     public init(
-        id: String, title: String, severity: String, category: String? = nil, service: String? = nil, summary: String? = nil,
-        source: String = "cli", fingerprint: String? = nil, openedAt: Timestamp, resolvedAt: Timestamp? = nil, destination: String? = nil
+        id: String, title: String, severity: String, category: String? = nil, service: String? = nil,
+        summary: String? = nil,
+        source: String = "cli", fingerprint: String? = nil, openedAt: Timestamp, resolvedAt: Timestamp? = nil,
+        destination: String? = nil
     ) {
         self.destination = destination
         self.id = id
@@ -64,17 +66,21 @@ extension Incident {
     /// The JSON object kept in the ledger's `facts` column: times as the ledger writes them (UTC).
     public var factsJSON: String {
         let stored = Stored(
-            id: id, title: title, severity: severity, source: source, category: category, service: service, summary: summary,
-            fingerprint: fingerprint, destination: destination, opened_at: openedAt.iso8601UTC, resolved_at: resolvedAt?.iso8601UTC)
+            id: id, title: title, severity: severity, source: source, category: category, service: service,
+            summary: summary,
+            fingerprint: fingerprint, destination: destination, opened_at: openedAt.iso8601UTC,
+            resolved_at: resolvedAt?.iso8601UTC)
         return FactsJSON.encode(stored) ?? "{}"
     }
 
     /// The incident an `incident_opened` or `incident_resolved` row's facts hold.
     public init?(factsJSON: String?) {
-        guard let stored = FactsJSON.decode(Stored.self, from: factsJSON), let opened = Timestamp(iso8601UTC: stored.opened_at)
+        guard let stored = FactsJSON.decode(Stored.self, from: factsJSON),
+            let opened = Timestamp(iso8601UTC: stored.opened_at)
         else { return nil }
         self.init(
-            id: stored.id, title: stored.title, severity: stored.severity, category: stored.category, service: stored.service,
+            id: stored.id, title: stored.title, severity: stored.severity, category: stored.category,
+            service: stored.service,
             summary: stored.summary, source: stored.source, fingerprint: stored.fingerprint, openedAt: opened,
             resolvedAt: stored.resolved_at.flatMap(Timestamp.init(iso8601UTC:)), destination: stored.destination)
     }
@@ -128,7 +134,10 @@ public struct Acknowledgement: Hashable, Sendable {
     public var at: Timestamp
     public var note: String?
 
-    public init(incident: String, report: String? = nil, userID: String, name: String, channel: String, at: Timestamp, note: String? = nil) {
+    public init(
+        incident: String, report: String? = nil, userID: String, name: String, channel: String, at: Timestamp,
+        note: String? = nil
+    ) {
         self.incident = incident
         self.report = report
         self.userID = userID
@@ -148,14 +157,18 @@ public struct Acknowledgement: Hashable, Sendable {
 
     /// The JSON object kept in the `acknowledged` row's `facts`.
     var factsJSON: String {
-        FactsJSON.encode(Stored(incident: incident, user_id: userID, name: name, channel: channel, at: at.iso8601UTC, report: report, note: note)) ?? "{}"
+        FactsJSON.encode(
+            Stored(
+                incident: incident, user_id: userID, name: name, channel: channel, at: at.iso8601UTC, report: report,
+                note: note)) ?? "{}"
     }
 
     init?(factsJSON: String?) {
         guard let stored = FactsJSON.decode(Stored.self, from: factsJSON), let at = Timestamp(iso8601UTC: stored.at)
         else { return nil }
         self.init(
-            incident: stored.incident, report: stored.report, userID: stored.user_id, name: stored.name, channel: stored.channel, at: at,
+            incident: stored.incident, report: stored.report, userID: stored.user_id, name: stored.name,
+            channel: stored.channel, at: at,
             note: stored.note)
     }
 }
@@ -163,8 +176,10 @@ public struct Acknowledgement: Hashable, Sendable {
 extension IncidentBook {
     /// The first acknowledgement of an incident, if anyone gave one.
     public func acknowledgement(of id: String) throws -> Acknowledgement? {
-        try ledger.query("WHERE event = 'acknowledged' AND json_extract(facts, '$.incident') = ? ORDER BY seq LIMIT 1", [.text(id)])
-            .first.flatMap { Acknowledgement(factsJSON: $0.facts) }
+        try ledger.query(
+            "WHERE event = 'acknowledged' AND json_extract(facts, '$.incident') = ? ORDER BY seq LIMIT 1", [.text(id)]
+        )
+        .first.flatMap { Acknowledgement(factsJSON: $0.facts) }
     }
 
     /// The incident's own reports (its opening, its escalation steps, its resolution), oldest first.
@@ -186,7 +201,8 @@ extension IncidentBook {
         try ledger.append(
             .init(
                 .acknowledged, report: acknowledgement.report,
-                detail: "\(acknowledgement.subject) acknowledged by \(acknowledgement.name) (\(acknowledgement.userID)) via \(acknowledgement.channel)",
+                detail:
+                    "\(acknowledgement.subject) acknowledged by \(acknowledgement.name) (\(acknowledgement.userID)) via \(acknowledgement.channel)",
                 facts: acknowledgement.factsJSON))
     }
 
@@ -195,7 +211,9 @@ extension IncidentBook {
         var seen: Set<String> = []
         var result: [Acknowledgement] = []
         for event in try ledger.query("WHERE event = 'acknowledged' ORDER BY seq", []) {
-            guard let acknowledgement = Acknowledgement(factsJSON: event.facts), seen.insert(acknowledgement.subject).inserted else { continue }
+            guard let acknowledgement = Acknowledgement(factsJSON: event.facts),
+                seen.insert(acknowledgement.subject).inserted
+            else { continue }
             if acknowledgement.at >= start && acknowledgement.at < end { result.append(acknowledgement) }
         }
         return result

@@ -7,6 +7,9 @@ extension Ledger: EnqueueTimeBook {
     }
 
     public func recordFirstSeen(_ name: String, enqueuedAt: Timestamp, sha256: String?) throws {
-        try append(.init(.enqueued, report: name, detail: "first seen in pending/ (dropped in by hand)", enqueuedAt: enqueuedAt, sha256: sha256))
+        try append(
+            .init(
+                .enqueued, report: name, detail: "first seen in pending/ (dropped in by hand)", enqueuedAt: enqueuedAt,
+                sha256: sha256))
     }
 }

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import OwnerReportCore
 
@@ -41,14 +41,16 @@ public final class Ledger {
     /// itself, and SQLite answers "database is locked" at once instead of waiting out the busy timeout
     /// when another process is opening the same new ledger (eight producers started together on a
     /// fresh queue), so it is tried again for as long as a busy timeout would have waited.
-    private static func switchToWriteAheadLog(_ database: Database, patience: Duration = .seconds(10)) throws(SQLiteError) {
+    private static func switchToWriteAheadLog(_ database: Database, patience: Duration = .seconds(10))
+        throws(SQLiteError)
+    {
         let deadline = ContinuousClock.now + patience
         var pause = 0.002
         while true {
             do {
                 try database.execute("PRAGMA journal_mode=WAL")
                 return
-            } catch where error.code & 0xFF == SQLiteError.Code.busy.rawValue && ContinuousClock.now < deadline {
+            } catch  where error.code & 0xFF == SQLiteError.Code.busy.rawValue && ContinuousClock.now < deadline {
                 Thread.sleep(forTimeInterval: pause * Double.random(in: 0.5...1.5))
                 pause = min(pause * 2, 0.1)
             }
@@ -209,7 +211,8 @@ public final class Ledger {
     private static func columns(of event: LedgerEvent) -> [Statement.Value] {
         [
             .integer(event.sequence), .text(event.time), .text(event.kind.rawValue), .optional(event.report),
-            .optional(event.destination), .optional(event.status.map(Int64.init)), .optional(event.part.map(Int64.init)),
+            .optional(event.destination), .optional(event.status.map(Int64.init)),
+            .optional(event.part.map(Int64.init)),
             .optional(event.parts.map(Int64.init)), .optional(event.detail), .optional(event.enqueuedAt?.rawValue),
             .optional(event.sha256), .optional(event.notBefore?.rawValue), .text(event.previousHash), .text(event.hash),
             .optional(event.facts),
@@ -229,7 +232,8 @@ public final class Ledger {
         if let appendStatements { return appendStatements }
         let statements = AppendStatements(
             last: try database.prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"),
-            next: try database.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1"),
+            next: try database.prepare(
+                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1"),
             insert: try database.prepare(
                 """
                 INSERT INTO events (seq, at, event, report, destination, status, part, parts, detail,
@@ -243,8 +247,14 @@ public final class Ledger {
     /// Every event about one report, oldest first.
     public func events(for report: String) throws(SQLiteError) -> [LedgerEvent] {
         // Asked once per report a pass looks at: the statement is prepared once per connection.
-        if reportEvents == nil { reportEvents = try database.prepare(Self.selectEvents + "WHERE report = ? ORDER BY seq") }
-        return try read(reportEvents!, [.text(report)])  // swift-format-ignore: NeverForceUnwrap (set above)
+        let statement: Statement
+        if let prepared = reportEvents {
+            statement = prepared
+        } else {
+            statement = try database.prepare(Self.selectEvents + "WHERE report = ? ORDER BY seq")
+            reportEvents = statement
+        }
+        return try read(statement, [.text(report)])
     }
 
     private var reportEvents: Statement?
@@ -254,7 +264,8 @@ public final class Ledger {
         if let known = keyLookups[key.factsPath] { return known }
         // The same expression and condition as the partial index, so SQLite uses it.
         let statement = try database.prepare(
-            "SELECT report FROM events WHERE event = 'enqueued' AND json_extract(facts, '\(key.factsPath)') = ? ORDER BY seq LIMIT 1")
+            "SELECT report FROM events WHERE event = 'enqueued' AND json_extract(facts, '\(key.factsPath)') = ? ORDER BY seq LIMIT 1"
+        )
         keyLookups[key.factsPath] = statement
         return statement
     }
@@ -283,7 +294,8 @@ public final class Ledger {
                 LedgerEvent(
                     sequence: statement.integer(0) ?? 0, time: statement.text(1) ?? "",
                     .init(
-                        .init(rawValue: statement.text(2) ?? ""), report: statement.text(3), destination: statement.text(4),
+                        .init(rawValue: statement.text(2) ?? ""), report: statement.text(3),
+                        destination: statement.text(4),
                         status: statement.integer(5).map(Int.init), part: statement.integer(6).map(Int.init),
                         parts: statement.integer(7).map(Int.init), detail: statement.text(8),
                         enqueuedAt: statement.integer(9).map(Timestamp.init(rawValue:)), sha256: statement.text(10),
@@ -325,7 +337,9 @@ public struct ChainWalk: Sendable {
         if event.sequence != expectedSequence {
             return ChainBreak(
                 sequence: event.sequence,
-                reason: expectedSequence + 1 == event.sequence ? "row \(expectedSequence) is missing" : "rows \(expectedSequence) to \(event.sequence - 1) are missing")
+                reason: expectedSequence + 1 == event.sequence
+                    ? "row \(expectedSequence) is missing"
+                    : "rows \(expectedSequence) to \(event.sequence - 1) are missing")
         }
         if event.previousHash != expectedPrevious {
             return ChainBreak(sequence: event.sequence, reason: "does not chain to the row before it")

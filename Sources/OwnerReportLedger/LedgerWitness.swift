@@ -18,7 +18,9 @@ public struct LedgerWitness: Sendable, Hashable, CustomStringConvertible {
     public init?(_ text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let sequence = Int64(parts[0]), sequence > 0, parts[1].utf8.count == 64,
-            parts[1].utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) })
+            parts[1].utf8.allSatisfy({
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46)
+            })
         else { return nil }
         self.init(sequence: sequence, hash: parts[1].lowercased())
     }
@@ -39,7 +41,8 @@ extension Ledger {
             return "row \(witness.sequence) is gone (the ledger ends at row \(last)): it was truncated or replaced"
         }
         guard row.hash == witness.hash else {
-            return "row \(witness.sequence)'s hash is \(row.hash.prefix(16))…, the witness says \(witness.hash.prefix(16))…: the chain was rewritten"
+            return
+                "row \(witness.sequence)'s hash is \(row.hash.prefix(16))…, the witness says \(witness.hash.prefix(16))…: the chain was rewritten"
         }
         return nil
     }

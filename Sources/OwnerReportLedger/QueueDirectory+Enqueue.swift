@@ -47,7 +47,8 @@ public struct ReportToEnqueue: Sendable {
     public var name: String?
 
     public init(
-        _ bytes: [UInt8], kind: ReportKind, title: String, format: ReportFormat, origin: String, facts: ReportFacts? = nil,
+        _ bytes: [UInt8], kind: ReportKind, title: String, format: ReportFormat, origin: String,
+        facts: ReportFacts? = nil,
         key: ReportKey? = nil, name: String? = nil
     ) {
         self.bytes = bytes
@@ -64,11 +65,13 @@ public struct ReportToEnqueue: Sendable {
 extension ReportToEnqueue {
     /// `report` encoded as `format`, with what the ledger keeps of it (its `ReportFacts` unless given).
     public init(
-        encoding report: Report, as format: ReportFormat = .markdown, origin: String, facts: ReportFacts? = nil, key: ReportKey? = nil,
+        encoding report: Report, as format: ReportFormat = .markdown, origin: String, facts: ReportFacts? = nil,
+        key: ReportKey? = nil,
         name: String? = nil
     ) {
         self.init(
-            Array(ReportCodec.encode(report, as: format).utf8), kind: report.kind, title: report.title, format: format, origin: origin,
+            Array(ReportCodec.encode(report, as: format).utf8), kind: report.kind, title: report.title, format: format,
+            origin: origin,
             facts: facts ?? ReportFacts(report), key: key, name: name)
     }
 }
@@ -109,14 +112,17 @@ extension QueueDirectory {
     /// A crash before the commit leaves bytes in tmp/ that recovery removes; after it, bytes that
     /// recovery publishes (`recoverStaged`); nothing is ever half-recorded.
     public func enqueue(
-        _ reports: [ReportToEnqueue], recording rows: [LedgerEvent.Draft] = [], ledger: Ledger, at time: Timestamp = .now(),
+        _ reports: [ReportToEnqueue], recording rows: [LedgerEvent.Draft] = [], ledger: Ledger,
+        at time: Timestamp = .now(),
         pacing: Duration = .zero
     ) throws -> [EnqueuedReport] {
         var staged: [(name: String, file: DurableFile.Staged)] = []
         defer { staged.forEach { $0.file.release() } }
         for report in reports {
-            let name = report.name ?? ReportName.make(at: time, kind: report.kind, title: report.title, format: report.format)
-            staged.append((name, try DurableFile.stage(report.bytes, for: "\(pending)/\(name)", in: tmp, pacing: pacing)))
+            let name =
+                report.name ?? ReportName.make(at: time, kind: report.kind, title: report.title, format: report.format)
+            staged.append(
+                (name, try DurableFile.stage(report.bytes, for: "\(pending)/\(name)", in: tmp, pacing: pacing)))
         }
         CrashPoint.reach(CrashPoint.staged)
         let found: [String?]
@@ -125,10 +131,13 @@ extension QueueDirectory {
                 let drafts = zip(reports, staged).enumerated().compactMap { index, pair -> LedgerEvent.Draft? in
                     let (report, stage) = pair
                     guard found[index] == nil else { return nil }
-                    let facts = report.key.map { $0.stamped(report.facts ?? ReportFacts(kind: report.kind.rawValue)) } ?? report.facts
+                    let facts =
+                        report.key.map { $0.stamped(report.facts ?? ReportFacts(kind: report.kind.rawValue)) }
+                        ?? report.facts
                     return .init(
                         .enqueued, report: stage.name, detail: "\(report.kind.rawValue) from \(report.origin)",
-                        enqueuedAt: ReportName.enqueueTime(of: stage.name) ?? time, sha256: Self.sha256(stage.file.bytes), facts: facts?.json)
+                        enqueuedAt: ReportName.enqueueTime(of: stage.name) ?? time,
+                        sha256: Self.sha256(stage.file.bytes), facts: facts?.json)
                 }
                 return (found.allSatisfy { $0 == nil } ? rows : []) + drafts
             }

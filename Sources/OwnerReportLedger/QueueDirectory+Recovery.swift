@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import OwnerReportCore
 
@@ -16,8 +16,16 @@ public struct StagingRecovery: Sendable, Equatable {
     public var summary: String? {
         guard !republished.isEmpty || !discarded.isEmpty else { return nil }
         var parts: [String] = []
-        if !republished.isEmpty { parts.append("published \(republished.count) committed report(s) a crash left in tmp/: \(republished.joined(separator: ", "))") }
-        if !discarded.isEmpty { parts.append("removed \(discarded.count) report(s) whose enqueue never committed: \(discarded.joined(separator: ", "))") }
+        if !republished.isEmpty {
+            parts.append(
+                "published \(republished.count) committed report(s) a crash left in tmp/: \(republished.joined(separator: ", "))"
+            )
+        }
+        if !discarded.isEmpty {
+            parts.append(
+                "removed \(discarded.count) report(s) whose enqueue never committed: \(discarded.joined(separator: ", "))"
+            )
+        }
         return parts.joined(separator: "; ")
     }
 }
@@ -36,13 +44,17 @@ extension QueueDirectory {
     /// Bytes that do not match their row are left where they are, for `archiver verify` to name.
     /// `only` limits it to some reports (a retry of a key recovers that key's report).
     @discardableResult
-    public func recoverStaged(ledger: Ledger, by program: String, only names: Set<String>? = nil, now: Timestamp = .now()) throws -> StagingRecovery {
+    public func recoverStaged(
+        ledger: Ledger, by program: String, only names: Set<String>? = nil, now: Timestamp = .now()
+    ) throws -> StagingRecovery {
         var recovery = StagingRecovery()
         guard let listing = try? DirectoryListing.names(in: tmp) else { return recovery }
         var rows: [LedgerEvent.Draft] = []
         for entry in listing {
             let path = "\(tmp)/\(entry.name)"
-            guard let name = DurableFile.stagedName(of: entry.name), Self.isCandidate(name), ReportName.enqueueTime(of: name) != nil else {
+            guard let name = DurableFile.stagedName(of: entry.name), Self.isCandidate(name),
+                ReportName.enqueueTime(of: name) != nil
+            else {
                 // A state file's replacement (`DurableFile.replace`), a file destination's write, or a stray,
                 // whose writer died: garbage once old.
                 if names == nil { removeIfOlder(path, than: 3_600, now: now) }
@@ -59,7 +71,11 @@ extension QueueDirectory {
             guard let enqueued = history.first(where: { $0.kind == .enqueued }) else {
                 staged.discard()
                 recovery.discarded.append(name)
-                rows.append(.init(.discarded, report: name, detail: "its enqueue never committed: \(staged.bytes.count) bytes removed from tmp/ by \(program)"))
+                rows.append(
+                    .init(
+                        .discarded, report: name,
+                        detail:
+                            "its enqueue never committed: \(staged.bytes.count) bytes removed from tmp/ by \(program)"))
                 continue
             }
             let moved = history.contains { ![.enqueued, .escalated, .republished].contains($0.kind) }
@@ -77,7 +93,10 @@ extension QueueDirectory {
                 continue
             }
             recovery.republished.append(name)
-            rows.append(.init(.republished, report: name, detail: "committed but not linked when its writer died: linked into pending/ by \(program)"))
+            rows.append(
+                .init(
+                    .republished, report: name,
+                    detail: "committed but not linked when its writer died: linked into pending/ by \(program)"))
         }
         try ledger.append(rows, at: now)
         return recovery
@@ -85,7 +104,9 @@ extension QueueDirectory {
 
     private func removeIfOlder(_ path: String, than seconds: Int64, now: Timestamp) {
         var info = stat()
-        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, now.seconds - Int64(info.st_mtim.tv_sec) > seconds else { return }
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+            now.seconds - Int64(info.st_mtim.tv_sec) > seconds
+        else { return }
         unlink(path)
     }
 }

@@ -28,7 +28,8 @@ public struct AlertmanagerPayload: Sendable {
             return Incident(
                 id: incidentID, title: annotations["summary"] ?? name, severity: labels["severity"] ?? "warning",
                 category: labels["category"] ?? name, service: labels["service"] ?? labels["job"] ?? labels["instance"],
-                summary: annotations["description"], source: "alertmanager", fingerprint: fingerprint, openedAt: startsAt,
+                summary: annotations["description"], source: "alertmanager", fingerprint: fingerprint,
+                openedAt: startsAt,
                 resolvedAt: firing ? nil : endsAt)
         }
     }
@@ -49,14 +50,20 @@ public struct AlertmanagerPayload: Sendable {
         do {
             object = try JSONSerialization.jsonObject(with: Data(bytes))
         } catch {
-            throw fail("not JSON (\((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "unreadable"))")
+            throw fail(
+                "not JSON (\((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "unreadable"))")
         }
-        guard let top = object as? [String: Any] else { throw fail("not an Alertmanager payload: the top level is not an object") }
-        guard let version = top["version"] as? String else { throw fail("no \"version\": not an Alertmanager webhook payload") }
+        guard let top = object as? [String: Any] else {
+            throw fail("not an Alertmanager payload: the top level is not an object")
+        }
+        guard let version = top["version"] as? String else {
+            throw fail("no \"version\": not an Alertmanager webhook payload")
+        }
         // Grafana's webhook contact point sends the same shape as version "1", with orgId, title, state,
         // message and per-alert values beside it; those extra fields are not needed and not checked.
         guard version == "4" || (version == "1" && top["orgId"] != nil) else {
-            throw fail("version \"\(version)\" is not supported (Alertmanager's version 4, or Grafana's version 1 with orgId)")
+            throw fail(
+                "version \"\(version)\" is not supported (Alertmanager's version 4, or Grafana's version 1 with orgId)")
         }
         guard let status = top["status"] as? String, ["firing", "resolved"].contains(status) else {
             throw fail("\"status\" must be \"firing\" or \"resolved\"")
@@ -73,7 +80,9 @@ public struct AlertmanagerPayload: Sendable {
                 throw fail("\(place).status must be \"firing\" or \"resolved\"")
             }
             guard let fingerprint = alert["fingerprint"] as? String, !fingerprint.isEmpty,
-                fingerprint.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) })
+                fingerprint.unicodeScalars.allSatisfy({
+                    $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))
+                })
             else { throw fail("\(place).fingerprint is missing or not alphanumeric") }
             func strings(_ key: String) throws(Error) -> [String: String] {
                 guard let value = alert[key] else { return [:] }
@@ -87,16 +96,21 @@ public struct AlertmanagerPayload: Sendable {
             }
             let labels = try strings("labels")
             let annotations = try strings("annotations")
-            guard let startsText = alert["startsAt"] as? String, let startsAt = Timestamp.parse(startsText, in: .gmt) else {
+            guard let startsText = alert["startsAt"] as? String, let startsAt = Timestamp.parse(startsText, in: .gmt)
+            else {
                 throw fail("\(place).startsAt is missing or not an RFC 3339 time")
             }
             var endsAt: Timestamp?
             if let endsText = alert["endsAt"] as? String, !endsText.hasPrefix("0001-") {
-                guard let ends = Timestamp.parse(endsText, in: .gmt) else { throw fail("\(place).endsAt is not an RFC 3339 time") }
+                guard let ends = Timestamp.parse(endsText, in: .gmt) else {
+                    throw fail("\(place).endsAt is not an RFC 3339 time")
+                }
                 endsAt = ends
             }
             if alertStatus == "resolved", endsAt == nil { throw fail("\(place) is resolved but has no endsAt") }
-            if let endsAt, endsAt < startsAt, alertStatus == "resolved" { throw fail("\(place).endsAt is before its startsAt") }
+            if let endsAt, endsAt < startsAt, alertStatus == "resolved" {
+                throw fail("\(place).endsAt is before its startsAt")
+            }
             parsed.append(
                 Alert(
                     firing: alertStatus == "firing", labels: labels, annotations: annotations, startsAt: startsAt,

@@ -83,7 +83,9 @@ public struct DailyKPIs: Sendable, Equatable {
         var byKind: [String: Int] = [:]
         var postmortems = 0
         for event in try ledger.query("WHERE event = 'enqueued' AND at >= ? AND at < ? ORDER BY seq", window) {
-            let kind = ReportFacts(json: event.facts)?.kind ?? event.report.flatMap(ReportName.kind(of:))?.rawValue ?? "unknown"
+            let kind =
+                ReportFacts(json: event.facts)?.kind ?? event.report.flatMap(ReportName.kind(of:))?.rawValue
+                ?? "unknown"
             byKind[kind, default: 0] += 1
             if kind == ReportKind.postmortem.rawValue { postmortems += 1 }
         }
@@ -94,8 +96,11 @@ public struct DailyKPIs: Sendable, Equatable {
             // delivered: only rows about a report that was enqueued count as its deliveries.
             // `+e.event`: look the report up by events_by_report; by events_by_kind, SQLite would walk every
             // `enqueued` row for each delivery (20,000 deliveries in a day took minutes).
-            let reportsOnly = ofReportsOnly ? " AND EXISTS (SELECT 1 FROM events e WHERE e.report = events.report AND +e.event = 'enqueued')" : ""
-            let statement = try ledger.database.prepare("SELECT COUNT(*) FROM events WHERE event = ? AND at >= ? AND at < ?" + reportsOnly)
+            let reportsOnly =
+                ofReportsOnly
+                ? " AND EXISTS (SELECT 1 FROM events e WHERE e.report = events.report AND +e.event = 'enqueued')" : ""
+            let statement = try ledger.database.prepare(
+                "SELECT COUNT(*) FROM events WHERE event = ? AND at >= ? AND at < ?" + reportsOnly)
             try statement.bind([.text(kind.rawValue)] + window)
             _ = try statement.step()
             return Int(statement.integer(0) ?? 0)
@@ -112,11 +117,14 @@ public struct DailyKPIs: Sendable, Equatable {
         try latency.bind(window)
         var latencies: [Double] = []
         while try latency.step() {
-            guard let at = latency.text(0).flatMap(Timestamp.init(iso8601UTC:)), let enqueued = latency.integer(1) else { continue }
+            guard let at = latency.text(0).flatMap(Timestamp.init(iso8601UTC:)), let enqueued = latency.integer(1)
+            else { continue }
             latencies.append(max(0, Double(at.rawValue - enqueued) / 1e9))
         }
         self.latencies = latencies
-        let incidents = try IncidentBook(ledger: ledger).all().values.sorted { ($0.openedAt, $0.id) < ($1.openedAt, $1.id) }
+        let incidents = try IncidentBook(ledger: ledger).all().values.sorted {
+            ($0.openedAt, $0.id) < ($1.openedAt, $1.id)
+        }
         incidentsOpened = incidents.filter { $0.openedAt >= start && $0.openedAt < end }
         incidentsResolved = incidents.filter { ($0.resolvedAt.map { $0 >= start && $0 < end }) ?? false }
         incidentsOpenAtEnd = incidents.filter { $0.openedAt < end && ($0.resolvedAt.map { $0 >= end } ?? true) }
@@ -130,7 +138,8 @@ public struct DailyKPIs: Sendable, Equatable {
         let missed = Set(expectationsMissed.map(\.id))
         let signs = SignsOfLife(ledger: ledger)
         expectationsMet = try expectations.filter { expectation in
-            try !missed.contains(ExpectationIncident.id(of: expectation.name)) && signs.latest(of: expectation, within: start..<end) != nil
+            try !missed.contains(ExpectationIncident.id(of: expectation.name))
+                && signs.latest(of: expectation, within: start..<end) != nil
         }.map(\.name)
     }
 }
@@ -236,7 +245,8 @@ extension DailyKPIs {
         timesToAcknowledge += own.timesToAcknowledge
         hosts.append(
             HostFigures(
-                host: host, enqueued: own.enqueued, delivered: own.delivered, failed: own.failed, deferred: own.deferred,
+                host: host, enqueued: own.enqueued, delivered: own.delivered, failed: own.failed,
+                deferred: own.deferred,
                 incidentsOpen: own.incidentsOpenAtEnd.count))
     }
 

@@ -31,9 +31,12 @@ public enum GitLog {
     ///
     /// git's `--since` filters by committer date, which is never earlier than the author date for
     /// ordinary history, so it only narrows the walk; the author date then decides exactly.
-    public static func commits(in repository: String, from start: Timestamp, to end: Timestamp) throws(Error) -> [Commit] {
+    public static func commits(in repository: String, from start: Timestamp, to end: Timestamp) throws(Error)
+        -> [Commit]
+    {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: repository, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: repository, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
             throw Error(description: "\(repository): no such directory (--git-repo)")
         }
         let since = start.adding(nanoseconds: -7 * 86_400 * 1_000_000_000)
@@ -48,7 +51,9 @@ public enum GitLog {
             throw Error(description: "\(repository): cannot run git: \(error)")
         }
         guard output.status == 0 else {
-            let message = String(decoding: output.standardError, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? "exit \(output.status)"
+            let message =
+                String(decoding: output.standardError, as: UTF8.self).split(separator: "\n").first.map(String.init)
+                ?? "exit \(output.status)"
             // An empty repository has no HEAD: it simply has no commits.
             if message.contains("does not have any commits yet") { return [] }
             throw Error(description: "\(repository): git log failed: \(message)")
@@ -56,13 +61,15 @@ public enum GitLog {
         let name = displayName(of: repository)
         var commits: [Commit] = []
         for record in String(decoding: output.standardOutput, as: UTF8.self).split(separator: "\u{1e}") {
-            let fields = record.trimmingCharacters(in: .newlines).split(separator: "\u{1f}", omittingEmptySubsequences: false)
+            let fields = record.trimmingCharacters(in: .newlines).split(
+                separator: "\u{1f}", omittingEmptySubsequences: false)
             guard fields.count == 5, let seconds = Int64(fields[3]) else { continue }
             let authored = Timestamp(seconds: seconds)
             guard authored >= start, authored < end else { continue }
             commits.append(
                 Commit(
-                    repository: name, hash: String(fields[0]), authorName: String(fields[1]), authorEmail: String(fields[2]),
+                    repository: name, hash: String(fields[0]), authorName: String(fields[1]),
+                    authorEmail: String(fields[2]),
                     authoredAt: authored, subject: String(fields[4])))
         }
         return commits.sorted { ($0.authoredAt, $0.hash) < ($1.authoredAt, $1.hash) }

@@ -54,11 +54,19 @@ public struct IncidentDesk {
     /// incident first seen resolved). A crash leaves the change and its reports all recorded or none.
     @discardableResult
     public func announce(
-        _ incident: Incident, opened: Bool, postmortem: ReportBuilder.PostmortemDetails?, earlier: [LedgerEvent.Draft] = []
+        _ incident: Incident, opened: Bool, postmortem: ReportBuilder.PostmortemDetails?,
+        earlier: [LedgerEvent.Draft] = []
     ) throws -> [String] {
-        var announcements = [Announcement(report: builder.incidentReport(incident), origin: "incident", cause: Self.cause(of: incident, opened ? "opened" : "resolved"))]
+        var announcements = [
+            Announcement(
+                report: builder.incidentReport(incident), origin: "incident",
+                cause: Self.cause(of: incident, opened ? "opened" : "resolved"))
+        ]
         if !opened, let postmortem, builder.needsPostmortem(incident) {
-            announcements.append(.init(report: builder.postmortemReport(incident, postmortem), origin: "postmortem", cause: Self.cause(of: incident, "postmortem")))
+            announcements.append(
+                .init(
+                    report: builder.postmortemReport(incident, postmortem), origin: "postmortem",
+                    cause: Self.cause(of: incident, "postmortem")))
         }
         let change = opened ? IncidentBook.openedRow(incident) : IncidentBook.resolvedRow(incident)
         return try enqueue(announcements, records ? earlier + [change] : []).filter { !$0.duplicate }.map(\.id)
@@ -68,7 +76,9 @@ public struct IncidentDesk {
     /// how a sender says it never heard the answer).
     private func republish(_ incident: Incident, _ changes: [String]) throws {
         guard records, let ledger, let queue else { return }
-        for change in changes { _ = try queue.report(enqueuedUnder: .cause(Self.cause(of: incident, change)), ledger: ledger) }
+        for change in changes {
+            _ = try queue.report(enqueuedUnder: .cause(Self.cause(of: incident, change)), ledger: ledger)
+        }
     }
 
     /// Applies an Alertmanager payload: one incident per alert fingerprint. A firing alert opens its
@@ -88,7 +98,9 @@ public struct IncidentDesk {
         let receipts = payload.alerts.filter(\.firing).map { alert in
             LedgerEvent.Draft(
                 .alertReceived, detail: "\(alert.labels["alertname"] ?? "alert") firing (\(alert.incidentID))",
-                facts: FactsJSON.encode(["alertname": alert.labels["alertname"] ?? "", "fingerprint": alert.fingerprint]))
+                facts: FactsJSON.encode([
+                    "alertname": alert.labels["alertname"] ?? "", "fingerprint": alert.fingerprint,
+                ]))
         }
         if records, let ledger, !receipts.isEmpty { try ledger.append(receipts) }
         for alert in payload.alerts {
@@ -101,7 +113,9 @@ public struct IncidentDesk {
             if alert.firing {
                 if let known, known.isOpen {
                     try republish(known, ["opened"])
-                    outcome.notes.append("\(alert.incidentID) is already open since \(known.openedAt.iso8601(in: zone)): nothing enqueued")
+                    outcome.notes.append(
+                        "\(alert.incidentID) is already open since \(known.openedAt.iso8601(in: zone)): nothing enqueued"
+                    )
                     continue
                 }
                 outcome.enqueued += try announce(incident, opened: true, postmortem: nil)
@@ -111,13 +125,15 @@ public struct IncidentDesk {
                 outcome.enqueued += try announce(resolved, opened: false, postmortem: .init())
             } else if let known, let at = known.resolvedAt, known.openedAt == incident.openedAt {
                 try republish(known, ["resolved", "postmortem"])
-                outcome.notes.append("\(alert.incidentID) was already resolved at \(at.iso8601(in: zone)): nothing enqueued")
+                outcome.notes.append(
+                    "\(alert.incidentID) was already resolved at \(at.iso8601(in: zone)): nothing enqueued")
             } else {
                 // Resolved before its firing was ever seen here: record both ends, announce the resolution.
                 var opened = incident
                 opened.resolvedAt = nil
                 incident.resolvedAt = incident.resolvedAt ?? .now()
-                outcome.enqueued += try announce(incident, opened: false, postmortem: .init(), earlier: [IncidentBook.openedRow(opened)])
+                outcome.enqueued += try announce(
+                    incident, opened: false, postmortem: .init(), earlier: [IncidentBook.openedRow(opened)])
             }
         }
         return outcome
@@ -127,10 +143,14 @@ public struct IncidentDesk {
 extension IncidentDesk {
     /// A desk that writes straight into the owner's own `queue` (the watchdog's, the intake's pings from
     /// the producer): each announcement as Markdown, keyed by its cause, with the change's rows.
-    public static func writing(into queue: QueueDirectory, ledger: Ledger, builder: ReportBuilder, origin: String) -> IncidentDesk {
+    public static func writing(into queue: QueueDirectory, ledger: Ledger, builder: ReportBuilder, origin: String)
+        -> IncidentDesk
+    {
         IncidentDesk(builder: builder, ledger: ledger, queue: queue, records: true) { announcements, rows in
             let reports = announcements.map { announcement in
-                ReportToEnqueue(encoding: announcement.report, origin: "\(announcement.origin) (\(origin))", key: .cause(announcement.cause))
+                ReportToEnqueue(
+                    encoding: announcement.report, origin: "\(announcement.origin) (\(origin))",
+                    key: .cause(announcement.cause))
             }
             return try queue.enqueue(reports, recording: rows, ledger: ledger)
         }

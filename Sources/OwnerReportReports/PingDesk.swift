@@ -24,7 +24,8 @@ public struct PingDesk {
     public static func problem(with name: String, in configuration: Configuration) -> String? {
         guard configuration.expectations.contains(where: { $0.name == name }) else {
             let known = configuration.expectations.map(\.name).joined(separator: ", ")
-            return "no [expect.\(name)] in \(configuration.sourceName) (expected: \(known.isEmpty ? "none configured" : known))"
+            return
+                "no [expect.\(name)] in \(configuration.sourceName) (expected: \(known.isEmpty ? "none configured" : known))"
         }
         return nil
     }
@@ -40,13 +41,17 @@ public struct PingDesk {
     /// Records the ping; for a `fail`, opens the expectation's incident with it unless one is open.
     /// Returns the ids of the reports enqueued (none for a good ping).
     @discardableResult
-    public func record(_ name: String, _ state: State, message: String? = nil, at time: Timestamp = .now()) throws -> [String] {
+    public func record(_ name: String, _ state: State, message: String? = nil, at time: Timestamp = .now()) throws
+        -> [String]
+    {
         let message = message.map { String($0.prefix(2_000)) }
         let ran = state == .start ? nil : try runTime(of: name, endingAt: time)
         let row = LedgerEvent.Draft(
             .ping,
-            detail: "\(name): \(state.rawValue)\(ran.map { " after \(DurationText.describe($0))" } ?? "")\(message.map { ": \($0.prefix(200))" } ?? "")",
-            facts: FactsJSON.encode(Stored(name: name, state: state.rawValue, message: message, ranSeconds: ran?.seconds)))
+            detail:
+                "\(name): \(state.rawValue)\(ran.map { " after \(DurationText.describe($0))" } ?? "")\(message.map { ": \($0.prefix(200))" } ?? "")",
+            facts: FactsJSON.encode(
+                Stored(name: name, state: state.rawValue, message: message, ranSeconds: ran?.seconds)))
         guard state == .fail, let expectation = configuration.expectations.first(where: { $0.name == name }) else {
             try ledger.append(row, at: time)
             return []
@@ -56,7 +61,8 @@ public struct PingDesk {
             try ledger.append(row, at: time)
             return []
         }
-        var incident = ExpectationIncident.incident(for: expectation, title: "\(name) failed\(message.map { ": \($0.prefix(120))" } ?? "")", at: time)
+        var incident = ExpectationIncident.incident(
+            for: expectation, title: "\(name) failed\(message.map { ": \($0.prefix(120))" } ?? "")", at: time)
         incident.summary = message
         return try incidents.announce(incident, opened: true, postmortem: nil, earlier: [row])
     }
@@ -65,13 +71,17 @@ public struct PingDesk {
     /// success or fail (healthchecks.io's measure); nil for a job that never pings a start.
     func runTime(of name: String, endingAt time: Timestamp) throws -> Duration? {
         guard let started = try Self.latest(name, .start, in: ledger), started <= time else { return nil }
-        let ended = [try Self.latest(name, .success, in: ledger), try Self.latest(name, .fail, in: ledger)].compactMap { $0 }.max()
+        let ended = [try Self.latest(name, .success, in: ledger), try Self.latest(name, .fail, in: ledger)].compactMap {
+            $0
+        }.max()
         if let ended, ended >= started { return nil }
         return .nanoseconds(time.rawValue - started.rawValue)
     }
 
     /// The latest ping of `name` in `state`, if any (within `window`, by ledger time, if given).
-    public static func latest(_ name: String, _ state: State, in ledger: Ledger, within window: Range<Timestamp>? = nil) throws -> Timestamp? {
+    public static func latest(_ name: String, _ state: State, in ledger: Ledger, within window: Range<Timestamp>? = nil)
+        throws -> Timestamp?
+    {
         let (clause, values) = SignsOfLife.clause(window)
         return try ledger.query(
             "WHERE event = 'ping' AND json_extract(facts, '$.name') = ? AND json_extract(facts, '$.state') = ?\(clause) ORDER BY seq DESC LIMIT 1",
@@ -81,10 +91,12 @@ public struct PingDesk {
 
     /// The run time the latest success of `name` recorded, if it followed a `start`.
     public static func lastRunTime(_ name: String, in ledger: Ledger) throws -> Duration? {
-        guard let row = try ledger.query(
-            "WHERE event = 'ping' AND json_extract(facts, '$.name') = ? AND json_extract(facts, '$.state') = 'success' ORDER BY seq DESC LIMIT 1",
-            [.text(name)]
-        ).first, let seconds = FactsJSON.decode(Stored.self, from: row.facts)?.ranSeconds else { return nil }
+        guard
+            let row = try ledger.query(
+                "WHERE event = 'ping' AND json_extract(facts, '$.name') = ? AND json_extract(facts, '$.state') = 'success' ORDER BY seq DESC LIMIT 1",
+                [.text(name)]
+            ).first, let seconds = FactsJSON.decode(Stored.self, from: row.facts)?.ranSeconds
+        else { return nil }
         return .milliseconds(Int64(seconds * 1000))
     }
 }
@@ -98,7 +110,8 @@ public enum ExpectationIncident {
 
     public static func incident(for expectation: Expectation, title: String, at time: Timestamp) -> Incident {
         Incident(
-            id: id(of: expectation.name), title: title, severity: expectation.severity, category: "silence", service: expectation.name,
+            id: id(of: expectation.name), title: title, severity: expectation.severity, category: "silence",
+            service: expectation.name,
             source: source, openedAt: time, destination: expectation.destination)
     }
 }

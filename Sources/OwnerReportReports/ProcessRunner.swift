@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 
@@ -48,7 +48,8 @@ public enum ProcessRunner {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &unblocked)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -77,7 +78,9 @@ public enum ProcessRunner {
         var output: [UInt8] = [], errors: [UInt8] = []
         var openReaders: [Int32] = [stdoutPipe[0], stderrPipe[0]]
         let started = DispatchTime.now().uptimeNanoseconds
-        let limit = UInt64(max(0, timeout.components.seconds)) * 1_000_000_000 + UInt64(timeout.components.attoseconds / 1_000_000_000)
+        let limit =
+            UInt64(max(0, timeout.components.seconds)) * 1_000_000_000
+            + UInt64(timeout.components.attoseconds / 1_000_000_000)
         var timedOut = false
         var killAt: UInt64?
         var buffer = [UInt8](repeating: 0, count: 65536)

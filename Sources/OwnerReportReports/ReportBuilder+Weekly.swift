@@ -15,7 +15,8 @@ extension ReportBuilder {
     /// The weekly report of `data`.
     public func weeklyReport(_ data: WeeklyData, summary: SummaryOutcome = .none) -> Report {
         var context: [String: Any] = [
-            "week": data.week.description, "start": local(data.week.start), "end": local(data.week.end), "zone": zoneName,
+            "week": data.week.description, "start": local(data.week.start), "end": local(data.week.end),
+            "zone": zoneName,
             "commits": data.commits.count,
             "repositories": data.repositories.isEmpty
                 ? "no repository given" : data.repositories.map(GitLog.displayName).joined(separator: ", "),
@@ -25,7 +26,9 @@ extension ReportBuilder {
             "teams": data.teams.map { team in
                 [
                     "id": team.id, "name": team.name, "done": team.done,
-                    "commits": team.commits.map { ["subject": $0.subject, "author": $0.authorName, "hash": $0.shortHash] },
+                    "commits": team.commits.map {
+                        ["subject": $0.subject, "author": $0.authorName, "hash": $0.shortHash]
+                    },
                 ] as [String: Any]
             },
             "risks": data.risks(timeZone: timeZone),
@@ -40,7 +43,9 @@ extension ReportBuilder {
             context["summarizer_failed"] = reason
             context["summarizer"] = command
         }
-        let status: ReportStatus = data.openIncidents.contains { $0.openStatus == .critical } ? .critical
+        let status: ReportStatus =
+            data.openIncidents.contains { $0.openStatus == .critical }
+            ? .critical
             : (data.risks(timeZone: timeZone).isEmpty ? .normal : .warning)
         let fields: [String: FieldValue] = [
             "status": .text(status.rawValue), "source": .text("owner-report-producer weekly"),
@@ -48,7 +53,8 @@ extension ReportBuilder {
         ]
         return Report(
             kind: .weekly,
-            title: "\(data.week): \(count(data.commits.count, "commit")), \(count(data.checkpoints, "checkpoint")), \(count(data.incidentsOpened, "incident"))",
+            title:
+                "\(data.week): \(count(data.commits.count, "commit")), \(count(data.checkpoints, "checkpoint")), \(count(data.incidentsOpened, "incident"))",
             fields: fields, body: templates.render("weekly", context))
     }
 }

@@ -18,7 +18,8 @@ public struct ReportBuilder {
     /// The builder a configuration asks for: its `[reports]` layouts and threshold, in its time zone.
     public init(configuration: Configuration) throws {
         self.init(
-            templates: try ReportTemplates(directory: configuration.reports.templatesDirectory), timeZone: configuration.timeZone,
+            templates: try ReportTemplates(directory: configuration.reports.templatesDirectory),
+            timeZone: configuration.timeZone,
             postmortemMinimum: configuration.reports.postmortemMinimum)
     }
 
@@ -50,7 +51,9 @@ public struct ReportBuilder {
             "Acknowledge: the button under this message, a reply `ack`, or `owner-report-producer ack \(incident.id)`.",
         ]
         if let summary = incident.summary { lines += ["", summary] }
-        return Report(kind: .incident, title: "\(incident.id) not acknowledged: \(incident.title)", fields: fields, body: lines.joined(separator: "\n"))
+        return Report(
+            kind: .incident, title: "\(incident.id) not acknowledged: \(incident.title)", fields: fields,
+            body: lines.joined(separator: "\n"))
     }
 
     /// The report announcing an incident's opening or its resolution.
@@ -64,7 +67,8 @@ public struct ReportBuilder {
         if let service = incident.service { fields["service"] = .text(service) }
         if let destination = incident.destination { fields["destination"] = .text(destination) }
         var context: [String: Any] = [
-            "id": incident.id, "title": incident.title, "severity": incident.severity, "opened": local(incident.openedAt),
+            "id": incident.id, "title": incident.title, "severity": incident.severity,
+            "opened": local(incident.openedAt),
             "zone": zoneName, "resolved": !incident.isOpen,
             "postmortem_due": needsPostmortem(incident), "threshold": DurationText.describe(postmortemMinimum),
         ]
@@ -124,7 +128,9 @@ public struct ReportBuilder {
     /// witness of the chain in the owner's own chat history (`owner-report-archiver verify --witness`).
     public func dailyReport(_ kpis: DailyKPIs, ledgerPath: String, head: LedgerWitness? = nil) -> Report {
         let verdict = HealthVerdict(kpis)
-        func seconds(_ value: Double?) -> String { value.map { DurationText.describe(.milliseconds(Int64($0 * 1000))) } ?? "n/a" }
+        func seconds(_ value: Double?) -> String {
+            value.map { DurationText.describe(.milliseconds(Int64($0 * 1000))) } ?? "n/a"
+        }
         let context: [String: Any] = [
             "start": local(kpis.start), "end": local(kpis.end), "zone": zoneName, "verdict": verdict.label,
             "reasons": verdict.reasons, "enqueued": kpis.enqueued,
@@ -134,7 +140,8 @@ public struct ReportBuilder {
             "median": seconds(kpis.medianLatency), "p95": seconds(kpis.p95Latency),
             "incidents_opened": kpis.incidentsOpened.count, "incidents_resolved": kpis.incidentsResolved.count,
             "incidents_open": kpis.incidentsOpenAtEnd.count, "postmortems": kpis.postmortems,
-            "acknowledged": kpis.acknowledgements.count, "median_ack": seconds(kpis.medianTimeToAcknowledge), "escalations": kpis.escalations,
+            "acknowledged": kpis.acknowledgements.count, "median_ack": seconds(kpis.medianTimeToAcknowledge),
+            "escalations": kpis.escalations,
             "has_categories": !kpis.topCategories.isEmpty,
             "categories": kpis.topCategories.map { ["name": $0.category, "count": $0.count] as [String: Any] },
             "has_open": !kpis.incidentsOpenAtEnd.isEmpty,
@@ -145,15 +152,19 @@ public struct ReportBuilder {
             "has_expectations": kpis.expectationsConfigured > 0 || !kpis.expectationsMissed.isEmpty,
             "expectations_configured": kpis.expectationsConfigured, "expectations_met": kpis.expectationsMet.count,
             "met_names": kpis.expectationsMet, "expectations_missed": kpis.expectationsMissed.count,
-            "missed_list": kpis.expectationsMissed.map { ["id": $0.id, "title": $0.title, "opened": local($0.openedAt)] },
+            "missed_list": kpis.expectationsMissed.map {
+                ["id": $0.id, "title": $0.title, "opened": local($0.openedAt)]
+            },
             "has_hosts": !kpis.hosts.isEmpty,
             "hosts": kpis.hosts.map {
                 [
-                    "host": $0.host, "enqueued": $0.enqueued, "delivered": $0.delivered, "failed": $0.failed, "deferred": $0.deferred,
+                    "host": $0.host, "enqueued": $0.enqueued, "delivered": $0.delivered, "failed": $0.failed,
+                    "deferred": $0.deferred,
                     "incidents_open": $0.incidentsOpen,
                 ] as [String: Any]
             },
-            "has_head": head != nil, "head_sequence": head.map { String($0.sequence) } ?? "", "witness": head?.description ?? "",
+            "has_head": head != nil, "head_sequence": head.map { String($0.sequence) } ?? "",
+            "witness": head?.description ?? "",
         ]
         let day = kpis.end.adding(nanoseconds: -1).wallClock(in: timeZone)
         var fields: [String: FieldValue] = [
@@ -164,7 +175,8 @@ public struct ReportBuilder {
         if let head { fields["witness"] = .text(head.description) }
         if !kpis.hosts.isEmpty { fields["hosts"] = .list(kpis.hosts.map(\.host)) }
         return Report(
-            kind: .daily, title: String(format: "%04d-%02d-%02d inspection: %@", day.year, day.month, day.day, verdict.label),
+            kind: .daily,
+            title: String(format: "%04d-%02d-%02d inspection: %@", day.year, day.month, day.day, verdict.label),
             fields: fields, body: templates.render("daily", context))
     }
 }

@@ -36,7 +36,8 @@ public struct ReportTemplates: Sendable {
         }
         if let directory {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
+            else {
                 throw Error(description: "\(directory): no such directory ([reports] templates)")
             }
         }
@@ -48,7 +49,9 @@ public struct ReportTemplates: Sendable {
             return try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + text)
         } catch let error as MustacheTemplate.ParserError {
             throw Error(
-                description: "\(origin):\(error.context.lineNumber):\(error.context.columnNumber): template error: \(error.error)")
+                description:
+                    "\(origin):\(error.context.lineNumber):\(error.context.columnNumber): template error: \(error.error)"
+            )
         } catch {
             throw Error(description: "\(origin): template error: \(error)")
         }
@@ -72,151 +75,151 @@ public struct ReportTemplates: Sendable {
 enum BuiltInTemplates {
     static let text: [String: String] = [
         "incident": """
-            {{#resolved}}
-            **Resolved** after {{duration}}: {{opened}} → {{resolved_at}} ({{zone}}).
-            {{/resolved}}
-            {{^resolved}}
-            **Opened** {{opened}} ({{zone}}).
-            {{/resolved}}
-            {{#summary}}
+        {{#resolved}}
+        **Resolved** after {{duration}}: {{opened}} → {{resolved_at}} ({{zone}}).
+        {{/resolved}}
+        {{^resolved}}
+        **Opened** {{opened}} ({{zone}}).
+        {{/resolved}}
+        {{#summary}}
 
-            {{summary}}
-            {{/summary}}
-            {{#postmortem_due}}
+        {{summary}}
+        {{/summary}}
+        {{#postmortem_due}}
 
-            It lasted at least {{threshold}}: a postmortem follows.
-            {{/postmortem_due}}
+        It lasted at least {{threshold}}: a postmortem follows.
+        {{/postmortem_due}}
 
-            """,
+        """,
         "postmortem": """
-            **Incident:** {{id}} ({{title}})
-            **Duration:** {{duration}}
-            **Opened → resolved:** {{opened}} → {{resolved_at}} ({{zone}})
-            **Handling:** {{handling}}
+        **Incident:** {{id}} ({{title}})
+        **Duration:** {{duration}}
+        **Opened → resolved:** {{opened}} → {{resolved_at}} ({{zone}})
+        **Handling:** {{handling}}
 
-            ### Root cause
-            {{root_cause}}
+        ### Root cause
+        {{root_cause}}
 
-            ### Action taken
-            {{action}}
+        ### Action taken
+        {{action}}
 
-            """,
+        """,
         "daily": """
-            **Period:** {{start}} → {{end}} ({{zone}})
-            **Health:** {{verdict}}
-            {{#reasons}}
-            - {{.}}
-            {{/reasons}}
+        **Period:** {{start}} → {{end}} ({{zone}})
+        **Health:** {{verdict}}
+        {{#reasons}}
+        - {{.}}
+        {{/reasons}}
 
-            ## Reports
-            - Enqueued: {{enqueued}}{{#by_kind}} · {{kind}} {{count}}{{/by_kind}}
-            - Delivered: {{delivered}}
-            - Failed: {{failed}}
-            - Retries (deferred): {{deferred}}
-            - Delivery success rate: {{success_rate}}
-            - Enqueue → delivery latency: median {{median}}, p95 {{p95}}
+        ## Reports
+        - Enqueued: {{enqueued}}{{#by_kind}} · {{kind}} {{count}}{{/by_kind}}
+        - Delivered: {{delivered}}
+        - Failed: {{failed}}
+        - Retries (deferred): {{deferred}}
+        - Delivery success rate: {{success_rate}}
+        - Enqueue → delivery latency: median {{median}}, p95 {{p95}}
 
-            ## Incidents
-            - Opened: {{incidents_opened}}
-            - Resolved: {{incidents_resolved}}
-            - Open at the end of the period: {{incidents_open}}
-            - Acknowledged: {{acknowledged}} (median time to acknowledge: {{median_ack}}); escalation steps: {{escalations}}
-            - Postmortems: {{postmortems}}
-            {{#has_categories}}
+        ## Incidents
+        - Opened: {{incidents_opened}}
+        - Resolved: {{incidents_resolved}}
+        - Open at the end of the period: {{incidents_open}}
+        - Acknowledged: {{acknowledged}} (median time to acknowledge: {{median_ack}}); escalation steps: {{escalations}}
+        - Postmortems: {{postmortems}}
+        {{#has_categories}}
 
-            ### Top categories
-            {{/has_categories}}
-            {{#categories}}
-            - {{name}}: {{count}}
-            {{/categories}}
-            {{#has_open}}
+        ### Top categories
+        {{/has_categories}}
+        {{#categories}}
+        - {{name}}: {{count}}
+        {{/categories}}
+        {{#has_open}}
 
-            ### Still open
-            {{/has_open}}
-            {{#open_list}}
-            - {{id}} ({{severity}}): {{title}}, since {{opened}}
-            {{/open_list}}
-            {{#has_expectations}}
+        ### Still open
+        {{/has_open}}
+        {{#open_list}}
+        - {{id}} ({{severity}}): {{title}}, since {{opened}}
+        {{/open_list}}
+        {{#has_expectations}}
 
-            ## Expectations
-            - Met: {{expectations_met}} of {{expectations_configured}}{{#met_names}} · {{.}}{{/met_names}}
-            - Missed: {{expectations_missed}}
-            {{/has_expectations}}
-            {{#missed_list}}
-              - {{id}}: {{title}} ({{opened}})
-            {{/missed_list}}
-            {{#has_hosts}}
+        ## Expectations
+        - Met: {{expectations_met}} of {{expectations_configured}}{{#met_names}} · {{.}}{{/met_names}}
+        - Missed: {{expectations_missed}}
+        {{/has_expectations}}
+        {{#missed_list}}
+          - {{id}}: {{title}} ({{opened}})
+        {{/missed_list}}
+        {{#has_hosts}}
 
-            ## By host
-            {{/has_hosts}}
-            {{#hosts}}
-            - {{host}}: enqueued {{enqueued}}, delivered {{delivered}}, failed {{failed}}, retries {{deferred}}, incidents open {{incidents_open}}
-            {{/hosts}}
+        ## By host
+        {{/has_hosts}}
+        {{#hosts}}
+        - {{host}}: enqueued {{enqueued}}, delivered {{delivered}}, failed {{failed}}, retries {{deferred}}, incidents open {{incidents_open}}
+        {{/hosts}}
 
-            ## Thresholds
-            {{#rules}}
-            - {{.}}
-            {{/rules}}
+        ## Thresholds
+        {{#rules}}
+        - {{.}}
+        {{/rules}}
 
-            _Computed from the ledger only: {{ledger}}._
-            {{#has_head}}
+        _Computed from the ledger only: {{ledger}}._
+        {{#has_head}}
 
-            Ledger head (a witness: keep this message): row {{head_sequence}}, `{{witness}}`. \
-            `owner-report-archiver verify --witness {{witness}}` proves the ledger still holds it.
-            {{/has_head}}
+        Ledger head (a witness: keep this message): row {{head_sequence}}, `{{witness}}`. \
+        `owner-report-archiver verify --witness {{witness}}` proves the ledger still holds it.
+        {{/has_head}}
 
-            """,
+        """,
         "weekly": """
-            **Week {{week}}:** {{start}} → {{end}} ({{zone}})
-            {{#summary_text}}
+        **Week {{week}}:** {{start}} → {{end}} ({{zone}})
+        {{#summary_text}}
 
-            ## Overview ({{summarizer}})
-            {{summary_text}}
-            {{/summary_text}}
-            {{#summarizer_failed}}
+        ## Overview ({{summarizer}})
+        {{summary_text}}
+        {{/summary_text}}
+        {{#summarizer_failed}}
 
-            > No overview: {{summarizer_failed}}. This report went out without it.
-            {{/summarizer_failed}}
+        > No overview: {{summarizer_failed}}. This report went out without it.
+        {{/summarizer_failed}}
 
-            ## Summary
-            - Commits: {{commits}} (merges excluded; {{repositories}})
-            - Checkpoints: {{checkpoints}}
-            - Incidents: {{incidents_opened}} opened, {{incidents_resolved}} resolved, {{incidents_open}} still open
-            - Postmortems: {{postmortems}}
-            - Reports delivered: {{delivered}}, failed: {{failed}}
+        ## Summary
+        - Commits: {{commits}} (merges excluded; {{repositories}})
+        - Checkpoints: {{checkpoints}}
+        - Incidents: {{incidents_opened}} opened, {{incidents_resolved}} resolved, {{incidents_open}} still open
+        - Postmortems: {{postmortems}}
+        - Reports delivered: {{delivered}}, failed: {{failed}}
 
-            ## Per team
-            {{#teams}}
+        ## Per team
+        {{#teams}}
 
-            ### {{name}}
-            {{#commits}}
-            - {{subject}} ({{author}}, `{{hash}}`)
-            {{/commits}}
-            {{#done}}
-            - ✅ {{.}}
-            {{/done}}
-            {{/teams}}
-            {{^teams}}
-            Nothing was recorded this week.
-            {{/teams}}
+        ### {{name}}
+        {{#commits}}
+        - {{subject}} ({{author}}, `{{hash}}`)
+        {{/commits}}
+        {{#done}}
+        - ✅ {{.}}
+        {{/done}}
+        {{/teams}}
+        {{^teams}}
+        Nothing was recorded this week.
+        {{/teams}}
 
-            ## Risks
-            {{#risks}}
-            - {{.}}
-            {{/risks}}
-            {{^risks}}
-            - None recorded.
-            {{/risks}}
+        ## Risks
+        {{#risks}}
+        - {{.}}
+        {{/risks}}
+        {{^risks}}
+        - None recorded.
+        {{/risks}}
 
-            ## Next week
-            {{#next}}
-            - **{{team}}**: {{item}}
-            {{/next}}
-            {{^next}}
-            - No plans recorded.
-            {{/next}}
+        ## Next week
+        {{#next}}
+        - **{{team}}**: {{item}}
+        {{/next}}
+        {{^next}}
+        - No plans recorded.
+        {{/next}}
 
-            """,
+        """,
     ]
 }
 

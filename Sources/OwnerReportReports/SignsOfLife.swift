@@ -22,9 +22,13 @@ public struct SignsOfLife {
             if let row = try ledger.query(
                 "WHERE event = 'alert_received' AND json_extract(facts, '$.alertname') = ?\(windowClause) ORDER BY seq DESC LIMIT 1",
                 [.text(alertname)] + windowValues
-            ).first, let at = Timestamp(iso8601UTC: row.time) { times.append(at) }
+            ).first, let at = Timestamp(iso8601UTC: row.time) {
+                times.append(at)
+            }
         }
-        let fields: [(String, String?)] = [("source", match.source), ("team", match.team), ("task", match.taskID), ("kind", match.kind)]
+        let fields: [(String, String?)] = [
+            ("source", match.source), ("team", match.team), ("task", match.taskID), ("kind", match.kind),
+        ]
         let given = fields.compactMap { key, value in value.map { (key, $0) } }
         if !given.isEmpty || match.title != nil {
             var tail = "WHERE event = 'enqueued'"
@@ -39,7 +43,9 @@ public struct SignsOfLife {
             }
             tail += " AND coalesce(json_extract(facts, '$.incident'), '') != ?\(windowClause) ORDER BY seq DESC LIMIT 1"
             values.append(.text(ExpectationIncident.id(of: expectation.name)))
-            if let row = try ledger.query(tail, values + windowValues).first, let at = row.enqueuedAt ?? Timestamp(iso8601UTC: row.time) {
+            if let row = try ledger.query(tail, values + windowValues).first,
+                let at = row.enqueuedAt ?? Timestamp(iso8601UTC: row.time)
+            {
                 times.append(at)
             }
         }

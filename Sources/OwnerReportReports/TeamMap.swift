@@ -42,19 +42,27 @@ public struct TeamMap: Sendable, Equatable {
             throw Error(description: "\(file): invalid TOML: \(error)")
         }
         guard let teamsTable = table["teams"]?.table else { throw Error(description: "\(file): no [teams.NAME] table") }
-        for key in table.keys where key != "teams" { throw Error(description: "\(file): \(key): unknown key (only [teams.NAME])") }
+        for key in table.keys where key != "teams" {
+            throw Error(description: "\(file): \(key): unknown key (only [teams.NAME])")
+        }
         var teams: [Team] = []
         for id in teamsTable.keys {
-            guard let entry = teamsTable[id]?.table else { throw Error(description: "\(file): teams.\(id): must be a table") }
+            guard let entry = teamsTable[id]?.table else {
+                throw Error(description: "\(file): teams.\(id): must be a table")
+            }
             for key in entry.keys where !["name", "emails", "keywords"].contains(key) {
                 throw Error(description: "\(file): teams.\(id).\(key): unknown key (name, emails, keywords)")
             }
             func list(_ key: String) throws(Error) -> [String] {
                 guard let value = entry[key] else { return [] }
-                guard let array = value.array else { throw Error(description: "\(file): teams.\(id).\(key): must be a list of strings") }
+                guard let array = value.array else {
+                    throw Error(description: "\(file): teams.\(id).\(key): must be a list of strings")
+                }
                 var items: [String] = []
                 for item in array {
-                    guard let text = item.string else { throw Error(description: "\(file): teams.\(id).\(key): must be a list of strings") }
+                    guard let text = item.string else {
+                        throw Error(description: "\(file): teams.\(id).\(key): must be a list of strings")
+                    }
                     items.append(text.lowercased())
                 }
                 return items
@@ -63,7 +71,9 @@ public struct TeamMap: Sendable, Equatable {
                 throw Error(description: "\(file): teams.\(id).name: must be a string")
             }
             teams.append(
-                Team(id: id, name: entry["name"]?.string ?? id, emails: Set(try list("emails")), keywords: Set(try list("keywords"))))
+                Team(
+                    id: id, name: entry["name"]?.string ?? id, emails: Set(try list("emails")),
+                    keywords: Set(try list("keywords"))))
         }
         self.init(teams: teams)
     }

@@ -42,7 +42,9 @@ public struct WeeklyData: Sendable {
 
     /// Gathers the week from `repositories` and several ledgers: a fleet's, one per host. A named
     /// host's failed reports and incidents are prefixed with its name (`web-1/INC-3`).
-    public init(week: ISOWeek, repositories: [String], teams: TeamMap, ledgers: [(host: String?, ledger: Ledger)]) throws {
+    public init(week: ISOWeek, repositories: [String], teams: TeamMap, ledgers: [(host: String?, ledger: Ledger)])
+        throws
+    {
         self.week = week
         let start = week.start, end = week.end
         var commits: [Commit] = []
@@ -52,7 +54,8 @@ public struct WeeklyData: Sendable {
 
         var sections: [String: TeamSection] = [:]
         func section(_ id: String) -> TeamSection {
-            sections[id] ?? TeamSection(id: id, name: id == TeamMap.other ? "Other" : teams.name(of: id), commits: [], done: [])
+            sections[id]
+                ?? TeamSection(id: id, name: id == TeamMap.other ? "Other" : teams.name(of: id), commits: [], done: [])
         }
         for commit in self.commits {
             let id = teams.team(email: commit.authorEmail, subject: commit.subject)
@@ -83,7 +86,9 @@ public struct WeeklyData: Sendable {
                 if let seen = latestByTask[key], seen.at > event.time { continue }
                 latestByTask[key] = (team, task, facts, event.time)
             }
-            for event in try ledger.query("WHERE event IN ('delivered', 'failed') AND at >= ? AND at < ? ORDER BY seq", window) {
+            for event in try ledger.query(
+                "WHERE event IN ('delivered', 'failed') AND at >= ? AND at < ? ORDER BY seq", window)
+            {
                 if event.kind == .delivered {
                     delivered += 1
                 } else {
@@ -120,7 +125,9 @@ public struct WeeklyData: Sendable {
 
     /// The Risks section's lines.
     public func risks(timeZone: TimeZone) -> [String] {
-        openIncidents.map { "Open incident \($0.id) (\($0.severity)): \($0.title), since \($0.openedAt.shortLocal(in: timeZone))" }
+        openIncidents.map {
+            "Open incident \($0.id) (\($0.severity)): \($0.title), since \($0.openedAt.shortLocal(in: timeZone))"
+        }
             + failed.map { "Failed delivery: \($0.report): \($0.reason)" }
             + blocked.map { "Blocked: \($0.team) / \($0.task): \($0.title)" }
     }

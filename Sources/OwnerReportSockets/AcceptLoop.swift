@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import Synchronization
@@ -17,7 +17,10 @@ public final class AcceptLoop: @unchecked Sendable {
     private var thread: Thread?
     private let wake: (read: Int32, write: Int32)
 
-    public init(sockets: [ListeningSocket], name: String, accepted: @escaping (_ descriptor: Int32, _ socket: ListeningSocket) -> Void) {
+    public init(
+        sockets: [ListeningSocket], name: String,
+        accepted: @escaping (_ descriptor: Int32, _ socket: ListeningSocket) -> Void
+    ) {
         self.sockets = sockets
         self.name = name
         self.accepted = accepted
@@ -58,7 +61,8 @@ public final class AcceptLoop: @unchecked Sendable {
         pollers.append(pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0))
         while !stopping.load(ordering: .relaxed) {
             // Without a wake pipe (pipe(2) failed) the loop looks at `stopping` every second instead.
-            guard poll(&pollers, nfds_t(pollers.count), wake.read < 0 ? 1000 : -1) > 0, pollers.last?.revents == 0 else { continue }
+            guard poll(&pollers, nfds_t(pollers.count), wake.read < 0 ? 1000 : -1) > 0, pollers.last?.revents == 0
+            else { continue }
             for (index, socket) in sockets.enumerated() where pollers[index].revents != 0 {
                 let descriptor = accept(socket.descriptor, nil, nil)
                 guard descriptor >= 0 else { continue }

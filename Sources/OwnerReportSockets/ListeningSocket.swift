@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import OwnerReportCore
 
@@ -72,7 +72,8 @@ public final class ListeningSocket: @unchecked Sendable {
         guard descriptor >= 0 else { throw failure(address, "socket") }
         var one: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        guard Glibc.bind(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0, listen(descriptor, 512) == 0 else {
+        guard Glibc.bind(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0, listen(descriptor, 512) == 0
+        else {
             let error = failure(address, "bind")
             close(descriptor)
             throw error
@@ -110,6 +111,8 @@ public final class ListeningSocket: @unchecked Sendable {
     /// The error of the system call that just failed, with its errno.
     public static func failure(_ path: String, _ operation: String) -> SocketError {
         let code = errno
-        return SocketError("\(path): \(operation): \(String(cString: strerror(code)))", exitStatus: code == ENOSPC ? .ioError : .cannotCreate)
+        return SocketError(
+            "\(path): \(operation): \(String(cString: strerror(code)))",
+            exitStatus: code == ENOSPC ? .ioError : .cannotCreate)
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import OwnerReportCore
@@ -13,7 +13,9 @@ public enum PeerIdentity {
         // struct ucred is three 32-bit fields; Glibc hides the type itself behind _GNU_SOURCE.
         var words: [UInt32] = [0, 0, 0]
         var length = socklen_t(12)
-        let result = words.withUnsafeMutableBytes { getsockopt(descriptor, SOL_SOCKET, SO_PEERCRED, $0.baseAddress, &length) }
+        let result = words.withUnsafeMutableBytes {
+            getsockopt(descriptor, SOL_SOCKET, SO_PEERCRED, $0.baseAddress, &length)
+        }
         guard result == 0, length == 12 else { return nil }
         return (Int32(bitPattern: words[0]), words[1], words[2])
     }
@@ -26,14 +28,17 @@ public enum PeerIdentity {
         var entry = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 4096)
-        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let name = entry.pw_name else { return nil }
+        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let name = entry.pw_name
+        else { return nil }
         return String(cString: name)
     }
 
     /// The innermost `.service` or `.scope` in the process's cgroup path (cgroup v2: `0::/system.slice/x.service`).
     /// nil when /proc hides it (another user's process under `ProtectProc=invisible`) or it runs in none.
     static func unit(of pid: Int32) -> String? {
-        guard pid > 0, let text = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8) else { return nil }
+        guard pid > 0, let text = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8) else {
+            return nil
+        }
         return unit(fromCgroup: text)
     }
 
@@ -43,7 +48,8 @@ public enum PeerIdentity {
             let components = line.dropFirst(3).split(separator: "/")
             if let unit = components.last(where: { $0.hasSuffix(".service") || $0.hasSuffix(".scope") }) {
                 // Unit names are plain; anything else is not shown.
-                return unit.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.@:\\".contains($0)) }) ? String(unit) : nil
+                return unit.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.@:\\".contains($0)) })
+                    ? String(unit) : nil
             }
         }
         return nil

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import OwnerReportCore
 import OwnerReportSockets
@@ -15,9 +15,12 @@ extension ListeningSocket {
         let socket = try bind(unix: path, mode: 0o600)
         if let group = policy.group {
             guard let entry = getgrnam(group) else {
-                throw SubmissionError("submit.group: no group named '\(group)' on this host", exitStatus: .configuration)
+                throw SubmissionError(
+                    "submit.group: no group named '\(group)' on this host", exitStatus: .configuration)
             }
-            guard chown(path, uid_t.max, entry.pointee.gr_gid) == 0 else { throw failure(path, "give the socket to group \(group)") }
+            guard chown(path, uid_t.max, entry.pointee.gr_gid) == 0 else {
+                throw failure(path, "give the socket to group \(group)")
+            }
         }
         guard chmod(path, mode_t(policy.socketMode)) == 0 else { throw failure(path, "chmod") }
         if policy.socketMode != 0o600 {

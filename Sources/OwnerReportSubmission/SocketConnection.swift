@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import OwnerReportCore
 import OwnerReportSockets
@@ -24,16 +24,22 @@ final class SocketConnection: @unchecked Sendable {  // used by one thread at a 
     /// Connects to the socket at `path`.
     static func connect(to path: String, timeout: Duration) throws(SubmissionError) -> SocketConnection {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw SubmissionError("\(path): socket: \(String(cString: strerror(errno)))", exitStatus: .ioError) }
+        guard fd >= 0 else {
+            throw SubmissionError("\(path): socket: \(String(cString: strerror(errno)))", exitStatus: .ioError)
+        }
         let connection = SocketConnection(descriptor: fd, name: path, timeout: timeout)
         var address = try UnixAddress(path)
         let result = address.withSockaddr { Glibc.connect(fd, $0, $1) }
         guard result == 0 else {
             let code = errno
-            let status: ExitStatus = code == EACCES || code == EPERM ? .cannotCreate : code == ENOENT || code == ECONNREFUSED ? .unavailable : .ioError
+            let status: ExitStatus =
+                code == EACCES || code == EPERM
+                ? .cannotCreate : code == ENOENT || code == ECONNREFUSED ? .unavailable : .ioError
             let hint =
-                code == EACCES || code == EPERM ? " (ask the operator to add you to the queue's submit group)"
-                : code == ENOENT || code == ECONNREFUSED ? " (is owner-report-driver --follow or its socket unit running?)" : ""
+                code == EACCES || code == EPERM
+                ? " (ask the operator to add you to the queue's submit group)"
+                : code == ENOENT || code == ECONNREFUSED
+                    ? " (is owner-report-driver --follow or its socket unit running?)" : ""
             throw SubmissionError("\(path): connect: \(String(cString: strerror(code)))\(hint)", exitStatus: status)
         }
         return connection
@@ -56,7 +62,8 @@ final class SocketConnection: @unchecked Sendable {  // used by one thread at a 
             let ready = poll(&poller, 1, milliseconds)
             if ready > 0 { return }
             if ready < 0, errno != EINTR {
-                throw SubmissionError("\(name): \(operation): \(String(cString: strerror(errno)))", exitStatus: .ioError)
+                throw SubmissionError(
+                    "\(name): \(operation): \(String(cString: strerror(errno)))", exitStatus: .ioError)
             }
         }
     }
@@ -86,7 +93,8 @@ final class SocketConnection: @unchecked Sendable {  // used by one thread at a 
             }
             let chunk = try readSome(4096, doing: operation)
             guard !chunk.isEmpty else {
-                throw SubmissionError("\(name): \(operation): the other side closed the connection", exitStatus: .ioError)
+                throw SubmissionError(
+                    "\(name): \(operation): the other side closed the connection", exitStatus: .ioError)
             }
             buffered += chunk
         }
@@ -98,7 +106,8 @@ final class SocketConnection: @unchecked Sendable {  // used by one thread at a 
             let chunk = try readSome(min(65_536, count - buffered.count), doing: operation)
             guard !chunk.isEmpty else {
                 throw SubmissionError(
-                    "\(name): \(operation): the other side closed after \(buffered.count) of \(count) bytes", exitStatus: .dataError)
+                    "\(name): \(operation): the other side closed after \(buffered.count) of \(count) bytes",
+                    exitStatus: .dataError)
             }
             buffered += chunk
         }
@@ -112,10 +121,15 @@ final class SocketConnection: @unchecked Sendable {  // used by one thread at a 
         var written = 0
         while written < bytes.count {
             try wait(for: Int16(POLLOUT), doing: operation)
-            let count = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress! + written, bytes.count - written, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }  // swift-format-ignore: NeverForceUnwrap
+            let count = bytes.withUnsafeBytes { buffer in
+                buffer.baseAddress.map {
+                    send(descriptor, $0 + written, bytes.count - written, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                } ?? 0
+            }
             if count < 0 {
                 if errno == EAGAIN || errno == EINTR { continue }
-                throw SubmissionError("\(name): \(operation): \(String(cString: strerror(errno)))", exitStatus: .ioError)
+                throw SubmissionError(
+                    "\(name): \(operation): \(String(cString: strerror(errno)))", exitStatus: .ioError)
             }
             written += count
         }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import OwnerReportCore
 
@@ -7,9 +7,12 @@ import OwnerReportCore
 public enum SubmissionClient {
     /// Sends `bytes` to `queue`'s socket and returns the report's id once the queue's daemon says it is
     /// fsynced in pending/ and recorded; throws the daemon's refusal (with its exit status) otherwise.
-    public static func submit(_ bytes: [UInt8], format: ReportFormat, to queue: QueueDirectory, timeout: Duration = .seconds(60)) throws(SubmissionError) -> String {
+    public static func submit(
+        _ bytes: [UInt8], format: ReportFormat, to queue: QueueDirectory, timeout: Duration = .seconds(60)
+    ) throws(SubmissionError) -> String {
         let connection = try SocketConnection.connect(to: queue.submitSocket, timeout: timeout)
-        try connection.writeAll(SubmissionWire.header(format: format, count: bytes.count) + bytes, doing: "send the report")
+        try connection.writeAll(
+            SubmissionWire.header(format: format, count: bytes.count) + bytes, doing: "send the report")
         let line = try connection.readLine(limit: SubmissionWire.longestLine, doing: "read the reply")
         do {
             return try SubmissionWire.parseReply(line, socket: queue.submitSocket)

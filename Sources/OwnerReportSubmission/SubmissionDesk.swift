@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import OwnerReportCore
 import OwnerReportLedger
@@ -35,13 +35,15 @@ public final class SubmissionDesk {
     ///
     /// - Throws: `SubmissionError` naming what is wrong; nothing is enqueued then.
     public func accept(
-        _ bytes: [UInt8], format: ReportFormat, from submitter: ReportFacts.Submitter?, key: String? = nil, via: String = "the submit socket"
+        _ bytes: [UInt8], format: ReportFormat, from submitter: ReportFacts.Submitter?, key: String? = nil,
+        via: String = "the submit socket"
     ) throws(SubmissionError) -> Accepted {
         if let key, let id = reportID(forKey: key) { return Accepted(id: id, duplicate: true) }
         let origin = "submission from \(submitter?.description ?? via)"
         let limit = configuration.delivery.maxReportBytes
         guard bytes.count <= limit else {
-            throw SubmissionError("\(origin): \(bytes.count) bytes, over delivery.max_report_bytes = \(limit)", exitStatus: .dataError)
+            throw SubmissionError(
+                "\(origin): \(bytes.count) bytes, over delivery.max_report_bytes = \(limit)", exitStatus: .dataError)
         }
         let report: Report
         do {
@@ -58,11 +60,14 @@ public final class SubmissionDesk {
     /// `via`. Only a relayed report keeps the stamp its origin host gave it (`keepsOriginStamp`): that
     /// host's kernel said it, and the relay's signature vouches for the host.
     public func enqueue(
-        _ report: Report, format: ReportFormat = .markdown, from submitter: ReportFacts.Submitter?, key: String? = nil, via: String,
+        _ report: Report, format: ReportFormat = .markdown, from submitter: ReportFacts.Submitter?, key: String? = nil,
+        via: String,
         keepsOriginStamp: Bool = false
     ) throws(SubmissionError) -> Accepted {
         if let key, let id = reportID(forKey: key) { return Accepted(id: id, duplicate: true) }
-        let prepared = try prepare(report, format: format, from: submitter, key: key.map(ReportKey.sender), via: via, keepsOriginStamp: keepsOriginStamp)
+        let prepared = try prepare(
+            report, format: format, from: submitter, key: key.map(ReportKey.sender), via: via,
+            keepsOriginStamp: keepsOriginStamp)
         let enqueued = try commit([prepared], recording: [], from: submitter)[0]
         if let key { idOfKey[key] = enqueued.id }
         return Accepted(id: enqueued.id, duplicate: enqueued.duplicate)
@@ -71,24 +76,30 @@ public final class SubmissionDesk {
     /// Enqueues the reports that announce one state change (an incident's) with the change's rows, in
     /// one transaction, each keyed by its cause; checked and stamped as `enqueue` does.
     public func enqueue(
-        together reports: [(report: Report, via: String, cause: String)], recording rows: [LedgerEvent.Draft], from submitter: ReportFacts.Submitter?
+        together reports: [(report: Report, via: String, cause: String)], recording rows: [LedgerEvent.Draft],
+        from submitter: ReportFacts.Submitter?
     ) throws(SubmissionError) -> [EnqueuedReport] {
         var prepared: [ReportToEnqueue] = []
         for (report, via, cause) in reports {
-            prepared.append(try prepare(report, format: .markdown, from: submitter, key: .cause(cause), via: via, keepsOriginStamp: false))
+            prepared.append(
+                try prepare(
+                    report, format: .markdown, from: submitter, key: .cause(cause), via: via, keepsOriginStamp: false))
         }
         return try commit(prepared, recording: rows, from: submitter)
     }
 
     /// A report checked against this queue's destinations and bounds, stamped with who handed it over.
     private func prepare(
-        _ report: Report, format: ReportFormat, from submitter: ReportFacts.Submitter?, key: ReportKey?, via: String, keepsOriginStamp: Bool
+        _ report: Report, format: ReportFormat, from submitter: ReportFacts.Submitter?, key: ReportKey?, via: String,
+        keepsOriginStamp: Bool
     ) throws(SubmissionError) -> ReportToEnqueue {
         var report = report
         let origin = "submission from \(submitter?.description ?? via)"
         for name in configuration.destinationNames(for: report) where configuration.destinations[name] == nil {
             let known = configuration.destinations.keys.sorted().joined(separator: ", ")
-            throw SubmissionError("\(origin): destination: no destination named '\(name)' in this queue (known: \(known))", exitStatus: .usage)
+            throw SubmissionError(
+                "\(origin): destination: no destination named '\(name)' in this queue (known: \(known))",
+                exitStatus: .usage)
         }
         if let submitter { try checkRoom(for: submitter) }
         if !keepsOriginStamp || report.fields[Self.submittedByField] == nil {
@@ -96,7 +107,9 @@ public final class SubmissionDesk {
         }
         var facts = ReportFacts(report)
         facts.submitter = submitter
-        return ReportToEnqueue(encoding: report, as: format, origin: submitter.map { "\(via), \($0.description)" } ?? via, facts: facts, key: key)
+        return ReportToEnqueue(
+            encoding: report, as: format, origin: submitter.map { "\(via), \($0.description)" } ?? via, facts: facts,
+            key: key)
     }
 
     private func commit(
@@ -142,7 +155,9 @@ public final class SubmissionDesk {
                 exitStatus: .temporaryFailure)
         }
         if all >= policy.maxPending {
-            throw SubmissionError("\(all) submitted report(s) are already waiting (submit.max_pending); try again later", exitStatus: .temporaryFailure)
+            throw SubmissionError(
+                "\(all) submitted report(s) are already waiting (submit.max_pending); try again later",
+                exitStatus: .temporaryFailure)
         }
     }
 
@@ -156,7 +171,8 @@ public final class SubmissionDesk {
     /// The submitting uid of a pending report, from its `enqueued` row (cached: a name never changes meaning).
     private func submitterUID(of name: String) -> UInt32? {
         if let known = submitterOfName[name] { return known }
-        let facts = (try? ledger.query("WHERE report = ? AND +event = 'enqueued' ORDER BY seq LIMIT 1", [.text(name)]))?.first?.facts
+        let facts = (try? ledger.query("WHERE report = ? AND +event = 'enqueued' ORDER BY seq LIMIT 1", [.text(name)]))?
+            .first?.facts
         let uid = ReportFacts(json: facts)?.submitter?.uid
         submitterOfName[name] = .some(uid)
         return uid

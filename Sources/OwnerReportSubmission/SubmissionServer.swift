@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import Logging
@@ -23,7 +23,9 @@ public final class SubmissionServer: @unchecked Sendable {
     private let open = Mutex<[UInt32: Int]>([:])
     private var loop: AcceptLoop?
 
-    public init(socket: ListeningSocket, desk: SubmissionDesk, logger: Logger, connectionDeadline: Duration = .seconds(30)) {
+    public init(
+        socket: ListeningSocket, desk: SubmissionDesk, logger: Logger, connectionDeadline: Duration = .seconds(30)
+    ) {
         self.socket = socket
         self.desk = desk
         self.logger = logger
@@ -33,7 +35,9 @@ public final class SubmissionServer: @unchecked Sendable {
     /// Starts accepting on a thread of its own.
     public func start() {
         logger.info("accepting submissions", metadata: ["socket": "\(socket.boundPath ?? "from systemd")"])
-        let loop = AcceptLoop(sockets: [socket], name: "owner-report submit") { [self] descriptor, _ in admit(descriptor) }
+        let loop = AcceptLoop(sockets: [socket], name: "owner-report submit") { [self] descriptor, _ in
+            admit(descriptor)
+        }
         loop.start()
         self.loop = loop
     }
@@ -50,13 +54,16 @@ public final class SubmissionServer: @unchecked Sendable {
         guard let peer = connection.peerCredentials() else { return }
         let admitted = open.withLock { counts -> Bool in
             let total = counts.values.reduce(0, +)
-            guard total < Self.maxConnections, counts[peer.uid, default: 0] < Self.maxConnectionsPerUser else { return false }
+            guard total < Self.maxConnections, counts[peer.uid, default: 0] < Self.maxConnectionsPerUser else {
+                return false
+            }
             counts[peer.uid, default: 0] += 1
             return true
         }
         guard admitted else {
             // Answered at once, never queued behind the others: the submitter retries later.
-            let busy = SubmissionError("too many submissions at once; try again in a moment", exitStatus: .temporaryFailure)
+            let busy = SubmissionError(
+                "too many submissions at once; try again in a moment", exitStatus: .temporaryFailure)
             connection.deadline = .now + .milliseconds(100)
             try? connection.writeAll(SubmissionWire.reply(.failure(busy)), doing: "reply")
             return
@@ -74,19 +81,23 @@ public final class SubmissionServer: @unchecked Sendable {
         let submitter = PeerIdentity.submitter(uid: uid, pid: pid)
         let outcome: Result<String, SubmissionError>
         do throws(SubmissionError) {
-            let (format, count) = try SubmissionWire.parseHeader(connection.readLine(limit: SubmissionWire.longestLine, doing: "read the request"))
+            let (format, count) = try SubmissionWire.parseHeader(
+                connection.readLine(limit: SubmissionWire.longestLine, doing: "read the request"))
             let limit = desk.configuration.delivery.maxReportBytes
             guard count <= limit else {
-                throw SubmissionError("the report is \(count) bytes, over delivery.max_report_bytes = \(limit)", exitStatus: .dataError)
+                throw SubmissionError(
+                    "the report is \(count) bytes, over delivery.max_report_bytes = \(limit)", exitStatus: .dataError)
             }
             let bytes = try connection.readExactly(count, doing: "read the report")
             deskLock.lock()
             defer { deskLock.unlock() }
             let id = try desk.accept(bytes, format: format, from: submitter).id
-            logger.info("submission enqueued", metadata: ["report.id": "\(id)", "submitter": "\(submitter.description)"])
+            logger.info(
+                "submission enqueued", metadata: ["report.id": "\(id)", "submitter": "\(submitter.description)"])
             outcome = .success(id)
         } catch {
-            logger.info("submission refused", metadata: ["submitter": "\(submitter.description)", "reason": "\(error.message)"])
+            logger.info(
+                "submission refused", metadata: ["submitter": "\(submitter.description)", "reason": "\(error.message)"])
             outcome = .failure(error)
         }
         try? connection.writeAll(SubmissionWire.reply(outcome), doing: "reply")

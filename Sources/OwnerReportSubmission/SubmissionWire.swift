@@ -19,7 +19,8 @@ public enum SubmissionWire {
     static func parseHeader(_ line: String) throws(SubmissionError) -> (format: ReportFormat, count: Int) {
         let words = line.split(separator: " ", omittingEmptySubsequences: false)
         guard words.count == 3, words[0] == magic else {
-            throw SubmissionError("not an owner-report submission (expected '\(magic) md|json COUNT')", exitStatus: .usage)
+            throw SubmissionError(
+                "not an owner-report submission (expected '\(magic) md|json COUNT')", exitStatus: .usage)
         }
         let format: ReportFormat
         switch words[1] {
@@ -39,7 +40,8 @@ public enum SubmissionWire {
         case .success(let id): Array("OK \(id)\n".utf8)
         case .failure(let error):
             // One line whatever the message held.
-            Array("ERROR \(error.exitStatus.rawValue) \(error.message.replacingOccurrences(of: "\n", with: " "))\n".utf8)
+            Array(
+                "ERROR \(error.exitStatus.rawValue) \(error.message.replacingOccurrences(of: "\n", with: " "))\n".utf8)
         }
     }
 
@@ -50,6 +52,7 @@ public enum SubmissionWire {
         if words.count == 3, words[0] == "ERROR", let code = Int32(words[1]) {
             throw SubmissionError(String(words[2]), exitStatus: ExitStatus(rawValue: code))
         }
-        throw SubmissionError("\(socket): the queue's daemon gave an answer that is not this protocol's", exitStatus: .ioError)
+        throw SubmissionError(
+            "\(socket): the queue's daemon gave an answer that is not this protocol's", exitStatus: .ioError)
     }
 }

@@ -21,7 +21,8 @@ public struct CurlError: OperatorFacingError, Equatable {
     /// Connection, DNS, timeout and mid-transfer failures: worth trying again later.
     public var isTransient: Bool {
         switch code {
-        case 1, 2, 3, 4, 48: false  // unsupported protocol, libcurl not loadable, malformed URL, feature not built in, unknown option
+        // Unsupported protocol, libcurl not loadable, malformed URL, feature not built in, unknown option.
+        case 1, 2, 3, 4, 48: false
         default: true
         }
     }

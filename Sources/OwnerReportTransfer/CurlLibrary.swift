@@ -1,7 +1,7 @@
 internal import CCurl
 import OwnerReportCore
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// libcurl, opened with `dlopen(3)` on first use rather than linked (see Sources/CCurl/shim.h).
@@ -18,7 +18,8 @@ struct CurlLibrary: @unchecked Sendable {
     let easyReset: @convention(c) (UnsafeMutableRawPointer?) -> Void
     let easyPerform: @convention(c) (UnsafeMutableRawPointer?) -> CURLcode
     let easyStrerror: @convention(c) (CURLcode) -> UnsafePointer<CChar>?
-    let slistAppend: @convention(c) (UnsafeMutablePointer<curl_slist>?, UnsafePointer<CChar>?) -> UnsafeMutablePointer<curl_slist>?
+    let slistAppend:
+        @convention(c) (UnsafeMutablePointer<curl_slist>?, UnsafePointer<CChar>?) -> UnsafeMutablePointer<curl_slist>?
     let slistFreeAll: @convention(c) (UnsafeMutablePointer<curl_slist>?) -> Void
     /// The variadic functions, called through the shim's typed wrappers.
     let setopt: UnsafeMutableRawPointer
@@ -59,8 +60,12 @@ struct CurlLibrary: @unchecked Sendable {
             easyPerform: try symbol("curl_easy_perform", (@convention(c) (UnsafeMutableRawPointer?) -> CURLcode).self),
             easyStrerror: try symbol("curl_easy_strerror", (@convention(c) (CURLcode) -> UnsafePointer<CChar>?).self),
             slistAppend: try symbol(
-                "curl_slist_append", (@convention(c) (UnsafeMutablePointer<curl_slist>?, UnsafePointer<CChar>?) -> UnsafeMutablePointer<curl_slist>?).self),
-            slistFreeAll: try symbol("curl_slist_free_all", (@convention(c) (UnsafeMutablePointer<curl_slist>?) -> Void).self),
+                "curl_slist_append",
+                (@convention(c) (UnsafeMutablePointer<curl_slist>?, UnsafePointer<CChar>?) -> UnsafeMutablePointer<
+                    curl_slist
+                >?).self),
+            slistFreeAll: try symbol(
+                "curl_slist_free_all", (@convention(c) (UnsafeMutablePointer<curl_slist>?) -> Void).self),
             setopt: try symbol("curl_easy_setopt", UnsafeMutableRawPointer.self),
             getinfo: try symbol("curl_easy_getinfo", UnsafeMutableRawPointer.self))
         let globalInit = try symbol("curl_global_init", (@convention(c) (Int) -> CURLcode).self)
@@ -76,9 +81,17 @@ struct CurlOptions {
     let library: CurlLibrary
 
     func long(_ option: CURLoption, _ value: Int) { _ = CCurl_setopt_long(library.setopt, handle, option, value) }
-    func string(_ option: CURLoption, _ value: String) { _ = CCurl_setopt_string(library.setopt, handle, option, value) }
-    func pointer(_ option: CURLoption, _ value: UnsafeMutableRawPointer?) { _ = CCurl_setopt_pointer(library.setopt, handle, option, value) }
-    func callback(_ option: CURLoption, _ value: CCurl_data_callback) { _ = CCurl_setopt_callback(library.setopt, handle, option, value) }
+    func string(_ option: CURLoption, _ value: String) {
+        _ = CCurl_setopt_string(library.setopt, handle, option, value)
+    }
+    func pointer(_ option: CURLoption, _ value: UnsafeMutableRawPointer?) {
+        _ = CCurl_setopt_pointer(library.setopt, handle, option, value)
+    }
+    func callback(_ option: CURLoption, _ value: CCurl_data_callback) {
+        _ = CCurl_setopt_callback(library.setopt, handle, option, value)
+    }
     func debugCallback(_ value: CCurl_debug_callback) { _ = CCurl_setopt_debug_callback(library.setopt, handle, value) }
-    func progressCallback(_ value: CCurl_progress_callback) { _ = CCurl_setopt_progress_callback(library.setopt, handle, value) }
+    func progressCallback(_ value: CCurl_progress_callback) {
+        _ = CCurl_setopt_progress_callback(library.setopt, handle, value)
+    }
 }

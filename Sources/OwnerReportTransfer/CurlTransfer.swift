@@ -63,7 +63,8 @@ final class CurlTransfer {
         }
         guard code == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let message = detail.isEmpty ? library.easyStrerror(code).map { String(cString: $0) } ?? "curl error" : detail
+            let message =
+                detail.isEmpty ? library.easyStrerror(code).map { String(cString: $0) } ?? "curl error" : detail
             throw CurlError(code: Int32(code.rawValue), message: message, url: CurlError.redacted(url))
         }
     }

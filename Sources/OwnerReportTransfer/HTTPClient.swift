@@ -46,13 +46,15 @@ public final class HTTPClient {
 
         try withExtendedLifetime(collector) { () throws(CurlError) in
             try transfer.perform(url: url) { options in
-                options.string(CURLOPT_USERAGENT, "owner-report/\(OwnerReportVersion.string) (+https://github.com/owner-report)")
+                options.string(
+                    CURLOPT_USERAGENT, "owner-report/\(OwnerReportVersion.string) (+https://github.com/owner-report)")
                 options.pointer(CURLOPT_HTTPHEADER, list)
                 if let body {
                     options.long(CURLOPT_POSTFIELDSIZE, body.count)
                     // COPYPOSTFIELDS copies the bytes during the call, so the pointer need not outlive it.
                     body.withUnsafeBytes { bytes in
-                        _ = options.pointer(CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+                        _ = options.pointer(
+                            CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
                     }
                 } else {
                     options.long(CURLOPT_HTTPGET, 1)
@@ -77,7 +79,8 @@ public final class HTTPClient {
                     } else if let colon = line.firstIndex(of: ":") {
                         let name = line[..<colon].lowercased()
                         var value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-                        while let last = value.last, last.isWhitespace { value.removeLast() }  // "\r\n" is one Character
+                        // "\r\n" is one Character: isWhitespace removes it whole.
+                        while let last = value.last, last.isWhitespace { value.removeLast() }
                         collector.headers[name] = String(value)
                     }
                     return total

@@ -18,7 +18,9 @@ public struct HTTPResponse: Sendable {
 
     /// `Retry-After` as seconds or an HTTP date, relative to `now`.
     public func retryAfter(now: Date = Date()) -> Duration? {
-        guard let value = headers["retry-after"]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        guard let value = headers["retry-after"]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+            return nil
+        }
         if let seconds = Double(value), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

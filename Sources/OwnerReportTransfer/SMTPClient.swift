@@ -47,7 +47,9 @@ public final class SMTPClient {
                     if verb == "AUTH" {
                         inLogin = true
                         dialogue.append(Line(sent: true, text: "AUTH ***"))
-                    } else if !inLogin, ["EHLO", "HELO", "STARTTLS", "MAIL", "RCPT", "DATA", "QUIT", "RSET", "NOOP"].contains(verb) {
+                    } else if !inLogin,
+                        ["EHLO", "HELO", "STARTTLS", "MAIL", "RCPT", "DATA", "QUIT", "RSET", "NOOP"].contains(verb)
+                    {
                         dialogue.append(Line(sent: true, text: line))
                     }
                 } else {
@@ -98,7 +100,9 @@ public final class SMTPClient {
                     // VERBOSE feeds the debug callback, which keeps the dialogue instead of printing it.
                     options.long(CURLOPT_VERBOSE, 1)
                     options.debugCallback { _, type, data, size, context in
-                        guard let data, let context, type == CURLINFO_HEADER_IN || type == CURLINFO_HEADER_OUT else { return 0 }
+                        guard let data, let context, type == CURLINFO_HEADER_IN || type == CURLINFO_HEADER_OUT else {
+                            return 0
+                        }
                         let exchange = Unmanaged<Exchange>.fromOpaque(context).takeUnretainedValue()
                         let text = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
                         exchange.record(sent: type == CURLINFO_HEADER_OUT, text)

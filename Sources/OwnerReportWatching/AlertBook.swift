@@ -24,7 +24,8 @@ public struct AlertBook: Sendable, Equatable {
         else { return book }
         for (name, value) in object["standing"] as? [String: [String: Any]] ?? [:] {
             guard let since = (value["since"] as? String).flatMap(Timestamp.init(iso8601UTC:)) else { continue }
-            book.standing[name] = Standing(since: since, lastSent: (value["last_sent"] as? String).flatMap(Timestamp.init(iso8601UTC:)))
+            book.standing[name] = Standing(
+                since: since, lastSent: (value["last_sent"] as? String).flatMap(Timestamp.init(iso8601UTC:)))
         }
         book.knownFailed = Set(object["known_failed"] as? [String] ?? [])
         return book
@@ -69,7 +70,9 @@ public struct AlertBook: Sendable, Equatable {
             }
         }
         // A condition that cleared before its alert got out needs no recovery message.
-        for name in standing.keys where conditions[name] == nil && standing[name]?.lastSent == nil { standing[name] = nil }
+        for name in standing.keys where conditions[name] == nil && standing[name]?.lastSent == nil {
+            standing[name] = nil
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import Logging
@@ -84,7 +84,9 @@ public final class Follower {
         var lastScan = ContinuousClock.now
         var nextDue: Timestamp?
         while !stopping {
-            if scanDue || ContinuousClock.now - lastScan >= configuration.delivery.rescanInterval || nextDue.map({ $0 <= Timestamp.now() }) == true {
+            if scanDue || ContinuousClock.now - lastScan >= configuration.delivery.rescanInterval
+                || nextDue.map({ $0 <= Timestamp.now() }) == true
+            {
                 try writeHeartbeat("delivering")
                 scanDue = false
                 lastScan = ContinuousClock.now
@@ -96,7 +98,8 @@ public final class Follower {
                         logger.notice("\(line)", metadata: ["queue": "\(queue.root)"])
                     }
                 } catch {
-                    logger.warning("recovering tmp/ failed; trying again at the next scan", metadata: ["error": "\(error)"])
+                    logger.warning(
+                        "recovering tmp/ failed; trying again at the next scan", metadata: ["error": "\(error)"])
                 }
                 try engine.feed()
             }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import OwnerReportCore
@@ -34,7 +34,9 @@ public struct QueueHealth: Sendable {
     /// `waitingSince`, when given, says from when a pending report counts as waiting (its enqueue
     /// time, or the end of its destinations' quiet hours), or nil while quiet hours hold it on purpose:
     /// such a report is pending but not a backlog.
-    public static func read(_ queue: QueueDirectory, ledger: Ledger?, waitingSince: ((String, Timestamp) -> Timestamp?)? = nil) -> QueueHealth {
+    public static func read(
+        _ queue: QueueDirectory, ledger: Ledger?, waitingSince: ((String, Timestamp) -> Timestamp?)? = nil
+    ) -> QueueHealth {
         var health = QueueHealth()
         let names = (try? DirectoryListing.names(in: queue.pending).map(\.name)) ?? []
         for name in names where QueueDirectory.isCandidate(name) {
@@ -49,7 +51,8 @@ public struct QueueHealth: Sendable {
         health.failed = queue.failedReportNames()
         health.heartbeat = modificationTime("\(queue.state)/heartbeat")
         health.lockHeld = FileLock.isHeld(at: queue.lockPath)
-        health.ledgerWritable = access(queue.ledgerPath, W_OK) == 0 || access(queue.ledgerPath, F_OK) != 0 && access(queue.root, W_OK) == 0
+        health.ledgerWritable =
+            access(queue.ledgerPath, W_OK) == 0 || access(queue.ledgerPath, F_OK) != 0 && access(queue.root, W_OK) == 0
         if let ledger, let last = try? ledger.query("WHERE event = 'delivered' ORDER BY seq DESC LIMIT 1", []).first {
             health.lastDelivery = Timestamp(iso8601UTC: last.time)
         }

@@ -54,7 +54,9 @@ public final class Watchdog {
     private let options: Options
     private let logger: Logger
 
-    public init(queue: QueueDirectory, configuration: Configuration, secrets: SecretResolver, options: Options, logger: Logger) {
+    public init(
+        queue: QueueDirectory, configuration: Configuration, secrets: SecretResolver, options: Options, logger: Logger
+    ) {
         self.queue = queue
         self.configuration = configuration
         self.secrets = secrets
@@ -83,7 +85,9 @@ public final class Watchdog {
         var before = QueueHealth.read(queue, ledger: ledger, waitingSince: quietHoursJudge())
         if !options.dryRun { before.ledgerWritable = ledgerProblem == nil }
         var outcome = Outcome(health: before)
-        if let ledger, !options.dryRun { outcome.recovered = try queue.recoverStaged(ledger: ledger, by: "the watchdog") }
+        if let ledger, !options.dryRun {
+            outcome.recovered = try queue.recoverStaged(ledger: ledger, by: "the watchdog")
+        }
         (outcome.drain, outcome.drainSkipped) = try drain(before, ledger: ledger)
         var health = before
         if !options.dryRun {
@@ -94,10 +98,12 @@ public final class Watchdog {
 
         var conditions: [String: String] = [:]
         if let age = health.oldestPendingAge, age > policy.maxPendingAge {
-            conditions["backlog"] = "\(health.pending) report(s) pending; the oldest has waited \(Int(age.seconds)) s (watchdog.max_pending_age is \(Int(policy.maxPendingAge.seconds)) s)"
+            conditions["backlog"] =
+                "\(health.pending) report(s) pending; the oldest has waited \(Int(age.seconds)) s (watchdog.max_pending_age is \(Int(policy.maxPendingAge.seconds)) s)"
         }
         if let age = health.heartbeatAge, !health.lockHeld, age > policy.heartbeatMaxAge {
-            conditions["daemon"] = "the --follow daemon's last heartbeat was \(Int(age.seconds)) s ago and no daemon holds the queue"
+            conditions["daemon"] =
+                "the --follow daemon's last heartbeat was \(Int(age.seconds)) s ago and no daemon holds the queue"
         }
         if let error = outcome.drain?.configurationError { conditions["configuration"] = error }
         if !health.ledgerWritable { conditions["ledger"] = ledgerProblem ?? "\(queue.ledgerPath) is not writable" }
@@ -106,20 +112,27 @@ public final class Watchdog {
         var messages = book.due(conditions, now: health.now, reminder: policy.reminderInterval)
         let newFailures = health.failed.filter { !book.knownFailed.contains($0) }
         if !newFailures.isEmpty {
-            messages.append(AlertMessage(condition: "failed", kind: .raised, detail: "\(newFailures.count) new report(s) in failed/: \(newFailures.joined(separator: ", "))"))
+            messages.append(
+                AlertMessage(
+                    condition: "failed", kind: .raised,
+                    detail: "\(newFailures.count) new report(s) in failed/: \(newFailures.joined(separator: ", "))"))
         }
         outcome.alerts = send(messages, health: health, ledger: ledger)
         if !options.dryRun {
             let sent = outcome.alerts.filter(\.delivered).map(\.message)
             book.update(conditions, sent: sent, now: health.now)
-            if newFailures.isEmpty || sent.contains(where: { $0.condition == "failed" }) { book.knownFailed = Set(health.failed) }
+            if newFailures.isEmpty || sent.contains(where: { $0.condition == "failed" }) {
+                book.knownFailed = Set(health.failed)
+            }
             try DurableFile.replace(alertBookPath, with: try book.json(), via: queue.tmp)
             let expectations = try ExpectationWatch.states(configuration: configuration, ledger: ledger, at: health.now)
-            let metrics = try MetricsFile.render(health, ledger: ledger, policy: policy, standingAlerts: conditions.count, expectations: expectations)
+            let metrics = try MetricsFile.render(
+                health, ledger: ledger, policy: policy, standingAlerts: conditions.count, expectations: expectations)
             // World-readable (metrics carry no secret) so node_exporter, running as another user, reads
             // it; staged beside it, since the textfile directory may be on another file system.
             let path = policy.metricsPath ?? "\(queue.state)/metrics.prom"
-            try DurableFile.replace(path, with: Array(metrics.utf8), via: DurableFile.directoryName(of: path), mode: 0o644)
+            try DurableFile.replace(
+                path, with: Array(metrics.utf8), via: DurableFile.directoryName(of: path), mode: 0o644)
         }
         return outcome
     }
@@ -132,10 +145,15 @@ public final class Watchdog {
         let (configuration, queue, now) = (self.configuration, self.queue, Timestamp.now())
         let zone = configuration.timeZone
         return { name, enqueued in
-            guard let bytes = try? DurableFile.readRegularFile("\(queue.pending)/\(name)", limit: configuration.delivery.maxReportBytes),
-                let report = try? ReportCodec.decode(bytes, format: ReportFormat(fileName: name), path: name), report.status != .critical
+            guard
+                let bytes = try? DurableFile.readRegularFile(
+                    "\(queue.pending)/\(name)", limit: configuration.delivery.maxReportBytes),
+                let report = try? ReportCodec.decode(bytes, format: ReportFormat(fileName: name), path: name),
+                report.status != .critical
             else { return enqueued }
-            let windows = configuration.destinationNames(for: report).compactMap { configuration.destinations[$0]?.quietHours }
+            let windows = configuration.destinationNames(for: report).compactMap {
+                configuration.destinations[$0]?.quietHours
+            }
             if windows.contains(where: { $0.contains(now, in: zone) }) { return nil }
             return windows.compactMap { $0.lastEnd(atOrBefore: now, in: zone) }.reduce(enqueued) { max($0, $1) }
         }
@@ -160,7 +178,8 @@ public final class Watchdog {
         }
         let run = DeliveryRun(
             queue: queue, configuration: configuration, ledger: ledger, transports: transports, secrets: secrets,
-            options: DeliveryRun.Options(maxCount: options.maxCount, dryRun: options.dryRun, settle: .seconds(1)), logger: logger)
+            options: DeliveryRun.Options(maxCount: options.maxCount, dryRun: options.dryRun, settle: .seconds(1)),
+            logger: logger)
         return (try withExtendedLifetime(lock) { try run.run() }, nil)
     }
 
@@ -174,7 +193,8 @@ public final class Watchdog {
             do {
                 let destination = try configuration.destination(named: name, key: "fallback_destination")
                 transport = try TransportFactory.make(
-                    destination, queue: queue, policy: configuration.delivery, secrets: secrets, timeZone: configuration.timeZone, host: configuration.fleet.host)
+                    destination, queue: queue, policy: configuration.delivery, secrets: secrets,
+                    timeZone: configuration.timeZone, host: configuration.fleet.host)
             } catch {
                 setupError = "\(error)"
             }
@@ -188,8 +208,17 @@ public final class Watchdog {
                 result.error = outcome
             }
             let status = result.delivered ? "delivered" : "not delivered: \(result.error ?? "?")"
-            _ = try? ledger?.append(.init(.alert, destination: name, detail: secrets.redact("\(message.condition) \(message.kind.rawValue): \(message.detail) (\(status))")))
-            logger.info("alert", metadata: ["condition": "\(message.condition)", "kind": "\(message.kind.rawValue)", "delivered": "\(result.delivered)"])
+            _ = try? ledger?.append(
+                .init(
+                    .alert, destination: name,
+                    detail: secrets.redact(
+                        "\(message.condition) \(message.kind.rawValue): \(message.detail) (\(status))")))
+            logger.info(
+                "alert",
+                metadata: [
+                    "condition": "\(message.condition)", "kind": "\(message.kind.rawValue)",
+                    "delivered": "\(result.delivered)",
+                ])
             return result
         }
     }
@@ -217,8 +246,11 @@ public final class Watchdog {
         }
         let table = health.rows(policy).map { "- \($0.0): \($0.1)" }.joined(separator: "\n")
         let report = Report(
-            kind: .incident, title: title, fields: ["status": .text(status.rawValue), "source": .text("owner-report-watchdog")],
+            kind: .incident, title: title,
+            fields: ["status": .text(status.rawValue), "source": .text("owner-report-watchdog")],
             body: "\(message.detail)\n\nQueue \(queue.root):\n\(table)")
-        return PreparedReport(id: "watchdog-\(message.condition)-\(message.kind.rawValue)-\(health.now.compactUTC)", report: report, enqueuedAt: health.now)
+        return PreparedReport(
+            id: "watchdog-\(message.condition)-\(message.kind.rawValue)-\(health.now.compactUTC)", report: report,
+            enqueuedAt: health.now)
     }
 }

@@ -16,7 +16,8 @@ extension Archiver {
                 """)
 
         @OptionGroup var common: CommonOptions
-        @Argument(help: ArgumentHelp("Report names in failed/ (the file names).", valueName: "id")) var ids: [String] = []
+        @Argument(help: ArgumentHelp("Report names in failed/ (the file names).", valueName: "id")) var ids: [String] =
+            []
         @Flag(name: .customLong("all-failed"), help: "Every report in failed/.") var allFailed = false
         @Flag(name: .customLong("dry-run"), help: "Say what would be requeued; move nothing.") var dryRun = false
 

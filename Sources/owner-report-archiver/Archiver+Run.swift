@@ -22,21 +22,28 @@ extension Archiver {
                 """)
 
         @OptionGroup var common: CommonOptions
-        @Flag(name: .customLong("dry-run"), help: "Say what would be filed and deleted; change nothing.") var dryRun = false
+        @Flag(name: .customLong("dry-run"), help: "Say what would be filed and deleted; change nothing.") var dryRun =
+            false
         @Flag(help: "Also VACUUM the ledger (needs free space about its size).") var vacuum = false
-        @Flag(name: .customLong("no-ship"), help: "Leave the fleet step to `ship` (the owner-report-ship timer, which may reach the network).")
+        @Flag(
+            name: .customLong("no-ship"),
+            help: "Leave the fleet step to `ship` (the owner-report-ship timer, which may reach the network).")
         var noShip = false
 
         func run() throws {
             try common.run(program: "owner-report-archiver") { context in
                 if !dryRun { common.warnIfOnNetworkFileSystem(program: "owner-report-archiver") }
                 let ledger = try readLedger(context.queue, dryRun: dryRun)
-                let pass = ArchivePass(queue: context.queue, ledger: ledger, configuration: context.configuration, dryRun: dryRun, logger: context.logger)
+                let pass = ArchivePass(
+                    queue: context.queue, ledger: ledger, configuration: context.configuration, dryRun: dryRun,
+                    logger: context.logger)
                 let summary = try pass.run()
                 var maintenance = "ledger: none yet"
                 if let ledger, !dryRun {
                     let result = try ledger.checkpoint()
-                    maintenance = result.busy ? "ledger: checkpoint incomplete (a reader holds the log); it finishes next time"
+                    maintenance =
+                        result.busy
+                        ? "ledger: checkpoint incomplete (a reader holds the log); it finishes next time"
                         : "ledger: write-ahead log checkpointed (\(result.pages) pages)"
                     if vacuum {
                         try ledger.vacuum()
@@ -52,7 +59,8 @@ extension Archiver {
                 }
                 if common.json {
                     var object: [String: Any] = [
-                        "dry_run": dryRun, "filed": summary.filed, "expired": summary.expired, "failed_expired": summary.failedExpired,
+                        "dry_run": dryRun, "filed": summary.filed, "expired": summary.expired,
+                        "failed_expired": summary.failedExpired,
                         "ledger": maintenance,
                     ]
                     switch ship {
@@ -67,7 +75,9 @@ extension Archiver {
                         for path in summary.filed { print("\(verb)file \(path)") }
                         for path in summary.expired + summary.failedExpired { print("\(verb)delete \(path)") }
                     }
-                    print("\(dryRun ? "dry run: " : "")filed \(summary.filed.count), expired \(summary.expired.count) archived and \(summary.failedExpired.count) failed; \(maintenance)")
+                    print(
+                        "\(dryRun ? "dry run: " : "")filed \(summary.filed.count), expired \(summary.expired.count) archived and \(summary.failedExpired.count) failed; \(maintenance)"
+                    )
                     if case .success(let result) = ship { print(result.line(dryRun: dryRun)) }
                 }
                 if case .failure(let error) = ship { throw error }

@@ -27,7 +27,8 @@ extension Archiver {
                 """)
 
         @OptionGroup var common: CommonOptions
-        @Flag(name: .customLong("dry-run"), help: "Connect and say how many rows would be shipped; insert nothing.") var dryRun = false
+        @Flag(name: .customLong("dry-run"), help: "Connect and say how many rows would be shipped; insert nothing.")
+        var dryRun = false
 
         func run() throws {
             try common.run(program: "owner-report-archiver") { context in
@@ -46,7 +47,9 @@ extension Archiver {
 /// One ship, with a progress line on standard error every 50,000 rows (or every batch with --verbose).
 func shipLedger(_ context: CommandContext, dryRun: Bool, verbose: Bool) throws -> FleetShipper.PassResult {
     var lastShown: Int64 = 0
-    return try FleetShipper.pass(queue: context.queue, configuration: context.configuration, secrets: context.secrets, dryRun: dryRun) { row in
+    return try FleetShipper.pass(
+        queue: context.queue, configuration: context.configuration, secrets: context.secrets, dryRun: dryRun
+    ) { row in
         if verbose || row - lastShown >= 50_000 {
             printError("owner-report-archiver: ship: up to row \(row)")
             lastShown = row
@@ -66,9 +69,12 @@ extension FleetShipper.PassResult {
                     ? "dry run: host \(host) is shipped up to row \(outcome.from); nothing to ship"
                     : "dry run: would ship \(outcome.shipped) row(s) of host \(host) (rows \(outcome.from + 1)–\(outcome.to))"
             }
-            guard outcome.to > outcome.from else { return "ship: host \(host) is shipped up to row \(outcome.from); nothing new" }
+            guard outcome.to > outcome.from else {
+                return "ship: host \(host) is shipped up to row \(outcome.from); nothing new"
+            }
             let rate = seconds > 0 ? Int(Double(outcome.shipped) / seconds) : outcome.shipped
-            var line = "ship: \(outcome.shipped) row(s) of host \(host) (rows \(outcome.from + 1)–\(outcome.to)) in \(String(format: "%.2f", seconds)) s, \(rate) rows/s"
+            var line =
+                "ship: \(outcome.shipped) row(s) of host \(host) (rows \(outcome.from + 1)–\(outcome.to)) in \(String(format: "%.2f", seconds)) s, \(rate) rows/s"
             if outcome.alreadyThere > 0 { line += "; \(outcome.alreadyThere) were there already (the same rows)" }
             return line
         }
@@ -80,7 +86,8 @@ extension FleetShipper.PassResult {
         case .busy: return ["dry_run": dryRun, "shipped": 0, "reason": "another ship is running"]
         case .shipped(let outcome, let host, let seconds):
             return [
-                "dry_run": dryRun, "host": host, "shipped": outcome.shipped, "already_there": outcome.alreadyThere, "from": outcome.from,
+                "dry_run": dryRun, "host": host, "shipped": outcome.shipped, "already_there": outcome.alreadyThere,
+                "from": outcome.from,
                 "to": outcome.to, "seconds": seconds,
             ]
         }

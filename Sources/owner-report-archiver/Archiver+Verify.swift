@@ -37,36 +37,49 @@ extension Archiver {
 
         @OptionGroup var common: CommonOptions
         @Flag(name: .customLong("dry-run"), help: "Accepted for symmetry: verify never writes.") var dryRun = false
-        @Option(name: .customLong("witness"), help: ArgumentHelp("A row seen outside the ledger, as the daily report prints it; repeatable.", valueName: "SEQ:HASH"))
+        @Option(
+            name: .customLong("witness"),
+            help: ArgumentHelp(
+                "A row seen outside the ledger, as the daily report prints it; repeatable.", valueName: "SEQ:HASH"))
         var witnessTexts: [String] = []
         @Flag(help: "Check every host's chain in the fleet's PostgreSQL table instead of this queue.") var fleet = false
 
         func validate() throws {
             for text in witnessTexts where LedgerWitness(text) == nil {
-                throw ValidationError("--witness '\(text.prefix(80))' is not SEQ:HASH (a row number, a colon, 64 hex digits)")
+                throw ValidationError(
+                    "--witness '\(text.prefix(80))' is not SEQ:HASH (a row number, a colon, 64 hex digits)")
             }
-            if fleet, !witnessTexts.isEmpty { throw ValidationError("--witness checks this queue's ledger; give it without --fleet") }
+            if fleet, !witnessTexts.isEmpty {
+                throw ValidationError("--witness checks this queue's ledger; give it without --fleet")
+            }
         }
 
         func run() throws {
             try common.run(program: "owner-report-archiver") { context in
                 if fleet { return try verifyFleet(context) }
-                let outboxes = context.configuration.destinations.values.filter { $0.channel == .file }.map { ($0.name, FileOutbox($0, queue: context.queue)) }
+                let outboxes = context.configuration.destinations.values.filter { $0.channel == .file }.map {
+                    ($0.name, FileOutbox($0, queue: context.queue))
+                }
                 let checks = try ArchiveVerifier(
-                    queue: context.queue, ledger: try Ledger.open(context.queue, .reading), witnesses: witnessTexts.compactMap(LedgerWitness.init),
+                    queue: context.queue, ledger: try Ledger.open(context.queue, .reading),
+                    witnesses: witnessTexts.compactMap(LedgerWitness.init),
                     outboxes: Dictionary(outboxes, uniquingKeysWith: { first, _ in first })
                 ).run()
                 let problems = checks.flatMap(\.findings)
                 if common.json {
                     try printJSON([
                         "ok": problems.isEmpty,
-                        "checks": checks.map { ["name": $0.name, "examined": $0.examined, "findings": $0.findings.map(\.description)] },
+                        "checks": checks.map {
+                            ["name": $0.name, "examined": $0.examined, "findings": $0.findings.map(\.description)]
+                        },
                     ])
                 } else {
                     let width = checks.map(\.name.count).max() ?? 10
                     for check in checks {
                         let padded = check.name.padding(toLength: width, withPad: " ", startingAt: 0)
-                        print("\(padded)  \(String(check.examined).leftPadded(6))  \(check.findings.isEmpty ? "ok" : "FAILED (\(check.findings.count))")")
+                        print(
+                            "\(padded)  \(String(check.examined).leftPadded(6))  \(check.findings.isEmpty ? "ok" : "FAILED (\(check.findings.count))")"
+                        )
                     }
                     for finding in problems { print("  \(finding)") }
                 }
@@ -82,15 +95,20 @@ extension Archiver {
         }
 
         private func verifyFleet(_ context: CommandContext) throws -> ExitStatus {
-            let own = try Ledger.open(context.queue, .reading).map { (host: context.configuration.fleet.host, ledger: $0) }
-            let checks = try FleetVerifier(connection: try FleetDatabase.connect(context.configuration, secrets: context.secrets), own: own).run()
+            let own = try Ledger.open(context.queue, .reading).map {
+                (host: context.configuration.fleet.host, ledger: $0)
+            }
+            let checks = try FleetVerifier(
+                connection: try FleetDatabase.connect(context.configuration, secrets: context.secrets), own: own
+            ).run()
             let problems = checks.flatMap { check in check.findings.map { "host \(check.host): \($0)" } }
             if common.json {
                 try printJSON([
                     "ok": problems.isEmpty,
                     "hosts": checks.map {
                         [
-                            "host": $0.host, "rows": $0.rows, "last": $0.last, "compared_with_ledger": $0.comparedWithLedger,
+                            "host": $0.host, "rows": $0.rows, "last": $0.last,
+                            "compared_with_ledger": $0.comparedWithLedger,
                             "findings": $0.findings.map(\.description),
                         ] as [String: Any]
                     },
@@ -99,11 +117,18 @@ extension Archiver {
                 let width = max(4, checks.map(\.host.count).max() ?? 4)
                 print("\("host".padding(toLength: width, withPad: " ", startingAt: 0))    rows    last  chain")
                 for check in checks {
-                    let verdict = check.findings.isEmpty ? "ok" : "FAILED (\(check.findings.count)\(check.findings.count == FleetVerifier.findingsPerHost ? "+" : ""))"
+                    let verdict =
+                        check.findings.isEmpty
+                        ? "ok"
+                        : "FAILED (\(check.findings.count)\(check.findings.count == FleetVerifier.findingsPerHost ? "+" : ""))"
                     let compared = check.comparedWithLedger ? ", and against this host's ledger" : ""
-                    print("\(check.host.padding(toLength: width, withPad: " ", startingAt: 0))  \(String(check.rows).leftPadded(6))  \(String(check.last).leftPadded(6))  \(verdict)\(compared)")
+                    print(
+                        "\(check.host.padding(toLength: width, withPad: " ", startingAt: 0))  \(String(check.rows).leftPadded(6))  \(String(check.last).leftPadded(6))  \(verdict)\(compared)"
+                    )
                 }
-                if checks.isEmpty { print("the fleet database holds no rows yet (owner-report-archiver ship copies them)") }
+                if checks.isEmpty {
+                    print("the fleet database holds no rows yet (owner-report-archiver ship copies them)")
+                }
                 for problem in problems { print("  \(problem)") }
             }
             return conclude(problems, "verify --fleet")

@@ -10,7 +10,8 @@ import OwnerReportLedger
 struct Archiver: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "owner-report-archiver",
-        abstract: "File and expire the archive, verify it against the ledger, export the audit trail, requeue failed reports, ship the ledger to the fleet.",
+        abstract:
+            "File and expire the archive, verify it against the ledger, export the audit trail, requeue failed reports, ship the ledger to the fleet.",
         discussion: """
             Without a subcommand it makes one bounded pass (run), for a daily timer.
 
@@ -36,7 +37,8 @@ func readLedger(_ queue: QueueDirectory, dryRun: Bool) throws -> Ledger? {
 }
 
 func printJSON(_ object: Any) throws {
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+    let data = try JSONSerialization.data(
+        withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
     print(String(decoding: data, as: UTF8.self))
 }
 

@@ -51,30 +51,44 @@ struct Driver: ParsableCommand {
     @Flag(help: "Run as the daemon: deliver whatever arrives in pending/ until SIGTERM.")
     var follow = false
 
-    @Option(help: ArgumentHelp("Deliver just this report in pending/ now: the single-shot direct path.", valueName: "path"))
+    @Option(
+        help: ArgumentHelp("Deliver just this report in pending/ now: the single-shot direct path.", valueName: "path"))
     var file: String?
 
     @Option(name: .customLong("max-count"), help: "Act on at most this many reports (default: all that are due).")
     var maxCount: Int?
 
-    @Flag(name: .customLong("dry-run"), help: "Render exactly what would be sent to each destination; move and write nothing.")
+    @Flag(
+        name: .customLong("dry-run"),
+        help: "Render exactly what would be sent to each destination; move and write nothing.")
     var dryRun = false
 
     func validate() throws {
-        if [once, follow, file != nil].filter({ $0 }).count != 1 { throw ValidationError("choose one of --once, --follow or --file PATH") }
-        if follow, dryRun || maxCount != nil { throw ValidationError("--follow takes neither --dry-run nor --max-count (use --once with them)") }
+        if [once, follow, file != nil].filter({ $0 }).count != 1 {
+            throw ValidationError("choose one of --once, --follow or --file PATH")
+        }
+        if follow, dryRun || maxCount != nil {
+            throw ValidationError("--follow takes neither --dry-run nor --max-count (use --once with them)")
+        }
         if let maxCount, maxCount < 1 { throw ValidationError("--max-count must be at least 1") }
     }
 
     func run() throws {
         try common.run(program: "owner-report-driver") { context in
-            let (configuration, queue, secrets, logger) = (context.configuration, context.queue, context.secrets, context.logger)
+            let (configuration, queue, secrets, logger) = (
+                context.configuration, context.queue, context.secrets, context.logger
+            )
             let transports = try TransportFactory.makeAll(for: configuration, queue: queue, secrets: secrets)
             let only = try file.map { path throws -> String in
                 let name = DurableFile.fileName(of: path)
                 // attributesOfItem does not follow a symlink: a link in pending/ is a report to quarantine.
-                guard !name.isEmpty, (try? FileManager.default.attributesOfItem(atPath: "\(queue.pending)/\(name)")) != nil else {
-                    throw InputError(path: path, message: "no such report in \(queue.pending)/ (enqueue it with owner-report-producer raw first)")
+                guard !name.isEmpty,
+                    (try? FileManager.default.attributesOfItem(atPath: "\(queue.pending)/\(name)")) != nil
+                else {
+                    throw InputError(
+                        path: path,
+                        message: "no such report in \(queue.pending)/ (enqueue it with owner-report-producer raw first)"
+                    )
                 }
                 return name
             }
@@ -82,12 +96,16 @@ struct Driver: ParsableCommand {
 
             if follow {
                 StopSignal.install()
-                let submissions = SubmissionService(queue: queue, configuration: configuration, environment: common.environment, logger: logger)
+                let submissions = SubmissionService(
+                    queue: queue, configuration: configuration, environment: common.environment, logger: logger)
                 // Acknowledgements are read while the daemon holds the queue, like submissions.
-                let acknowledgements = try AcknowledgementReaders.makeAll(for: configuration, queue: queue, secrets: secrets, logger: logger)
-                    .map(ReaderCompanion.init)
+                let acknowledgements = try AcknowledgementReaders.makeAll(
+                    for: configuration, queue: queue, secrets: secrets, logger: logger
+                )
+                .map(ReaderCompanion.init)
                 let follower = Follower(
-                    queue: queue, configuration: configuration, transports: transports, secrets: secrets, logger: logger,
+                    queue: queue, configuration: configuration, transports: transports, secrets: secrets,
+                    logger: logger,
                     companions: (submissions.isWanted ? [submissions] : []) + acknowledgements
                 ) { summary in
                     try? printSummary(summary, queue: queue)
@@ -103,11 +121,15 @@ struct Driver: ParsableCommand {
                 try queue.prepare()
                 lock = try FileLock.acquire(at: queue.lockPath, wait: false)
                 guard lock != nil else {
-                    printError("owner-report-driver: another driver is delivering (\(queue.lockPath) is locked); nothing to do")
+                    printError(
+                        "owner-report-driver: another driver is delivering (\(queue.lockPath) is locked); nothing to do"
+                    )
                     return .success
                 }
                 let writable = try Ledger(queue: queue)
-                if let line = try queue.recoverStaged(ledger: writable, by: "the driver").summary { printError("owner-report-driver: \(line)") }
+                if let line = try queue.recoverStaged(ledger: writable, by: "the driver").summary {
+                    printError("owner-report-driver: \(line)")
+                }
                 ledger = writable
             }
             let run = DeliveryRun(
@@ -130,7 +152,8 @@ struct Driver: ParsableCommand {
         for notice in summary.notices { printError("owner-report-driver: warning: \(notice)") }
         if let error = summary.configurationError { printError("owner-report-driver: \(error)") }
         if common.json {
-            let data = try JSONSerialization.data(withJSONObject: summary.jsonObject, options: [.sortedKeys, .withoutEscapingSlashes])
+            let data = try JSONSerialization.data(
+                withJSONObject: summary.jsonObject, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         } else if !summary.isEmpty || common.verbose {
             print(summary.line)
@@ -140,7 +163,9 @@ struct Driver: ParsableCommand {
 
     private func printDryRun(_ summary: DeliverySummary) throws {
         if common.json {
-            let data = try JSONSerialization.data(withJSONObject: ["dry_run": true, "steps": summary.previews], options: [.sortedKeys, .withoutEscapingSlashes])
+            let data = try JSONSerialization.data(
+                withJSONObject: ["dry_run": true, "steps": summary.previews],
+                options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
             return
         }

@@ -33,14 +33,19 @@ struct Intake: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(help: ArgumentHelp("Listen on this TCP host:port too (repeatable); loopback only unless [intake] has a token.", valueName: "host:port"))
+    @Option(
+        help: ArgumentHelp(
+            "Listen on this TCP host:port too (repeatable); loopback only unless [intake] has a token.",
+            valueName: "host:port"))
     var listen: [String] = []
 
     @Option(help: ArgumentHelp("Listen on this Unix socket path too (mode 0660).", valueName: "path"))
     var socket: String?
 
     func validate() throws {
-        for address in listen where !address.contains(":") { throw ValidationError("--listen '\(address)' is not host:port") }
+        for address in listen where !address.contains(":") {
+            throw ValidationError("--listen '\(address)' is not host:port")
+        }
     }
 
     func run() throws {
@@ -49,22 +54,30 @@ struct Intake: ParsableCommand {
             policy.listen += listen
             if let socket { policy.socket = socket }
             if let open = policy.listen.first(where: { !IntakePolicy.isLoopback($0) }), policy.token == nil {
-                throw UsageError("--listen \(open) is not a loopback address: set [intake] token_env or token_file first")
+                throw UsageError(
+                    "--listen \(open) is not a loopback address: set [intake] token_env or token_file first")
             }
             var sockets = ListeningSocket.allFromSystemd(environment: common.environment)
             if sockets.isEmpty {
-                sockets = try policy.listen.map { address throws(SubmissionError) in try ListeningSocket.bind(tcp: address) }
+                sockets = try policy.listen.map { address throws(SubmissionError) in
+                    try ListeningSocket.bind(tcp: address)
+                }
                 if let path = policy.socket { sockets.append(try ListeningSocket.bind(unix: path, mode: 0o660)) }
             }
             guard !sockets.isEmpty else {
-                throw UsageError("nothing to listen on: give --listen or --socket, or [intake] listen or socket in \(context.configuration.sourceName)")
+                throw UsageError(
+                    "nothing to listen on: give --listen or --socket, or [intake] listen or socket in \(context.configuration.sourceName)"
+                )
             }
             common.warnIfOnNetworkFileSystem(program: "owner-report-intake")
             StopSignal.install()
-            let service = try IntakeService(queue: context.queue, configuration: context.configuration, secrets: context.secrets, logger: context.logger)
+            let service = try IntakeService(
+                queue: context.queue, configuration: context.configuration, secrets: context.secrets,
+                logger: context.logger)
             let server = IntakeHTTPServer(sockets: sockets, service: service, policy: policy, logger: context.logger)
             server.start()
-            context.logger.info("listening", metadata: ["addresses": "\(policy.listen + (policy.socket.map { [$0] } ?? []))"])
+            context.logger.info(
+                "listening", metadata: ["addresses": "\(policy.listen + (policy.socket.map { [$0] } ?? []))"])
             while StopSignal.received == nil { usleep(200_000) }
             server.stop()
             return .success

@@ -36,9 +36,11 @@ struct BuiltReportContext {
     /// in-memory ledger per host.
     func fleetLedgers(from start: Timestamp, to end: Timestamp) throws -> [(host: String, ledger: Ledger)] {
         let secrets = SecretResolver(environment: common.environment, configurationFile: configuration.sourceName)
-        let ledgers = try FleetLedgers.load(try FleetDatabase.connect(configuration, secrets: secrets), from: start, to: end)
+        let ledgers = try FleetLedgers.load(
+            try FleetDatabase.connect(configuration, secrets: secrets), from: start, to: end)
         guard !ledgers.isEmpty else {
-            throw UsageError("the fleet database holds no ledger rows yet: run owner-report-archiver ship on each host first")
+            throw UsageError(
+                "the fleet database holds no ledger rows yet: run owner-report-archiver ship on each host first")
         }
         return ledgers
     }
@@ -54,7 +56,9 @@ struct BuiltReportContext {
     func time(_ text: String?, flag: String = "--at") throws -> Timestamp {
         guard let text else { return .now() }
         guard let time = Timestamp.parse(text, in: configuration.timeZone) else {
-            throw ValidationError("\(flag): '\(text)' is not a time (e.g. 2026-11-23T08:00, 2026-11-23T00:00:00Z or 2026-11-23T08:00:00+08:00)")
+            throw ValidationError(
+                "\(flag): '\(text)' is not a time (e.g. 2026-11-23T08:00, 2026-11-23T00:00:00Z or 2026-11-23T08:00:00+08:00)"
+            )
         }
         return time
     }
@@ -63,7 +67,8 @@ struct BuiltReportContext {
     private func checkOwnQueue() throws {
         guard SubmissionClient.isForeign(queue) else { return }
         throw UsageError(
-            "\(queue.root) belongs to another user: incidents, postmortems, daily and weekly reports are built from its ledger, so run this as the queue's owner (checkpoint, note and raw submit through its socket)")
+            "\(queue.root) belongs to another user: incidents, postmortems, daily and weekly reports are built from its ledger, so run this as the queue's owner (checkpoint, note and raw submit through its socket)"
+        )
     }
 
     /// Prints a line saying why nothing was enqueued (exit status 0).
@@ -77,7 +82,8 @@ struct BuiltReportContext {
 struct PostmortemOptions: ParsableArguments {
     @Option(name: .customLong("root-cause"), help: "What caused the incident.") var rootCause: String?
     @Option(help: "What was done to resolve it.") var action: String?
-    @Flag(name: .customLong("auto-repaired"), help: "It was repaired automatically, not by people.") var autoRepaired = false
+    @Flag(name: .customLong("auto-repaired"), help: "It was repaired automatically, not by people.") var autoRepaired =
+        false
     @Option(help: "How many retries the repair took.") var retries: Int = 0
 
     func validate() throws {
@@ -92,7 +98,8 @@ struct PostmortemOptions: ParsableArguments {
 extension BuiltReportContext {
     /// The incident desk over this queue's ledger (read-only and recording nothing on a dry run).
     func incidentDesk() throws -> IncidentDesk {
-        IncidentDesk(builder: builder, ledger: try readableLedger(), queue: dryRun ? nil : queue, records: !dryRun) { announcements, rows in
+        IncidentDesk(builder: builder, ledger: try readableLedger(), queue: dryRun ? nil : queue, records: !dryRun) {
+            announcements, rows in
             try submitter.submit(together: announcements.map { ($0.report, $0.origin, $0.cause) }, recording: rows)
         }
     }

@@ -18,7 +18,8 @@ struct Producer: ParsableCommand {
             """,
         version: OwnerReportVersion.string,
         subcommands: [
-            Checkpoint.self, Note.self, IncidentCommand.self, Ack.self, Alertmanager.self, Postmortem.self, Daily.self, Weekly.self,
+            Checkpoint.self, Note.self, IncidentCommand.self, Ack.self, Alertmanager.self, Postmortem.self, Daily.self,
+            Weekly.self,
             Ping.self, Status.self, MCP.self, AgentHook.self, Templates.self, Raw.self,
         ])
 }

@@ -4,7 +4,7 @@ import OwnerReportCore
 import OwnerReportLedger
 import OwnerReportReports
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Producer {
@@ -32,8 +32,12 @@ extension Producer {
         @Option(help: "When it was acknowledged (default: now).") var at: String?
 
         func validate() throws {
-            if incident.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("INCIDENT must not be empty") }
-            if let by, by.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--by must not be empty") }
+            if incident.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ValidationError("INCIDENT must not be empty")
+            }
+            if let by, by.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ValidationError("--by must not be empty")
+            }
         }
 
         func run() throws {
@@ -41,23 +45,34 @@ extension Producer {
                 let context = try BuiltReportContext(common, submit)
                 let time = try context.time(at)
                 let zone = context.configuration.timeZone
-                guard let book = try context.readableLedger().map(IncidentBook.init(ledger:)), let opened = try book.incident(id: incident) else {
-                    throw InputError(path: context.queue.ledgerPath, message: "no incident \(incident) in the ledger (nothing to acknowledge)")
+                guard let book = try context.readableLedger().map(IncidentBook.init(ledger:)),
+                    let opened = try book.incident(id: incident)
+                else {
+                    throw InputError(
+                        path: context.queue.ledgerPath,
+                        message: "no incident \(incident) in the ledger (nothing to acknowledge)")
                 }
                 if let earlier = try book.acknowledgement(of: incident) {
-                    context.explain("\(incident) was already acknowledged by \(earlier.name) via \(earlier.channel) at \(earlier.at.iso8601(in: zone)): nothing recorded")
+                    context.explain(
+                        "\(incident) was already acknowledged by \(earlier.name) via \(earlier.channel) at \(earlier.at.iso8601(in: zone)): nothing recorded"
+                    )
                     return
                 }
                 let uid = getuid()
                 let acknowledgement = Acknowledgement(
-                    incident: incident, userID: "uid \(uid)", name: by ?? Self.loginName(uid), channel: "shell", at: time, note: note)
+                    incident: incident, userID: "uid \(uid)", name: by ?? Self.loginName(uid), channel: "shell",
+                    at: time, note: note)
                 if context.dryRun {
-                    print("would record: \(incident) acknowledged by \(acknowledgement.name) (\(acknowledgement.userID)) via shell")
+                    print(
+                        "would record: \(incident) acknowledged by \(acknowledgement.name) (\(acknowledgement.userID)) via shell"
+                    )
                     return
                 }
                 try IncidentBook(ledger: try context.writableLedger()).recordAcknowledged(acknowledgement)
                 let after = DurationText.describe(.nanoseconds(max(0, time.rawValue - opened.openedAt.rawValue)))
-                print("\(incident) acknowledged by \(acknowledgement.name), \(after) after it opened\(opened.isOpen ? "" : " (it is already resolved)")")
+                print(
+                    "\(incident) acknowledged by \(acknowledgement.name), \(after) after it opened\(opened.isOpen ? "" : " (it is already resolved)")"
+                )
             }
         }
 

@@ -8,7 +8,8 @@ extension Producer {
     struct AgentHook: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "agent-hook",
-            abstract: "Turn a coding agent's hook event (Claude Code's Stop, SubagentStop, Notification) into a report.",
+            abstract:
+                "Turn a coding agent's hook event (Claude Code's Stop, SubagentStop, Notification) into a report.",
             discussion: """
                 Reads the event's JSON from standard input, as Claude Code hands it to a command hook, and \
                 enqueues a note: "finished" (Stop), "subagent done" (SubagentStop) or "needs your input" \
@@ -39,8 +40,12 @@ extension Producer {
                 }
                 let queue = AgentQueue(queue: common.submissionQueueDirectory, configuration: configuration)
                 do throws(ToolError) {
-                    let enqueued = try queue.enqueue(report, key: event.key(at: now), origin: "agent-hook (\(event.event))")
-                    print(enqueued.duplicate ? "already enqueued for this event: \(enqueued.id): nothing enqueued" : "\(queue.queue.pending)/\(enqueued.id)")
+                    let enqueued = try queue.enqueue(
+                        report, key: event.key(at: now), origin: "agent-hook (\(event.event))")
+                    print(
+                        enqueued.duplicate
+                            ? "already enqueued for this event: \(enqueued.id): nothing enqueued"
+                            : "\(queue.queue.pending)/\(enqueued.id)")
                 } catch {
                     throw HookRefusal(message: error.message, retry: error.retry)
                 }

@@ -21,7 +21,8 @@ extension Producer {
 
         @OptionGroup var common: CommonOptions
         @OptionGroup var submit: SubmitOptions
-        @Argument(help: ArgumentHelp("The payload file, or - for standard input.", valueName: "file")) var file: String = "-"
+        @Argument(help: ArgumentHelp("The payload file, or - for standard input.", valueName: "file")) var file:
+            String = "-"
 
         func run() throws {
             try reportingErrors(program: "owner-report-producer") {
@@ -29,7 +30,8 @@ extension Producer {
                 let bytes = try InputReader.read(file, limit: 16 << 20)
                 let origin = file == "-" ? "standard input" : file
                 let payload = try AlertmanagerPayload(json: bytes, origin: origin)
-                let outcome = try context.incidentDesk().apply(payload, origin: file, heartbeats: context.configuration.expectations.heartbeats)
+                let outcome = try context.incidentDesk().apply(
+                    payload, origin: file, heartbeats: context.configuration.expectations.heartbeats)
                 outcome.notes.forEach(context.explain)
             }
         }

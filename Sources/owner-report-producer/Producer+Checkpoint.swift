@@ -26,14 +26,20 @@ extension Producer {
         @Option(help: "What was done (repeat for several items).") var done: [String] = []
         @Option(help: "What comes next (repeat for several items).") var next: [String] = []
         @Option(help: "normal, warning, critical, blocked or done.") var status: ReportStatus = .normal
-        @Option(help: "What produced the checkpoint, e.g. manual-checkpoint or ci.") var source: String = "owner-report-producer"
+        @Option(help: "What produced the checkpoint, e.g. manual-checkpoint or ci.") var source: String =
+            "owner-report-producer"
         @Option(help: "A title instead of \"<task-id> <progress>\".") var title: String?
-        @Option(name: .customLong("expect-next"), help: ArgumentHelp("The task's next report is due within this: silence past it opens an incident.", valueName: "duration"))
+        @Option(
+            name: .customLong("expect-next"),
+            help: ArgumentHelp(
+                "The task's next report is due within this: silence past it opens an incident.", valueName: "duration"))
         var expectNext: String?
 
         func validate() throws {
             try ExpectNextOption.validate(expectNext)
-            for (name, value) in [("--team", team), ("--worker", worker), ("--task-id", taskID), ("--progress", progress)]
+            for (name, value) in [
+                ("--team", team), ("--worker", worker), ("--task-id", taskID), ("--progress", progress),
+            ]
             where value.trimmingCharacters(in: .whitespaces).isEmpty {
                 throw ValidationError("\(name) must not be empty")
             }

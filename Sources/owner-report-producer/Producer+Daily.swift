@@ -30,7 +30,8 @@ extension Producer {
 
         @OptionGroup var common: CommonOptions
         @OptionGroup var submit: SubmitOptions
-        @Option(help: "The end of the 24 hours (default: now), in the configured time zone unless it has an offset.") var at: String?
+        @Option(help: "The end of the 24 hours (default: now), in the configured time zone unless it has an offset.")
+        var at: String?
         @Flag(help: "Every host's figures from the fleet database, not this queue's ledger.") var fleet = false
 
         func run() throws {
@@ -44,19 +45,24 @@ extension Producer {
                 if fleet {
                     let ledgers = try context.fleetLedgers(from: start, to: end)
                     let kpis = try DailyKPIs(fleet: ledgers, start: start, end: end)
-                    let source = "the fleet database (\(ledgers.count) host(s): \(ledgers.map(\.host).joined(separator: ", ")))"
-                    try context.submitter.submit(context.builder.dailyReport(kpis, ledgerPath: source), origin: "daily", cause: "daily:fleet:\(day)")
+                    let source =
+                        "the fleet database (\(ledgers.count) host(s): \(ledgers.map(\.host).joined(separator: ", ")))"
+                    try context.submitter.submit(
+                        context.builder.dailyReport(kpis, ledgerPath: source), origin: "daily",
+                        cause: "daily:fleet:\(day)")
                     return
                 }
                 let ledger = try context.readableLedger()
                 var kpis: DailyKPIs
                 if let ledger {
-                    kpis = try DailyKPIs(ledger: ledger, start: start, end: end, expectations: context.configuration.expectations)
+                    kpis = try DailyKPIs(
+                        ledger: ledger, start: start, end: end, expectations: context.configuration.expectations)
                 } else {
                     kpis = DailyKPIs.empty(start: start, end: end)
                     kpis.expectationsConfigured = context.configuration.expectations.count
                 }
-                let report = context.builder.dailyReport(kpis, ledgerPath: context.queue.ledgerPath, head: try ledger?.head())
+                let report = context.builder.dailyReport(
+                    kpis, ledgerPath: context.queue.ledgerPath, head: try ledger?.head())
                 try context.submitter.submit(report, origin: "daily", cause: "daily:\(day)")
             }
         }

@@ -32,7 +32,8 @@ extension Producer {
             @Option(help: "A category, counted in the daily report's top categories.") var category: String?
             @Option(help: "The service affected.") var service: String?
             @Option(help: "A longer description.") var summary: String?
-            @Option(help: "When it started (default: now), e.g. 2026-11-23T08:00 in the configured time zone.") var at: String?
+            @Option(help: "When it started (default: now), e.g. 2026-11-23T08:00 in the configured time zone.") var at:
+                String?
 
             func validate() throws {
                 for (flag, value) in [("--id", id), ("--title", title), ("--severity", severity)]
@@ -45,13 +46,17 @@ extension Producer {
                 try reportingErrors(program: "owner-report-producer") {
                     let context = try BuiltReportContext(common, submit)
                     let openedAt = try context.time(at)
-                    if let existing = try context.readableLedger().flatMap({ try IncidentBook(ledger: $0).incident(id: id) }), existing.isOpen {
+                    if let existing = try context.readableLedger().flatMap({
+                        try IncidentBook(ledger: $0).incident(id: id)
+                    }), existing.isOpen {
                         context.explain(
-                            "\(id) is already open since \(existing.openedAt.iso8601(in: context.configuration.timeZone)): nothing enqueued")
+                            "\(id) is already open since \(existing.openedAt.iso8601(in: context.configuration.timeZone)): nothing enqueued"
+                        )
                         return
                     }
                     let incident = Incident(
-                        id: id, title: title, severity: severity, category: category, service: service, summary: summary,
+                        id: id, title: title, severity: severity, category: category, service: service,
+                        summary: summary,
                         openedAt: openedAt)
                     try context.announce(incident, opened: true, postmortem: nil)
                 }
@@ -67,14 +72,20 @@ extension Producer {
             @Option(help: "The id the incident was opened with.") var id: String
             @Option(help: "When it ended (default: now).") var at: String?
             @Option(help: "What the resolution report should say.") var summary: String?
-            @OptionGroup(title: "Postmortem (used when the incident lasted at least the threshold)") var postmortem: PostmortemOptions
+            @OptionGroup(title: "Postmortem (used when the incident lasted at least the threshold)") var postmortem:
+                PostmortemOptions
 
             func run() throws {
                 try reportingErrors(program: "owner-report-producer") {
                     let context = try BuiltReportContext(common, submit)
                     let resolvedAt = try context.time(at)
-                    guard var incident = try context.readableLedger().flatMap({ try IncidentBook(ledger: $0).incident(id: id) }) else {
-                        throw InputError(path: context.queue.ledgerPath, message: "no incident \(id) in the ledger (open it first)")
+                    guard
+                        var incident = try context.readableLedger().flatMap({
+                            try IncidentBook(ledger: $0).incident(id: id)
+                        })
+                    else {
+                        throw InputError(
+                            path: context.queue.ledgerPath, message: "no incident \(id) in the ledger (open it first)")
                     }
                     let zone = context.configuration.timeZone
                     if let resolved = incident.resolvedAt {
@@ -82,7 +93,9 @@ extension Producer {
                         return
                     }
                     guard resolvedAt >= incident.openedAt else {
-                        throw UsageError("--at \(resolvedAt.iso8601(in: zone)) is before \(id) was opened (\(incident.openedAt.iso8601(in: zone)))")
+                        throw UsageError(
+                            "--at \(resolvedAt.iso8601(in: zone)) is before \(id) was opened (\(incident.openedAt.iso8601(in: zone)))"
+                        )
                     }
                     incident.resolvedAt = resolvedAt
                     if let summary { incident.summary = summary }

@@ -20,12 +20,17 @@ extension Producer {
 
         @Option(help: "The note's title.") var title: String
         @Option(help: "The Markdown body.") var body: String?
-        @Option(name: .customLong("body-file"), help: ArgumentHelp("Read the body from a file, or - for standard input.", valueName: "file"))
+        @Option(
+            name: .customLong("body-file"),
+            help: ArgumentHelp("Read the body from a file, or - for standard input.", valueName: "file"))
         var bodyFile: String?
         @Option(help: "normal, warning, critical, blocked or done.") var status: ReportStatus?
         @Option(name: .customLong("field"), help: ArgumentHelp("An extra field (repeatable).", valueName: "key=value"))
         var extraFields: [String] = []
-        @Option(name: .customLong("expect-next"), help: ArgumentHelp("The task's next report is due within this (with --field task=ID).", valueName: "duration"))
+        @Option(
+            name: .customLong("expect-next"),
+            help: ArgumentHelp(
+                "The task's next report is due within this (with --field task=ID).", valueName: "duration"))
         var expectNext: String?
 
         func validate() throws {
@@ -37,7 +42,8 @@ extension Producer {
             if title.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--title must not be empty") }
             for field in extraFields {
                 guard let equals = field.firstIndex(of: "="), Report.isValidFieldName(field[..<equals]) else {
-                    throw ValidationError("--field '\(field)' must be key=value with a key of letters, digits, '_', '-', '.'")
+                    throw ValidationError(
+                        "--field '\(field)' must be key=value with a key of letters, digits, '_', '-', '.'")
                 }
                 if ["kind", "title"].contains(field[..<equals].lowercased()) {
                     throw ValidationError("--field cannot set '\(field[..<equals])'; use the subcommand and --title")
@@ -52,7 +58,9 @@ extension Producer {
                 if let bodyFile {
                     let bytes = try InputReader.read(bodyFile, limit: submitter.configuration.delivery.maxReportBytes)
                     // Validate as the driver will, so a binary or non-UTF-8 body is refused here, not in failed/.
-                    text = try ReportCodec.decode(Array("---\nkind: note\n---\n".utf8) + bytes, format: .markdown, path: bodyFile).body
+                    text = try ReportCodec.decode(
+                        Array("---\nkind: note\n---\n".utf8) + bytes, format: .markdown, path: bodyFile
+                    ).body
                 }
                 var fields = submitter.stampedFields(destination: submit.destination)
                 for field in extraFields {

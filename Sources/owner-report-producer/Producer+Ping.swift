@@ -39,12 +39,18 @@ extension Producer {
                 let context = try BuiltReportContext(common, submit)
                 let time = try context.time(at)
                 let state: PingDesk.State = fail ? .fail : start ? .start : .success
-                if let problem = PingDesk.problem(with: name, in: context.configuration) { throw UsageError("ping \(name): \(problem)") }
+                if let problem = PingDesk.problem(with: name, in: context.configuration) {
+                    throw UsageError("ping \(name): \(problem)")
+                }
                 if context.dryRun {
-                    print("would record: ping \(name) \(state.rawValue)\(state == .fail ? " (and open expect-\(name) unless it is open)" : "")")
+                    print(
+                        "would record: ping \(name) \(state.rawValue)\(state == .fail ? " (and open expect-\(name) unless it is open)" : "")"
+                    )
                     return
                 }
-                let desk = PingDesk(configuration: context.configuration, ledger: try context.writableLedger(), incidents: try context.incidentDesk())
+                let desk = PingDesk(
+                    configuration: context.configuration, ledger: try context.writableLedger(),
+                    incidents: try context.incidentDesk())
                 let enqueued = try desk.record(name, state, message: message, at: time)
                 if enqueued.isEmpty { context.explain("\(name): \(state.rawValue) recorded") }
             }

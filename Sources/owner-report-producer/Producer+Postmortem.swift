@@ -27,19 +27,26 @@ extension Producer {
         func run() throws {
             try reportingErrors(program: "owner-report-producer") {
                 let context = try BuiltReportContext(common, submit)
-                guard let found = try context.readableLedger().flatMap({ try IncidentBook(ledger: $0).incident(id: incident) }) else {
+                guard
+                    let found = try context.readableLedger().flatMap({
+                        try IncidentBook(ledger: $0).incident(id: incident)
+                    })
+                else {
                     throw InputError(path: context.queue.ledgerPath, message: "no incident \(incident) in the ledger")
                 }
                 guard let duration = found.duration else {
-                    throw ReportFormatError(path: context.queue.ledgerPath, message: "incident \(incident) is still open: resolve it first")
+                    throw ReportFormatError(
+                        path: context.queue.ledgerPath, message: "incident \(incident) is still open: resolve it first")
                 }
                 guard context.builder.needsPostmortem(found) else {
                     context.explain(
                         "postmortem skipped: \(incident) lasted \(DurationText.describe(duration)), under the "
-                            + "\(DurationText.describe(context.builder.postmortemMinimum)) threshold ([reports] postmortem_min_minutes)")
+                            + "\(DurationText.describe(context.builder.postmortemMinimum)) threshold ([reports] postmortem_min_minutes)"
+                    )
                     return
                 }
-                try context.submitter.submit(context.builder.postmortemReport(found, details.details), origin: "postmortem")
+                try context.submitter.submit(
+                    context.builder.postmortemReport(found, details.details), origin: "postmortem")
             }
         }
     }

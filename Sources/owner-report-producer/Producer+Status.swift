@@ -9,7 +9,8 @@ extension Producer {
     /// `status ID`: whether one report reached the owner.
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Say where one report stands: pending (waiting for what), delivered (where, when, in how many parts) or failed (why).",
+            abstract:
+                "Say where one report stands: pending (waiting for what), delivered (where, when, in how many parts) or failed (why).",
             discussion: """
                 ID is the report's file name, as the producer printed it (a path is taken too). Read from \
                 the ledger and the queue, nothing is written. Exit status 0 when it is delivered to every \
@@ -30,10 +31,12 @@ extension Producer {
             try reportingErrors(program: "owner-report-producer") {
                 let configuration = try common.loadConfiguration()
                 let queue = common.submissionQueueDirectory
-                let status = try DeliveryStatus(id: id, queue: queue, ledger: try Ledger.open(queue, .reading), configuration: configuration)
+                let status = try DeliveryStatus(
+                    id: id, queue: queue, ledger: try Ledger.open(queue, .reading), configuration: configuration)
                 state = status.state
                 if common.json {
-                    let data = try JSONSerialization.data(withJSONObject: status.jsonObject(), options: [.sortedKeys, .withoutEscapingSlashes])
+                    let data = try JSONSerialization.data(
+                        withJSONObject: status.jsonObject(), options: [.sortedKeys, .withoutEscapingSlashes])
                     print(String(decoding: data, as: UTF8.self))
                 } else {
                     for line in status.lines(in: configuration.timeZone) { print(line) }

@@ -19,7 +19,9 @@ extension Producer {
                 """)
 
         @OptionGroup var common: CommonOptions
-        @Option(help: ArgumentHelp("Write the built-in templates here (existing files are left alone).", valueName: "dir")) var dump: String?
+        @Option(
+            help: ArgumentHelp("Write the built-in templates here (existing files are left alone).", valueName: "dir"))
+        var dump: String?
 
         func run() throws {
             try reportingErrors(program: "owner-report-producer") {

@@ -36,11 +36,17 @@ extension Producer {
 
         @OptionGroup var common: CommonOptions
         @OptionGroup var submit: SubmitOptions
-        @Option(help: ArgumentHelp("The ISO week, e.g. 2026-W47 (default: the current week).", valueName: "week")) var week: String?
-        @Option(name: .customLong("git-repo"), help: ArgumentHelp("A git repository to read commits from (repeatable).", valueName: "path"))
+        @Option(help: ArgumentHelp("The ISO week, e.g. 2026-W47 (default: the current week).", valueName: "week"))
+        var week: String?
+        @Option(
+            name: .customLong("git-repo"),
+            help: ArgumentHelp("A git repository to read commits from (repeatable).", valueName: "path"))
         var gitRepos: [String] = []
-        @Option(help: ArgumentHelp("The team mapping (TOML); default: [reports] teams in the config.", valueName: "file")) var teams: String?
-        @Option(help: ArgumentHelp("A command that summarizes the Markdown it reads on stdin.", valueName: "command")) var summarizer: String?
+        @Option(
+            help: ArgumentHelp("The team mapping (TOML); default: [reports] teams in the config.", valueName: "file"))
+        var teams: String?
+        @Option(help: ArgumentHelp("A command that summarizes the Markdown it reads on stdin.", valueName: "command"))
+        var summarizer: String?
         @Flag(help: "Checkpoints, incidents and deliveries of every host, from the fleet database.") var fleet = false
 
         func run() throws {
@@ -56,27 +62,36 @@ extension Producer {
                 } else {
                     isoWeek = ISOWeek(containing: .now(), timeZone: zone)
                 }
-                let teamMap = try (teams ?? context.configuration.reports.teamsFile).map { try TeamMap(file: $0) } ?? TeamMap()
+                let teamMap =
+                    try (teams ?? context.configuration.reports.teamsFile).map { try TeamMap(file: $0) } ?? TeamMap()
                 let data =
                     fleet
                     ? try WeeklyData(
                         week: isoWeek, repositories: gitRepos, teams: teamMap,
-                        ledgers: try context.fleetLedgers(from: isoWeek.start, to: isoWeek.end).map { (host: $0.host, ledger: $0.ledger) })
-                    : try WeeklyData(week: isoWeek, repositories: gitRepos, teams: teamMap, ledger: try context.readableLedger())
+                        ledgers: try context.fleetLedgers(from: isoWeek.start, to: isoWeek.end).map {
+                            (host: $0.host, ledger: $0.ledger)
+                        })
+                    : try WeeklyData(
+                        week: isoWeek, repositories: gitRepos, teams: teamMap, ledger: try context.readableLedger())
                 var report = context.builder.weeklyReport(data)
                 if let summarizer {
-                    let outcome = Summarizer.summarize(report.body, command: summarizer, timeout: context.configuration.reports.summarizerTimeout)
-                    if case .failed(let reason, _) = outcome { printError("owner-report-producer: warning: \(reason); sending without it") }
+                    let outcome = Summarizer.summarize(
+                        report.body, command: summarizer, timeout: context.configuration.reports.summarizerTimeout)
+                    if case .failed(let reason, _) = outcome {
+                        printError("owner-report-producer: warning: \(reason); sending without it")
+                    }
                     report = context.builder.weeklyReport(data, summary: outcome)
                 }
                 if !context.dryRun {
                     let directory = "\(context.queue.root)/archive/weekly"
                     try DurableFile.makeDirectories(directory)
                     try DurableFile.replace(
-                        "\(directory)/\(isoWeek).md", with: Array(ReportCodec.encode(report, as: .markdown).utf8), via: context.queue.tmp)
+                        "\(directory)/\(isoWeek).md", with: Array(ReportCodec.encode(report, as: .markdown).utf8),
+                        via: context.queue.tmp)
                 }
                 // One weekly report per week (and per fleet-wide week): a second run archives it again, enqueues nothing.
-                try context.submitter.submit(report, origin: "weekly", cause: fleet ? "weekly:fleet:\(isoWeek)" : "weekly:\(isoWeek)")
+                try context.submitter.submit(
+                    report, origin: "weekly", cause: fleet ? "weekly:fleet:\(isoWeek)" : "weekly:\(isoWeek)")
             }
         }
     }

@@ -39,10 +39,13 @@ struct WatchdogCommand: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(name: .customLong("max-count"), help: "Deliver at most this many reports (default: $OWNER_REPORT_MAX_COUNT, else 5).")
+    @Option(
+        name: .customLong("max-count"),
+        help: "Deliver at most this many reports (default: $OWNER_REPORT_MAX_COUNT, else 5).")
     var maxCount: Int?
 
-    @Flag(name: .customLong("dry-run"), help: "Print the health and what would be delivered or alerted; change nothing.")
+    @Flag(
+        name: .customLong("dry-run"), help: "Print the health and what would be delivered or alerted; change nothing.")
     var dryRun = false
 
     func validate() throws {
@@ -53,22 +56,30 @@ struct WatchdogCommand: ParsableCommand {
         try common.run(program: "owner-report-watchdog") { context in
             if !dryRun { common.warnIfOnNetworkFileSystem(program: "owner-report-watchdog") }
             let options = Watchdog.Options(dryRun: dryRun, maxCount: maxCount ?? context.configuration.maxCount)
-            let watchdog = Watchdog(queue: context.queue, configuration: context.configuration, secrets: context.secrets, options: options, logger: context.logger)
+            let watchdog = Watchdog(
+                queue: context.queue, configuration: context.configuration, secrets: context.secrets, options: options,
+                logger: context.logger)
             // First, so that this pass's escalation and drain already see a new incident.
-            let expectations = try ExpectationWatch.pass(queue: context.queue, configuration: context.configuration, dryRun: dryRun)
+            let expectations = try ExpectationWatch.pass(
+                queue: context.queue, configuration: context.configuration, dryRun: dryRun)
             let escalation = try escalate(context)  // before the drain, which then delivers a new step
             let outcome = try watchdog.run()
             // With no daemon, the every-minute pass reads acknowledgements itself (without waiting).
             if !dryRun, !outcome.health.daemonAlive(context.configuration.watchdog) {
-                for reader in try AcknowledgementReaders.makeAll(for: context.configuration, queue: context.queue, secrets: context.secrets, logger: context.logger) {
+                for reader in try AcknowledgementReaders.makeAll(
+                    for: context.configuration, queue: context.queue, secrets: context.secrets, logger: context.logger)
+                {
                     do {
                         try reader.pollOnce()
                     } catch {
-                        printError("owner-report-watchdog: reading acknowledgements from '\(reader.destination.name)' failed: \(error)")
+                        printError(
+                            "owner-report-watchdog: reading acknowledgements from '\(reader.destination.name)' failed: \(error)"
+                        )
                     }
                 }
             }
-            try show(outcome, expectations: expectations, escalation: escalation, policy: context.configuration.watchdog)
+            try show(
+                outcome, expectations: expectations, escalation: escalation, policy: context.configuration.watchdog)
             return dryRun ? .success : outcome.exitStatus
         }
     }
@@ -76,33 +87,45 @@ struct WatchdogCommand: ParsableCommand {
     /// The due steps of `[escalation]` (docs/design.md §15), one pass at a time under state/escalation.lock.
     /// Returns one line per step taken (or, on a dry run, that would be) and per report published again.
     private func escalate(_ context: CommandContext) throws -> [String] {
-        let (taken, repaired) = try Escalator.pass(queue: context.queue, configuration: context.configuration, dryRun: dryRun)
+        let (taken, repaired) = try Escalator.pass(
+            queue: context.queue, configuration: context.configuration, dryRun: dryRun)
         return taken.map { step in
             "\(dryRun ? "would escalate" : "escalated") \(step.incident): step \(step.number) of \(context.configuration.escalation.steps) → \(step.destination)"
         } + repaired.map { "escalation report \($0) published again (a pass stopped before it appeared)" }
     }
 
-    private func show(_ outcome: Watchdog.Outcome, expectations: [String], escalation: [String], policy: WatchdogPolicy) throws {
+    private func show(_ outcome: Watchdog.Outcome, expectations: [String], escalation: [String], policy: WatchdogPolicy)
+        throws
+    {
         if common.json {
             let object: [String: Any] = [
                 "dry_run": dryRun,
-                "health": Dictionary(uniqueKeysWithValues: outcome.health.rows(policy).map { ($0.0.replacingOccurrences(of: " ", with: "_"), $0.1) }),
+                "health": Dictionary(
+                    uniqueKeysWithValues: outcome.health.rows(policy).map {
+                        ($0.0.replacingOccurrences(of: " ", with: "_"), $0.1)
+                    }),
                 "drain": outcome.drain?.jsonObject ?? ["skipped": outcome.drainSkipped ?? ""],
                 "alerts": outcome.alerts.map {
-                    ["condition": $0.message.condition, "kind": $0.message.kind.rawValue, "detail": $0.message.detail,
-                     "destination": $0.destination, "delivered": $0.delivered, "error": $0.error as Any]
+                    [
+                        "condition": $0.message.condition, "kind": $0.message.kind.rawValue,
+                        "detail": $0.message.detail,
+                        "destination": $0.destination, "delivered": $0.delivered, "error": $0.error as Any,
+                    ]
                 },
                 "escalation": escalation,
                 "expectations": expectations,
             ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            let data = try JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
             return
         }
         for line in expectations + escalation { print(line) }
         if let line = outcome.recovered.summary { printError("owner-report-watchdog: \(line)") }
         if dryRun || common.verbose {
-            for (name, value) in outcome.health.rows(policy) { print("\(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(value)") }
+            for (name, value) in outcome.health.rows(policy) {
+                print("\(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(value)")
+            }
         }
         if let drain = outcome.drain {
             if dryRun {
@@ -111,13 +134,16 @@ struct WatchdogCommand: ParsableCommand {
             } else if !drain.isEmpty {
                 print("drain: \(drain.line)")
             }
-            for item in drain.quarantined { printError("owner-report-watchdog: \(item.id): moved to failed/: \(item.reason)") }
+            for item in drain.quarantined {
+                printError("owner-report-watchdog: \(item.id): moved to failed/: \(item.reason)")
+            }
             if let error = drain.configurationError { printError("owner-report-watchdog: \(error)") }
         } else if dryRun || common.verbose {
             print("no drain: \(outcome.drainSkipped ?? "-")")
         }
         for alert in outcome.alerts {
-            let line = "alert \(alert.message.condition) \(alert.message.kind.rawValue) → \(alert.destination): \(alert.message.detail)"
+            let line =
+                "alert \(alert.message.condition) \(alert.message.kind.rawValue) → \(alert.destination): \(alert.message.detail)"
             if dryRun {
                 print("would send \(line)")
             } else if alert.delivered {

@@ -22,17 +22,24 @@ import TestSupport
             let now = Timestamp.now()
             func alert(_ index: Int, ended: Bool) -> String {
                 // The first ten began 25 minutes ago: their resolution is due a postmortem.
-                let started = now.adding(nanoseconds: -Int64(index < Self.long ? 25 : 2) * 60 * 1_000_000_000).iso8601UTC
+                let started = now.adding(nanoseconds: -Int64(index < Self.long ? 25 : 2) * 60 * 1_000_000_000)
+                    .iso8601UTC
                 let end = ended ? #", "endsAt": "\#(Timestamp.now().iso8601UTC)""# : ""
-                return #"{"labels": {"alertname": "DiskFull", "run": "\#(run)", "disk": "\#(index)", "severity": "critical"}, "annotations": {"summary": "run \#(run) alert \#(index)"}, "startsAt": "\#(started)"\#(end)}"#
+                return
+                    #"{"labels": {"alertname": "DiskFull", "run": "\#(run)", "disk": "\#(index)", "severity": "critical"}, "annotations": {"summary": "run \#(run) alert \#(index)"}, "startsAt": "\#(started)"\#(end)}"#
             }
             for ended in [false, true] {
                 let before = try count(intake, run: run, change: ended ? "resolved" : "opened")
-                #expect(alertmanager.postWhenReady("[" + (0..<Self.alerts).map { alert($0, ended: ended) }.joined(separator: ", ") + "]"))
+                #expect(
+                    alertmanager.postWhenReady(
+                        "[" + (0..<Self.alerts).map { alert($0, ended: ended) }.joined(separator: ", ") + "]"))
                 // Kill it while it works: after a random number of this run's reports are committed.
                 for _ in 1...(ended ? 1 : 2) {
                     let target = before + Int.random(in: 1...(Self.alerts - 1))
-                    if eventually(timeout: .seconds(30), { (try? count(intake, run: run, change: ended ? "resolved" : "opened")) ?? 0 >= target }) {
+                    if eventually(
+                        timeout: .seconds(30),
+                        { (try? count(intake, run: run, change: ended ? "resolved" : "opened")) ?? 0 >= target })
+                    {
                         try intake.restart()
                         kills += 1
                     }
@@ -47,7 +54,8 @@ import TestSupport
             try checkStory(intake, run: run)
         }
         let verify = try Program.archiver.run(
-            ["verify", "--queue", intake.queue.root, "--config", intake.fixture.configPath], environment: intake.fixture.environment)
+            ["verify", "--queue", intake.queue.root, "--config", intake.fixture.configPath],
+            environment: intake.fixture.environment)
         #expect(verify.status == 0, "\(verify)")
         #expect(kills >= runs * 2, "the intake was killed \(kills) times in \(runs) runs")
         #expect(intake.stop().status == 0)
@@ -81,15 +89,22 @@ import TestSupport
             }
             let due = (incident.duration ?? .zero) >= .seconds(10 * 60)
             let postmortems = causes.filter { $0 == IncidentDesk.cause(of: incident, "postmortem") }.count
-            #expect(postmortems == (due ? 1 : 0), "run \(run): \(incident.id) has \(postmortems) postmortem(s), due: \(due)")
+            #expect(
+                postmortems == (due ? 1 : 0), "run \(run): \(incident.id) has \(postmortems) postmortem(s), due: \(due)"
+            )
         }
-        let postmortems = causes.filter { $0.contains(":postmortem:") && incidents.map(\.id).contains(String($0.split(separator: ":")[1])) }
-        #expect(postmortems.count == Self.long, "run \(run): \(postmortems.count) postmortems for \(Self.long) long alerts")
+        let postmortems = causes.filter {
+            $0.contains(":postmortem:") && incidents.map(\.id).contains(String($0.split(separator: ":")[1]))
+        }
+        #expect(
+            postmortems.count == Self.long, "run \(run): \(postmortems.count) postmortems for \(Self.long) long alerts")
         // Every one of them is in pending/: what a kill left in tmp/ was published by the next start.
         let pending = Set(directoryNames(intake.queue.pending))
         let ids = Set(incidents.map(\.id))
         for event in enqueued {
-            guard let cause = ReportFacts(json: event.facts)?.cause, ids.contains(String(cause.split(separator: ":")[1])), let report = event.report else { continue }
+            guard let cause = ReportFacts(json: event.facts)?.cause,
+                ids.contains(String(cause.split(separator: ":")[1])), let report = event.report
+            else { continue }
             #expect(pending.contains(report), "run \(run): \(report) was committed and is not in pending/")
         }
     }

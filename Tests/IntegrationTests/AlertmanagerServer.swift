@@ -43,7 +43,8 @@ final class AlertmanagerServer: @unchecked Sendable {
         let alertmanager = Process()
         alertmanager.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus-alertmanager")
         alertmanager.arguments = [
-            "--config.file=\(config)", "--storage.path=\(directory.appending("data"))", "--web.listen-address=127.0.0.1:\(port)",
+            "--config.file=\(config)", "--storage.path=\(directory.appending("data"))",
+            "--web.listen-address=127.0.0.1:\(port)",
             "--cluster.listen-address=",
         ]
         running = try RunningProgram.launch(alertmanager, input: nil)

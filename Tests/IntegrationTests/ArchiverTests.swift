@@ -28,23 +28,31 @@ import TestSupport
         try Data([0x66, 0xFF]).write(to: URL(fileURLWithPath: "\(fixture.queue.pending)/broken.md"))
         // Dropped in by hand on that day (a file from the future would still be settling).
         try FileManager.default.setAttributes(
-            [.modificationDate: Date(timeIntervalSince1970: 1_785_542_400 - 60)], ofItemAtPath: "\(fixture.queue.pending)/broken.md")
+            [.modificationDate: Date(timeIntervalSince1970: 1_785_542_400 - 60)],
+            ofItemAtPath: "\(fixture.queue.pending)/broken.md")
         #expect(try fixture.drive(now: "2026-08-01T00:00:00Z").status == 0)
-        #expect(try fixture.produce(["note", "--title", "waiting", "--body", "x"], now: "2026-06-01T00:00:00Z").status == 0)
+        #expect(
+            try fixture.produce(["note", "--title", "waiting", "--body", "x"], now: "2026-06-01T00:00:00Z").status == 0)
         let pendingBefore = directoryNames(fixture.queue.pending)
 
         let dry = try fixture.archive(["--dry-run"], now: "2026-11-23T12:00:00Z")
         #expect(dry.status == 0 && dry.stdout.contains("dry run: filed 5, expired 1 archived and 0 failed"), "\(dry)")
-        #expect(fixture.tree("sent").count == 5 && fixture.tree("sent").allSatisfy { $0.split(separator: "/").count == 2 }, "a dry run moves nothing")
+        #expect(
+            fixture.tree("sent").count == 5 && fixture.tree("sent").allSatisfy { $0.split(separator: "/").count == 2 },
+            "a dry run moves nothing")
 
         let run = try fixture.archive([], now: "2026-11-23T12:00:00Z")
         #expect(run.status == 0, "\(run)")
-        #expect(fixture.tree("sent") == [
-            "sent/2026/08/26/\(edge)", "sent/2026/11/20/\(mid)", "sent/2026/11/22/\(lateSunday)", "sent/2026/11/23/\(monday)",
-        ])
-        #expect(!FileManager.default.fileExists(atPath: "\(fixture.queue.sent)/2026/08/20"), "an emptied day folder goes")
+        #expect(
+            fixture.tree("sent") == [
+                "sent/2026/08/26/\(edge)", "sent/2026/11/20/\(mid)", "sent/2026/11/22/\(lateSunday)",
+                "sent/2026/11/23/\(monday)",
+            ])
+        #expect(
+            !FileManager.default.fileExists(atPath: "\(fixture.queue.sent)/2026/08/20"), "an emptied day folder goes")
         #expect(directoryNames(fixture.queue.pending) == pendingBefore, "pending/ is never touched")
-        #expect(fixture.tree("failed") == ["failed/broken.md", "failed/broken.md.error.json"], "failed/ is kept by default")
+        #expect(
+            fixture.tree("failed") == ["failed/broken.md", "failed/broken.md.error.json"], "failed/ is kept by default")
 
         let ledger = try Ledger(queue: fixture.queue)
         let expired = try ledger.allEvents().filter { $0.kind == .expired }
@@ -55,7 +63,8 @@ import TestSupport
         // A second pass has nothing to do; failed/ retention applies once configured.
         let again = try fixture.archive([], now: "2026-11-23T12:00:00Z")
         #expect(again.stdout.hasPrefix("filed 0, expired 0 archived and 0 failed"), "\(again)")
-        let strict = try ReportsFixture(extra: "[archive]\nretention_days = 90\nfailed_retention_days = 30", queueRoot: fixture.queue.root)
+        let strict = try ReportsFixture(
+            extra: "[archive]\nretention_days = 90\nfailed_retention_days = 30", queueRoot: fixture.queue.root)
         let failedPass = try strict.archive([], now: "2026-11-23T12:00:00Z")
         #expect(failedPass.stdout.hasPrefix("filed 0, expired 0 archived and 1 failed"), "\(failedPass)")
         #expect(fixture.tree("failed").isEmpty)
@@ -74,7 +83,10 @@ import TestSupport
         #expect(daily.status == 0, "\(daily)")
         let text = try fixture.onlyPending("daily")
         let line = try #require(text.split(separator: "\n").first { $0.contains("verify --witness") }, "\(text)")
-        let witness = try #require(line.split(separator: " ").first { $0.contains(":") && $0.count > 64 }.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "`.")) })
+        let witness = try #require(
+            line.split(separator: " ").first { $0.contains(":") && $0.count > 64 }.map {
+                $0.trimmingCharacters(in: CharacterSet(charactersIn: "`."))
+            })
         let events = try Ledger(queue: fixture.queue).allEvents()
         // The head when the report was made: the row before the report's own `enqueued`.
         let head = try #require(events.dropLast().last.map { LedgerWitness(sequence: $0.sequence, hash: $0.hash) })
@@ -89,8 +101,10 @@ import TestSupport
         let copy = try Ledger(path: forged.appending("ledger.sqlite3"))
         for event in events {
             let draft = LedgerEvent.Draft(
-                event.kind, report: event.report, destination: event.destination, status: event.status, part: event.part, parts: event.parts,
-                detail: event.sequence == 2 ? "nothing to see" : event.detail, enqueuedAt: event.enqueuedAt, sha256: event.sha256,
+                event.kind, report: event.report, destination: event.destination, status: event.status,
+                part: event.part, parts: event.parts,
+                detail: event.sequence == 2 ? "nothing to see" : event.detail, enqueuedAt: event.enqueuedAt,
+                sha256: event.sha256,
                 notBefore: event.notBefore, facts: event.facts)
             try copy.append(draft, at: try #require(Timestamp(iso8601UTC: event.time)))
         }
@@ -102,21 +116,29 @@ import TestSupport
         #expect(try fixture.archive(["verify"]).status == 0, "without the witness the rewrite passes")
         let caught = try fixture.archive(["verify", "--witness", witness])
         #expect(caught.status == 65, "\(caught)")
-        #expect(caught.stdout.contains("witness \(head.sequence): row \(head.sequence)'s hash is") && caught.stdout.contains("the chain was rewritten"), "\(caught)")
+        #expect(
+            caught.stdout.contains("witness \(head.sequence): row \(head.sequence)'s hash is")
+                && caught.stdout.contains("the chain was rewritten"), "\(caught)")
 
         // Cut short: the witnessed row is gone.
         let short = TemporaryDirectory("owner-report-short")
         let truncated = try Ledger(path: short.appending("ledger.sqlite3"))
         for event in events.prefix(3) {
             try truncated.append(
-                LedgerEvent.Draft(event.kind, report: event.report, destination: event.destination, detail: event.detail, enqueuedAt: event.enqueuedAt, sha256: event.sha256),
+                LedgerEvent.Draft(
+                    event.kind, report: event.report, destination: event.destination, detail: event.detail,
+                    enqueuedAt: event.enqueuedAt, sha256: event.sha256),
                 at: try #require(Timestamp(iso8601UTC: event.time)))
         }
         try truncated.checkpoint()
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         try FileManager.default.copyItem(atPath: short.appending("ledger.sqlite3"), toPath: path)
         let gone = try fixture.archive(["verify", "--witness", witness])
-        #expect(gone.status == 65 && gone.stdout.contains("witness \(head.sequence): row \(head.sequence) is gone (the ledger ends at row 3)"), "\(gone)")
+        #expect(
+            gone.status == 65
+                && gone.stdout.contains(
+                    "witness \(head.sequence): row \(head.sequence) is gone (the ledger ends at row 3)"),
+            "\(gone)")
 
         let malformed = try fixture.archive(["verify", "--witness", "12:abc"])
         #expect(malformed.status == 64 && malformed.stderr.contains("is not SEQ:HASH"), "\(malformed)")
@@ -141,27 +163,39 @@ import TestSupport
         try FileManager.default.removeItem(atPath: staging)
         let caught = try fixture.archive(["verify"], now: "2026-11-20T01:10:00Z")
         #expect(caught.status == 65, "\(caught)")
-        let row = try #require(try Ledger(queue: fixture.queue).events(for: lostName).first { $0.kind == .enqueued }?.sequence)
-        #expect(caught.stdout.contains("ledger row \(row): \(lostName) was enqueued, but is nowhere: not in tmp/, pending/, sent/ or failed/"), "\(caught)")
-        #expect(caught.stdout.components(separatedBy: "was enqueued, but is nowhere").count == 2, "only the lost one: \(caught)")
+        let row = try #require(
+            try Ledger(queue: fixture.queue).events(for: lostName).first { $0.kind == .enqueued }?.sequence)
+        #expect(
+            caught.stdout.contains(
+                "ledger row \(row): \(lostName) was enqueued, but is nowhere: not in tmp/, pending/, sent/ or failed/"),
+            "\(caught)")
+        #expect(
+            caught.stdout.components(separatedBy: "was enqueued, but is nowhere").count == 2,
+            "only the lost one: \(caught)")
         #expect(caught.stderr.contains(lostName), "the one error line names the report: \(caught)")
         _ = sent
     }
 
     @Test func verifyNamesAReportAFileDestinationTookAndNoLongerHolds() throws {
         let fixture = try ReportsFixture(extra: "[destinations.local]\nchannel = \"file\"\n")
-        let made = try fixture.produce(["note", "--title", "to the outbox", "--body", "x", "--destination", "local"], now: "2026-11-20T01:00:00Z")
+        let made = try fixture.produce(
+            ["note", "--title", "to the outbox", "--body", "x", "--destination", "local"], now: "2026-11-20T01:00:00Z")
         let drive = try fixture.drive(now: "2026-11-20T01:00:00Z")
         #expect(made.status == 0 && drive.status == 0, "\(made) \(drive)")
         let name = DurableFile.fileName(of: made.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         let honest = try fixture.archive(["verify"])
-        #expect(honest.status == 0 && honest.stdout.contains("file destinations hold what they took       1  ok"), "\(honest)")
+        #expect(
+            honest.status == 0 && honest.stdout.contains("file destinations hold what they took       1  ok"),
+            "\(honest)")
         let written = "\(fixture.queue.root)/outbox/\(name.dropLast(3)).txt"
         try FileManager.default.removeItem(atPath: written)
         let caught = try fixture.archive(["verify"])
         #expect(caught.status == 65, "\(caught)")
-        let row = try #require(try Ledger(queue: fixture.queue).events(for: name).first { $0.kind == .delivered }?.sequence)
-        #expect(caught.stdout.contains("ledger row \(row): \(name) was delivered to 'local', but \(written) is not there"), "\(caught)")
+        let row = try #require(
+            try Ledger(queue: fixture.queue).events(for: name).first { $0.kind == .delivered }?.sequence)
+        #expect(
+            caught.stdout.contains("ledger row \(row): \(name) was delivered to 'local', but \(written) is not there"),
+            "\(caught)")
     }
 
     @Test func verifyPassesOnAnHonestQueueAndNamesEachKindOfTampering() throws {
@@ -180,7 +214,9 @@ import TestSupport
         try Data(bytes).write(to: URL(fileURLWithPath: firstPath))
         let changed = try fixture.archive(["verify"])
         #expect(changed.status == 65, "\(changed)")
-        #expect(changed.stdout.contains("sent/2026/11/20/\(first): SHA-256") && changed.stdout.contains("recorded in ledger row 1"), "\(changed)")
+        #expect(
+            changed.stdout.contains("sent/2026/11/20/\(first): SHA-256")
+                && changed.stdout.contains("recorded in ledger row 1"), "\(changed)")
         #expect(changed.stderr.split(separator: "\n").count == 1)
         bytes[bytes.count - 1] ^= 0x20
         try Data(bytes).write(to: URL(fileURLWithPath: firstPath))
@@ -189,11 +225,16 @@ import TestSupport
         // (b) A ledger row edited with the sqlite3 CLI, after dropping the trigger that refuses it.
         let ledgerPath = fixture.queue.ledgerPath
         let refused = try sqlite3(ledgerPath, "UPDATE events SET detail = 'nothing happened' WHERE seq = 3;")
-        #expect(refused.status != 0 && refused.output.contains("append-only"), "the trigger refuses first: \(refused.output)")
-        let edited = try sqlite3(ledgerPath, "DROP TRIGGER events_refuse_update; UPDATE events SET destination = 'elsewhere' WHERE seq = 3;")
+        #expect(
+            refused.status != 0 && refused.output.contains("append-only"),
+            "the trigger refuses first: \(refused.output)")
+        let edited = try sqlite3(
+            ledgerPath, "DROP TRIGGER events_refuse_update; UPDATE events SET destination = 'elsewhere' WHERE seq = 3;")
         #expect(edited.status == 0, "\(edited.output)")
         let tampered = try fixture.archive(["verify"])
-        #expect(tampered.status == 65 && tampered.stdout.contains("ledger row 3: content does not match its hash (edited)"), "\(tampered)")
+        #expect(
+            tampered.status == 65 && tampered.stdout.contains("ledger row 3: content does not match its hash (edited)"),
+            "\(tampered)")
 
         // (c) On a fresh, honest copy: an archived file deleted.
         let other = try ReportsFixture()
@@ -205,7 +246,8 @@ import TestSupport
         #expect(missing.status == 65)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(missing.stdout.utf8)) as? [String: Any])
         let findings = (report["checks"] as? [[String: Any]])?.flatMap { $0["findings"] as? [String] ?? [] } ?? []
-        let archivedRow = try #require(try Ledger(queue: other.queue).events(for: gone).first { $0.kind == .archived }?.sequence)
+        let archivedRow = try #require(
+            try Ledger(queue: other.queue).events(for: gone).first { $0.kind == .archived }?.sequence)
         #expect(findings == ["ledger row \(archivedRow): \(gone) was delivered and archived, but is not in sent/"])
         _ = (second, third)
     }
@@ -217,10 +259,14 @@ import TestSupport
         try Self.deliver(fixture, "after the window", at: "2026-11-21T00:00:00Z")
         let ledger = try Ledger(queue: fixture.queue)
         // 2026-11-20 in Asia/Taipei: 2026-11-19T16:00Z to 2026-11-20T16:00Z.
-        let expected = try ledger.allEvents().filter { $0.time >= "2026-11-19T16:00:00" && $0.time < "2026-11-20T16:00:00" }
+        let expected = try ledger.allEvents().filter {
+            $0.time >= "2026-11-19T16:00:00" && $0.time < "2026-11-20T16:00:00"
+        }
         #expect(expected.count >= 8)
         let csvPath = fixture.directory.appending("audit.csv")
-        let csv = try fixture.archive(["export", "--since", "2026-11-20", "--until", "2026-11-21", "--format", "csv", "--output", csvPath])
+        let csv = try fixture.archive([
+            "export", "--since", "2026-11-20", "--until", "2026-11-21", "--format", "csv", "--output", csvPath,
+        ])
         #expect(csv.status == 0, "\(csv)")
         let json = try fixture.archive(["export", "--since", "2026-11-20", "--until", "2026-11-21", "--format", "json"])
         #expect(json.status == 0)
@@ -243,9 +289,11 @@ import TestSupport
         for (row, event) in zip(rows, expected) {
             #expect(row["seq"] as? Int == Int(event.sequence) && row["json_seq"] as? Int == Int(event.sequence))
             #expect(row["event"] as? String == event.kind.rawValue && row["hash"] as? String == event.hash)
-            #expect(row["report"] as? String == (event.report ?? "") && row["detail"] as? String == (event.detail ?? ""))
+            #expect(
+                row["report"] as? String == (event.report ?? "") && row["detail"] as? String == (event.detail ?? ""))
             #expect(row["facts"] as? String == (event.facts ?? ""))
-            #expect((row["json_facts"] as? String) == event.facts || (event.facts == nil && row["json_facts"] is NSNull))
+            #expect(
+                (row["json_facts"] as? String) == event.facts || (event.facts == nil && row["json_facts"] is NSNull))
         }
         #expect(rows.contains { ($0["facts"] as? String)?.contains("報告 ✅") == true })
         let bad = try fixture.archive(["export", "--since", "last week"])
@@ -262,9 +310,12 @@ import TestSupport
         let name = DurableFile.fileName(of: try #require(failed.first { $0.hasSuffix(".md") }))
 
         let dry = try fixture.archive(["requeue", name, "--dry-run"])
-        #expect(dry.status == 0 && dry.stdout.hasPrefix("would requeue \(name)") && fixture.tree("failed").count == 2, "\(dry)")
+        #expect(
+            dry.status == 0 && dry.stdout.hasPrefix("would requeue \(name)") && fixture.tree("failed").count == 2,
+            "\(dry)")
         let unknown = try fixture.archive(["requeue", "nope.md"])
-        #expect(unknown.status == 66 && unknown.stderr.contains("failed/nope.md: no such report in failed/"), "\(unknown)")
+        #expect(
+            unknown.status == 66 && unknown.stderr.contains("failed/nope.md: no such report in failed/"), "\(unknown)")
 
         let requeued = try fixture.archive(["requeue", name])
         #expect(requeued.status == 0 && requeued.stdout.contains("pending/\(name)"), "\(requeued)")
@@ -272,9 +323,14 @@ import TestSupport
         #expect(try fixture.drive().status == 0)
         #expect(try fixture.sink.accepted().filter { $0.body.contains("flaky-report") }.count == 1)
         #expect(try fixture.drive().status == 0)
-        #expect(try fixture.sink.requests().filter { $0.body.contains("flaky-report") }.count == 2, "one refusal, one delivery, nothing more")
+        #expect(
+            try fixture.sink.requests().filter { $0.body.contains("flaky-report") }.count == 2,
+            "one refusal, one delivery, nothing more")
         let kinds = try Ledger(queue: fixture.queue).events(for: name).map(\.kind.rawValue)
-        #expect(kinds == ["enqueued", "attempt", "failed", "requeued", "attempt", "part_delivered", "delivered", "archived"])
+        #expect(
+            kinds == [
+                "enqueued", "attempt", "failed", "requeued", "attempt", "part_delivered", "delivered", "archived",
+            ])
         #expect(try fixture.archive(["verify"]).status == 0)
     }
 
@@ -309,9 +365,15 @@ import TestSupport
             ["contains": "busy-one", "status": 503, "body": "busy"],
         ])
         let delivered = try Self.deliver(fixture, "fine", at: "2026-11-20T00:00:00Z")
-        #expect(try fixture.produce(["note", "--title", "refused-for-good", "--body", "x"], now: "2026-11-20T00:01:00Z").status == 0)
-        #expect(try fixture.produce(["note", "--title", "busy-one", "--body", "x"], now: "2026-11-20T00:02:00Z").status == 0)
-        #expect(try fixture.produce(["note", "--title", "behind-it", "--body", "x"], now: "2026-11-20T00:03:00Z").status == 0)
+        #expect(
+            try fixture.produce(["note", "--title", "refused-for-good", "--body", "x"], now: "2026-11-20T00:01:00Z")
+                .status == 0)
+        #expect(
+            try fixture.produce(["note", "--title", "busy-one", "--body", "x"], now: "2026-11-20T00:02:00Z").status == 0
+        )
+        #expect(
+            try fixture.produce(["note", "--title", "behind-it", "--body", "x"], now: "2026-11-20T00:03:00Z").status
+                == 0)
         #expect(try fixture.drive(now: "2026-11-20T00:04:00Z").status == 75)
 
         let run = try fixture.archive(["status", "--json"], now: "2026-11-20T00:05:00Z")
@@ -331,7 +393,9 @@ import TestSupport
         let last = try #require(status["last_deliveries"] as? [[String: Any]])
         #expect(last.map { $0["report"] as? String } == [delivered])
         let text = try fixture.archive(["status"], now: "2026-11-20T00:05:00Z")
-        #expect(text.stdout.contains("pending: 2\n  lane hook:\n") && text.stdout.contains("1 attempt(s), due now"), "\(text)")
+        #expect(
+            text.stdout.contains("pending: 2\n  lane hook:\n") && text.stdout.contains("1 attempt(s), due now"),
+            "\(text)")
         let early = try fixture.archive(["status"], now: "2026-11-20T00:04:00.5Z")
         #expect(early.stdout.contains("1 attempt(s), next try 2026-11-20T08:04:0"), "\(early)")
     }

@@ -18,13 +18,16 @@ final class ChannelFixture: @unchecked Sendable {
     static let slackPath = "/services/T0001/B0002/slack-secret-Vb45Nm"
     static let chatChannels = ["discord-bot", "discord-hook", "telegram", "slack"]
     /// Every secret the fixture hands out: none may ever show in output, files or the ledger.
-    static var secrets: [String] { [discordToken, "webhook-token-Hf73Lp", telegramToken, "slack-secret-Vb45Nm", SMTPSink.password] }
+    static var secrets: [String] {
+        [discordToken, "webhook-token-Hf73Lp", telegramToken, "slack-secret-Vb45Nm", SMTPSink.password]
+    }
 
     /// The service the sink plays (its tokens, chats, hooks), kept so that a test can add to it.
     private(set) var service: [String: Any] = [:]
 
     init(
-        smtpRejecting: [String]? = nil, telegramChats: [String] = ["-4001"], migrate: [String: String] = [:], telegramAcknowledgements: Bool = false,
+        smtpRejecting: [String]? = nil, telegramChats: [String] = ["-4001"], migrate: [String: String] = [:],
+        telegramAcknowledgements: Bool = false,
         discordAcknowledgements: Bool = false
     ) throws {
         sink = try HTTPSink()
@@ -112,13 +115,17 @@ final class ChannelFixture: @unchecked Sendable {
         ]
     }
 
-    func drive(_ arguments: [String] = ["--once"], environment extra: [String: String] = [:]) throws -> Program.Outcome {
-        try Program.driver.run(arguments + ["--queue", queue.root, "--config", configPath], environment: environment.merging(extra) { $1 })
+    func drive(_ arguments: [String] = ["--once"], environment extra: [String: String] = [:]) throws -> Program.Outcome
+    {
+        try Program.driver.run(
+            arguments + ["--queue", queue.root, "--config", configPath], environment: environment.merging(extra) { $1 })
     }
 
     /// Enqueues a report to the named destinations (comma-separated); returns its id.
     func enqueue(title: String, body: String, to destinations: String, status: ReportStatus? = nil) throws -> String {
-        var fields: [String: FieldValue] = ["destination": .text(destinations), "team": .text("平台組"), "task": .text("deploy_v2 <prod>")]
+        var fields: [String: FieldValue] = [
+            "destination": .text(destinations), "team": .text("平台組"), "task": .text("deploy_v2 <prod>"),
+        ]
         if let status { fields["status"] = .text(status.rawValue) }
         return try queue.enqueue(Report(kind: .daily, title: title, fields: fields, body: body))
     }
@@ -142,7 +149,8 @@ final class ChannelFixture: @unchecked Sendable {
 
     /// Every byte the run left behind that a secret could leak into: the ledger, sidecars, output.
     func leftovers() throws -> String {
-        let ledger = try Ledger(queue: queue).allEvents().map { "\($0.detail ?? "") \($0.destination ?? "")" }.joined(separator: "\n")
+        let ledger = try Ledger(queue: queue).allEvents().map { "\($0.detail ?? "") \($0.destination ?? "")" }.joined(
+            separator: "\n")
         var text = ledger
         for folder in [queue.failed, queue.pending] {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
@@ -161,6 +169,8 @@ func shownCharacters(_ parts: [String]) -> String {
             !line.hasPrefix("```") && line.range(of: #"^\(\d+/\d+\)$"#, options: .regularExpression) == nil
         }.joined()
     }.joined()
-    .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
-    .filter { !$0.isWhitespace }
+        .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(
+            of: "&amp;", with: "&"
+        )
+        .filter { !$0.isWhitespace }
 }

@@ -25,7 +25,8 @@ import TestSupport
     @Test func aLongReportReachesEveryChatChannelInNumberedPartsWithinLimitsAndInOrder() throws {
         #expect(Self.longBody.count > 9000)
         let fixture = try ChannelFixture()
-        let id = try fixture.enqueue(title: "每日報告 2026-11-23", body: Self.longBody, to: ChannelFixture.chatChannels.joined(separator: ", "))
+        let id = try fixture.enqueue(
+            title: "每日報告 2026-11-23", body: Self.longBody, to: ChannelFixture.chatChannels.joined(separator: ", "))
         let run = try fixture.drive()
         #expect(run.status == 0, "\(run)")
         #expect(directoryNames(fixture.queue.sent) == [id])
@@ -37,19 +38,28 @@ import TestSupport
             #expect(requests.count == parts.count, "\(destination): a part was refused: \(requests.map(\.status))")
             #expect(parts.count >= 3, "\(destination): \(parts.count) parts")
             for (index, part) in parts.enumerated() {
-                #expect(part.hasPrefix("(\(index + 1)/\(parts.count))\n"), "\(destination) part \(index + 1) starts \(part.prefix(12))")
+                #expect(
+                    part.hasPrefix("(\(index + 1)/\(parts.count))\n"),
+                    "\(destination) part \(index + 1) starts \(part.prefix(12))")
                 #expect(part.utf16.count <= limits[destination] ?? 0)
             }
             // Reassembled, the parts hold the whole body, in order.
             let reassembled = shownCharacters(parts)
-            #expect(reassembled.contains(shownCharacters([Self.longBody])), "\(destination) lost or reordered text: \(parts.map { "\($0.prefix(12))…\($0.suffix(20))" })")
-            let delivered = try fixture.events(of: id).filter { $0.kind == .partDelivered && $0.destination == destination }
+            #expect(
+                reassembled.contains(shownCharacters([Self.longBody])),
+                "\(destination) lost or reordered text: \(parts.map { "\($0.prefix(12))…\($0.suffix(20))" })")
+            let delivered = try fixture.events(of: id).filter {
+                $0.kind == .partDelivered && $0.destination == destination
+            }
             #expect(delivered.map(\.part) == Array(1...parts.count).map { Optional($0) })
         }
         // Discord's ids are recorded; Telegram's code block arrives as <pre><code>.
-        let discordEvents = try fixture.events(of: id).filter { $0.kind == .partDelivered && $0.destination == "discord-bot" }
+        let discordEvents = try fixture.events(of: id).filter {
+            $0.kind == .partDelivered && $0.destination == "discord-bot"
+        }
         #expect(discordEvents.allSatisfy { Int($0.detail ?? "") != nil })
-        #expect(try fixture.requests(to: "telegram").contains { $0.body.contains(#"<pre><code class=\"language-bash\">"#) })
+        #expect(
+            try fixture.requests(to: "telegram").contains { $0.body.contains(#"<pre><code class=\"language-bash\">"#) })
     }
 
     @Test(arguments: ["discord-bot", "telegram", "slack"])
@@ -67,14 +77,17 @@ import TestSupport
         #expect(Self.shown(try fixture.requests(to: destination)).count == 1)
 
         var last = first
-        #expect(try eventually(timeout: .seconds(15)) {
-            last = try fixture.drive()
-            return last.status == 0
-        }, "\(last)")
+        #expect(
+            try eventually(timeout: .seconds(15)) {
+                last = try fixture.drive()
+                return last.status == 0
+            }, "\(last)")
         let requests = try fixture.requests(to: destination)
         let parts = Self.shown(requests)
         let count = parts.count
-        #expect(parts.enumerated().allSatisfy { $0.element.hasPrefix("(\($0.offset + 1)/\(count))") }, "a part was sent twice or skipped")
+        #expect(
+            parts.enumerated().allSatisfy { $0.element.hasPrefix("(\($0.offset + 1)/\(count))") },
+            "a part was sent twice or skipped")
         #expect(requests.filter { $0.body.contains("(1/") }.count == 1, "part 1 was sent again")
         #expect(requests.filter { $0.body.contains("(2/") }.count == 2)
         #expect(directoryNames(fixture.queue.sent) == [id])
@@ -82,7 +95,9 @@ import TestSupport
 
     @Test func hostileTextArrivesLiterallyAndHarmlesslyOnEveryChannel() throws {
         let fixture = try ChannelFixture(smtpRejecting: [])
-        let id = try fixture.enqueue(title: "<b>title</b> & @everyone", body: Self.hostile, to: (ChannelFixture.chatChannels + ["mail"]).joined(separator: ","))
+        let id = try fixture.enqueue(
+            title: "<b>title</b> & @everyone", body: Self.hostile,
+            to: (ChannelFixture.chatChannels + ["mail"]).joined(separator: ","))
         let run = try fixture.drive()
         #expect(run.status == 0, "\(run)")
         #expect(directoryNames(fixture.queue.sent) == [id])
@@ -90,7 +105,8 @@ import TestSupport
         for destination in ["discord-bot", "discord-hook"] {
             let request = try #require(try fixture.requests(to: destination).first)
             let body = try #require(try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any])
-            #expect((body["allowed_mentions"] as? [String: Any])?["parse"] as? [String] == [], "\(destination) could ping")
+            #expect(
+                (body["allowed_mentions"] as? [String: Any])?["parse"] as? [String] == [], "\(destination) could ping")
             #expect((body["content"] as? String)?.contains(Self.hostile) == true)
         }
         // Telegram accepted the HTML (its parser would answer 400) and shows the text as written.
@@ -101,7 +117,9 @@ import TestSupport
         // Slack: nothing can become a <!everyone> or a link.
         let slack = try #require(try fixture.requests(to: "slack").first?.shown)
         #expect(!slack.contains("<") && !slack.contains(">"))
-        #expect(slack.contains("@everyone &lt;script&gt;alert(1)&lt;/script&gt; &amp;amp; &lt;b&gt;bold?&lt;/b&gt; 1 &lt; 2 &gt; 0"))
+        #expect(
+            slack.contains(
+                "@everyone &lt;script&gt;alert(1)&lt;/script&gt; &amp;amp; &lt;b&gt;bold?&lt;/b&gt; 1 &lt; 2 &gt; 0"))
         // E-mail: the HTML part escapes, the text part is literal.
         let mail = try #require(try fixture.smtp?.messages().first)
         let html = try #require(mail.parts.first { $0.type == "text/html" }?.text)
@@ -114,14 +132,22 @@ import TestSupport
     static func rateLimit(_ destination: String, seconds: Double) -> [String: Any] {
         switch destination {
         case "telegram":
-            ["status": 429, "headers": ["Retry-After": "\(Int(seconds))"],
-             "body": ["ok": false, "error_code": 429, "description": "Too Many Requests: retry after \(Int(seconds))", "parameters": ["retry_after": Int(seconds)]]]
+            [
+                "status": 429, "headers": ["Retry-After": "\(Int(seconds))"],
+                "body": [
+                    "ok": false, "error_code": 429, "description": "Too Many Requests: retry after \(Int(seconds))",
+                    "parameters": ["retry_after": Int(seconds)],
+                ],
+            ]
         case "slack":
             ["status": 429, "headers": ["Retry-After": "\(Int(seconds))"], "body": "rate_limited"]
         default:
             // Discord: the JSON float is exact, the header is rounded; the float must win.
-            ["status": 429, "headers": ["Retry-After": "1", "X-RateLimit-Remaining": "0", "X-RateLimit-Global": "false"],
-             "body": ["message": "You are being rate limited.", "retry_after": seconds, "global": false]]
+            [
+                "status": 429,
+                "headers": ["Retry-After": "1", "X-RateLimit-Remaining": "0", "X-RateLimit-Global": "false"],
+                "body": ["message": "You are being rate limited.", "retry_after": seconds, "global": false],
+            ]
         }
     }
 
@@ -131,7 +157,10 @@ import TestSupport
         let id = try fixture.enqueue(title: "限流", body: "短訊息", to: destination)
         let seconds = destination == "discord-bot" ? 1.6 : 2
         try fixture.sink.emulate(
-            ["discord_token": ChannelFixture.discordToken, "telegram_token": ChannelFixture.telegramToken, "slack_paths": [ChannelFixture.slackPath]],
+            [
+                "discord_token": ChannelFixture.discordToken, "telegram_token": ChannelFixture.telegramToken,
+                "slack_paths": [ChannelFixture.slackPath],
+            ],
             rules: [Self.rateLimit(destination, seconds: seconds).merging(["contains": "限流", "times": 1]) { $1 }])
         let run = try fixture.drive()
         #expect(run.status == 0, "\(run)")
@@ -150,7 +179,8 @@ import TestSupport
         let fixture = try ChannelFixture()
         let id = try fixture.enqueue(title: "限流", body: "長等待", to: "telegram")
         try fixture.sink.emulate(
-            ["telegram_token": ChannelFixture.telegramToken], rules: [Self.rateLimit("telegram", seconds: 120).merging(["contains": "限流"]) { $1 }])
+            ["telegram_token": ChannelFixture.telegramToken],
+            rules: [Self.rateLimit("telegram", seconds: 120).merging(["contains": "限流"]) { $1 }])
         let before = Timestamp.now()
         let run = try fixture.drive()
         #expect(run.status == 75, "\(run)")
@@ -210,14 +240,17 @@ import TestSupport
 
     @Test func dryRunShowsEachChannelsExactRequestWithSecretsMasked() throws {
         let fixture = try ChannelFixture()
-        let id = try fixture.enqueue(title: "預覽", body: "**粗體** 與 `code`", to: (ChannelFixture.chatChannels + ["mail"]).joined(separator: ","))
+        let id = try fixture.enqueue(
+            title: "預覽", body: "**粗體** 與 `code`", to: (ChannelFixture.chatChannels + ["mail"]).joined(separator: ","))
         let run = try fixture.drive(["--once", "--dry-run"])
         #expect(run.status == 0, "\(run)")
         #expect(try fixture.sink.requests().isEmpty)
         #expect(directoryNames(fixture.queue.pending) == [id])
         for expected in [
-            "POST \(fixture.sink.baseURL)/api/v10/channels/111222333/messages", "Authorization: Bot ***", #""allowed_mentions":{"parse":[]}"#,
-            "/bot***/sendMessage", #""parse_mode":"HTML""#, "<b>粗體</b>", "*粗體*", "wait=true", "RCPT TO:<audit@example.com>",
+            "POST \(fixture.sink.baseURL)/api/v10/channels/111222333/messages", "Authorization: Bot ***",
+            #""allowed_mentions":{"parse":[]}"#,
+            "/bot***/sendMessage", #""parse_mode":"HTML""#, "<b>粗體</b>", "*粗體*", "wait=true",
+            "RCPT TO:<audit@example.com>",
             "Subject: =?UTF-8?B?", "multipart/alternative",
         ] {
             #expect(run.stdout.contains(expected), "dry run lacks \(expected)")

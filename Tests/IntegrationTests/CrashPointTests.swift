@@ -21,25 +21,43 @@ import TestSupport
     }
 
     static let firing = IncidentTests.payload(status: "firing")
-    static let resolved = IncidentTests.payload(status: "resolved", endsAt: "2026-11-20T00:30:00.123Z", secondEndsAt: "2026-11-20T00:07:00Z")
+    static let resolved = IncidentTests.payload(
+        status: "resolved", endsAt: "2026-11-20T00:30:00.123Z", secondEndsAt: "2026-11-20T00:07:00Z")
     static let first = "am-c4f9a1b2d3e4f506"
     static let second = "am-0a1b2c3d4e5f6071"
 
     static let scenarios: [Scenario] = [
         Scenario(
             name: "alertmanager firing", command: ["alertmanager", "-"], stdin: firing,
-            causes: ["incident:\(first):opened:2026-11-20T00:00:00.123000Z", "incident:\(second):opened:2026-11-20T00:02:00.000000Z"]),
-        Scenario(
-            name: "alertmanager resolved", before: [(["alertmanager", "-"], firing)], command: ["alertmanager", "-"], stdin: resolved,
             causes: [
-                "incident:\(first):resolved:2026-11-20T00:00:00.123000Z", "incident:\(first):postmortem:2026-11-20T00:00:00.123000Z",
+                "incident:\(first):opened:2026-11-20T00:00:00.123000Z",
+                "incident:\(second):opened:2026-11-20T00:02:00.000000Z",
+            ]),
+        Scenario(
+            name: "alertmanager resolved", before: [(["alertmanager", "-"], firing)], command: ["alertmanager", "-"],
+            stdin: resolved,
+            causes: [
+                "incident:\(first):resolved:2026-11-20T00:00:00.123000Z",
+                "incident:\(first):postmortem:2026-11-20T00:00:00.123000Z",
                 "incident:\(second):resolved:2026-11-20T00:02:00.000000Z",
             ]),
         Scenario(
             name: "incident resolve with a postmortem",
-            before: [(["incident", "open", "--id", "INC-7", "--title", "db down", "--severity", "critical", "--at", "2026-11-20T08:00:00+08:00"], nil)],
-            command: ["incident", "resolve", "--id", "INC-7", "--at", "2026-11-20T09:00:00+08:00", "--root-cause", "disk"],
-            causes: ["incident:INC-7:resolved:2026-11-20T00:00:00.000000Z", "incident:INC-7:postmortem:2026-11-20T00:00:00.000000Z"]),
+            before: [
+                (
+                    [
+                        "incident", "open", "--id", "INC-7", "--title", "db down", "--severity", "critical", "--at",
+                        "2026-11-20T08:00:00+08:00",
+                    ], nil
+                )
+            ],
+            command: [
+                "incident", "resolve", "--id", "INC-7", "--at", "2026-11-20T09:00:00+08:00", "--root-cause", "disk",
+            ],
+            causes: [
+                "incident:INC-7:resolved:2026-11-20T00:00:00.000000Z",
+                "incident:INC-7:postmortem:2026-11-20T00:00:00.000000Z",
+            ]),
         Scenario(name: "daily", command: ["daily", "--at", "2026-11-21T08:00:00+08:00"], causes: ["daily:2026-11-21"]),
     ]
 
@@ -75,7 +93,11 @@ import TestSupport
             ids += rows.compactMap(\.report)
         }
         let delivered = try fixture.sink.reportIDs()
-        for id in ids { #expect(delivered.filter { $0 == id }.count == 1, "\(point): \(id) delivered once, not \(delivered.filter { $0 == id }.count)") }
+        for id in ids {
+            #expect(
+                delivered.filter { $0 == id }.count == 1,
+                "\(point): \(id) delivered once, not \(delivered.filter { $0 == id }.count)")
+        }
         #expect(delivered.count == Set(delivered).count, "\(point): no report delivered twice: \(delivered)")
         #expect(directoryNames(fixture.queue.tmp).isEmpty && directoryNames(fixture.queue.pending).isEmpty)
         let verify = try fixture.archive(["verify"])

@@ -30,7 +30,9 @@ import TestSupport
 
         let filler = try mountPoint.fillUp()
 
-        let producer = try fixture.produce(["note", "--title", "no room", "--body", String(repeating: "x", count: 20_000)])
+        let producer = try fixture.produce([
+            "note", "--title", "no room", "--body", String(repeating: "x", count: 20_000),
+        ])
         #expect(producer.status != 0, "\(producer)")
         #expect(Self.isOneClearLine(producer.stderr), "\(producer.stderr)")
         #expect(directoryNames(fixture.queue.tmp).isEmpty, "no half-written file is left in tmp/")
@@ -47,7 +49,9 @@ import TestSupport
         // Every byte that was queued or archived is still there, wherever the archiver got to.
         let during = fingerprint(fixture)
         #expect(Set(during.values) == Set(before.values), "same reports, same bytes")
-        #expect(during.keys.filter { $0.hasPrefix("pending/") }.sorted() == before.keys.filter { $0.hasPrefix("pending/") }.sorted())
+        #expect(
+            during.keys.filter { $0.hasPrefix("pending/") }.sorted()
+                == before.keys.filter { $0.hasPrefix("pending/") }.sorted())
 
         // Room again: everything goes through, once, and the archive verifies.
         try FileManager.default.removeItem(atPath: filler)
@@ -78,7 +82,8 @@ import TestSupport
         #expect(try sqlite3(intake.queue.ledgerPath, "PRAGMA wal_checkpoint(TRUNCATE);").status == 0)
         let filler = try mountPoint.fillUp()
 
-        let big = Array(#"{"kind": "note", "title": "no room", "body": "\#(String(repeating: "x", count: 20_000))"}"#.utf8)
+        let big = Array(
+            #"{"kind": "note", "title": "no room", "body": "\#(String(repeating: "x", count: 20_000))"}"#.utf8)
         let refused = try intake.request("POST", "/v1/reports", body: big, headers: ["Idempotency-Key: later"])
         #expect(refused.status == 503 && refused.headers["retry-after"] == "30", "\(refused)")
         #expect(directoryNames(intake.queue.tmp).isEmpty, "nothing half-written")

@@ -18,7 +18,8 @@ final class DriverFixture: @unchecked Sendable {
     ///   - extra: more tables, after the destinations.
     ///   - queueRoot: where the queue lives (a tmpfs, say); inside the fixture's directory otherwise.
     init(
-        delivery: String = "backoff_initial = \"1s\"\nbackoff_max = \"2s\"\ntimeout = \"2s\"\nconnect_timeout = \"1s\"", top: String = "", extra: String = "",
+        delivery: String = "backoff_initial = \"1s\"\nbackoff_max = \"2s\"\ntimeout = \"2s\"\nconnect_timeout = \"1s\"",
+        top: String = "", extra: String = "",
         queueRoot: String? = nil
     ) throws {
         sink = try HTTPSink()
@@ -47,8 +48,10 @@ final class DriverFixture: @unchecked Sendable {
     var environment: [String: String] { ["TEST_HOOK_URL": hookURL, "TEST_HOOK_SECRET": Self.secret] }
 
     /// Runs the driver with the fixture's queue and config.
-    func drive(_ arguments: [String] = ["--once"], environment extra: [String: String] = [:]) throws -> Program.Outcome {
-        try Program.driver.run(arguments + ["--queue", queue.root, "--config", configPath], environment: environment.merging(extra) { $1 })
+    func drive(_ arguments: [String] = ["--once"], environment extra: [String: String] = [:]) throws -> Program.Outcome
+    {
+        try Program.driver.run(
+            arguments + ["--queue", queue.root, "--config", configPath], environment: environment.merging(extra) { $1 })
     }
 
     func startDriver(_ arguments: [String] = ["--once"]) throws -> RunningProgram {
@@ -62,7 +65,10 @@ final class DriverFixture: @unchecked Sendable {
         return try (1...count).map { index in
             var fields: [String: FieldValue] = [:]
             if let destination { fields["destination"] = .text(destination) }
-            return try queue.enqueue(Report(kind: .note, title: "\(prefix) \(String(format: "%03d", index))", fields: fields, body: "本文 \(index) 🚀"), ledger: ledger)
+            return try queue.enqueue(
+                Report(
+                    kind: .note, title: "\(prefix) \(String(format: "%03d", index))", fields: fields,
+                    body: "本文 \(index) 🚀"), ledger: ledger)
         }
     }
 

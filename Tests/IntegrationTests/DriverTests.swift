@@ -10,7 +10,10 @@ import TestSupport
         let fixture = try DriverFixture()
         var ids: [String] = []
         for index in 1...20 {
-            let outcome = try Program.producer.run(["note", "--queue", fixture.queue.root, "--config", fixture.configPath, "--title", "report \(index)", "--body", "第 \(index) 份 🚀"])
+            let outcome = try Program.producer.run([
+                "note", "--queue", fixture.queue.root, "--config", fixture.configPath, "--title", "report \(index)",
+                "--body", "第 \(index) 份 🚀",
+            ])
             #expect(outcome.status == 0, "\(outcome)")
             ids.append(String(outcome.stdout.trimmingCharacters(in: .newlines).split(separator: "/").last ?? ""))
         }
@@ -20,7 +23,8 @@ import TestSupport
         #expect(directoryNames(fixture.queue.sent) == ids.sorted())
         #expect(directoryNames(fixture.queue.pending).isEmpty)
         for id in ids {
-            #expect(try fixture.ledgerKinds(of: id) == ["enqueued", "attempt", "part_delivered", "delivered", "archived"])
+            #expect(
+                try fixture.ledgerKinds(of: id) == ["enqueued", "attempt", "part_delivered", "delivered", "archived"])
         }
         #expect(try Ledger(queue: fixture.queue).verifyChain() == nil)
 
@@ -62,14 +66,19 @@ import TestSupport
     @Test func aShortRetryAfterIsWaitedOutBeforeAnyNewRequest() throws {
         let fixture = try DriverFixture()
         let ids = try fixture.enqueueNotes(2)
-        try fixture.sink.plan([["contains": "report 001", "status": 429, "times": 1, "headers": ["Retry-After": "3"], "body": "slow down"]])
+        try fixture.sink.plan([
+            ["contains": "report 001", "status": 429, "times": 1, "headers": ["Retry-After": "3"], "body": "slow down"]
+        ])
         let run = try fixture.drive()
         #expect(run.status == 0, "\(run)")
         let requests = try fixture.sink.requests()
         try #require(requests.count == 3)
         #expect(requests[1].time - requests[0].time >= 3.0, "no request before Retry-After")
         #expect(try fixture.acceptedIDs() == ids)
-        #expect(try fixture.ledgerKinds(of: ids[0]) == ["enqueued", "attempt", "deferred", "part_delivered", "delivered", "archived"])
+        #expect(
+            try fixture.ledgerKinds(of: ids[0]) == [
+                "enqueued", "attempt", "deferred", "part_delivered", "delivered", "archived",
+            ])
     }
 
     @Test func aRejectedReportIsQuarantinedWithItsSidecarAndTheLaneGoesOn() throws {
@@ -81,7 +90,10 @@ import TestSupport
         #expect(run.stderr.contains("\(ids[1]): moved to failed/: rejected: HTTP 400"))
         #expect(directoryNames(fixture.queue.failed) == [ids[1], "\(ids[1]).error.json"])
         #expect(try fixture.acceptedIDs() == [ids[0], ids[2], ids[3], ids[4]])
-        let sidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(fixture.queue.failed)/\(ids[1]).error.json"))) as? [String: Any])
+        let sidecar = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: "\(fixture.queue.failed)/\(ids[1]).error.json")))
+                as? [String: Any])
         #expect(sidecar["status"] as? Int == 400)
         #expect(sidecar["category"] as? String == "rejected")
         #expect((sidecar["response_excerpt"] as? String)?.contains("bad payload") == true)
@@ -117,7 +129,8 @@ import TestSupport
         let before = try fixture.enqueueNotes(2, prefix: "before")
         let pending = fixture.queue.pending
         try Data([0x7F, 0x45, 0x4C, 0x46, 0, 0, 0]).write(to: URL(fileURLWithPath: "\(pending)/binary.md"))
-        try Data("---\ntitle: bad ".utf8 + [0xFF, 0xFE] + Data("\n---\n".utf8)).write(to: URL(fileURLWithPath: "\(pending)/invalid-utf8.md"))
+        try Data("---\ntitle: bad ".utf8 + [0xFF, 0xFE] + Data("\n---\n".utf8)).write(
+            to: URL(fileURLWithPath: "\(pending)/invalid-utf8.md"))
         try Data("---\nkind: note\ntitle: never closed\n".utf8).write(to: URL(fileURLWithPath: "\(pending)/no-end.md"))
         try Data(repeating: 0x61, count: 5 * 1024 * 1024).write(to: URL(fileURLWithPath: "\(pending)/huge.md"))
         try FileManager.default.createSymbolicLink(atPath: "\(pending)/passwd.md", withDestinationPath: "/etc/passwd")
@@ -131,15 +144,21 @@ import TestSupport
         #expect(directoryNames(pending).isEmpty)
         let bad = ["binary.md", "invalid-utf8.md", "no-end.md", "huge.md", "passwd.md", "fifo.md", "folder.md"]
         for name in bad {
-            let sidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(fixture.queue.failed)/\(name).error.json"))) as? [String: Any])
+            let sidecar = try #require(
+                try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: URL(fileURLWithPath: "\(fixture.queue.failed)/\(name).error.json")))
+                    as? [String: Any])
             #expect((sidecar["reason"] as? String)?.isEmpty == false, "\(name)")
         }
         #expect(run.stderr.contains("binary.md: moved to failed/: unreadable: pending/binary.md:1: binary content"))
         #expect(run.stderr.contains("no-end.md:1: front matter opened here is never closed"))
-        #expect(run.stderr.contains("huge.md: moved to failed/: unreadable: 5242880 bytes, over delivery.max_report_bytes"))
+        #expect(
+            run.stderr.contains("huge.md: moved to failed/: unreadable: 5242880 bytes, over delivery.max_report_bytes"))
         #expect(run.stderr.contains("passwd.md: moved to failed/: unreadable: symbolic link"))
         var info = stat()
-        #expect(lstat("\(fixture.queue.failed)/passwd.md", &info) == 0 && info.st_mode & S_IFMT == S_IFLNK, "the link itself is moved, never followed")
+        #expect(
+            lstat("\(fixture.queue.failed)/passwd.md", &info) == 0 && info.st_mode & S_IFMT == S_IFLNK,
+            "the link itself is moved, never followed")
         #expect(FileManager.default.fileExists(atPath: "/etc/passwd"))
     }
 
@@ -179,7 +198,10 @@ import TestSupport
         #expect(run.status == 0, "\(run)")
         #expect(try fixture.acceptedIDs() == before + after)
         #expect(directoryNames(fixture.queue.failed) == [lost[0], "\(lost[0]).error.json"])
-        #expect(run.stderr.contains("\(lost[0]): moved to failed/: unroutable: \(fixture.configPath): destination (in the report): no destination named 'nowhere' (known: hook, local)"))
+        #expect(
+            run.stderr.contains(
+                "\(lost[0]): moved to failed/: unroutable: \(fixture.configPath): destination (in the report): no destination named 'nowhere' (known: hook, local)"
+            ))
     }
 
     @Test func oneReportToTwoDestinationsIsArchivedOnlyWhenBothAccepted() throws {
@@ -194,11 +216,14 @@ import TestSupport
         #expect(directoryNames(fixture.queue.sent) == ids)
         let events = try Ledger(queue: fixture.queue).events(for: ids[0])
         #expect(events.filter { $0.kind == .delivered }.compactMap(\.destination).sorted() == ["hook", "local"])
-        #expect(events.filter { $0.kind == .attempt && $0.destination == "local" }.count == 1, "never resent to the lane that had it")
+        #expect(
+            events.filter { $0.kind == .attempt && $0.destination == "local" }.count == 1,
+            "never resent to the lane that had it")
     }
 
     @Test func aReportIsGivenUpAfterMaxAttempts() throws {
-        let fixture = try DriverFixture(delivery: "max_attempts = 2\nbackoff_initial = \"100ms\"\nbackoff_max = \"200ms\"")
+        let fixture = try DriverFixture(
+            delivery: "max_attempts = 2\nbackoff_initial = \"100ms\"\nbackoff_max = \"200ms\"")
         let ids = try fixture.enqueueNotes(2)
         try fixture.sink.plan([["contains": "report 001", "status": 503]])
         #expect(try fixture.drive().status == 75)
@@ -263,7 +288,10 @@ import TestSupport
         let fixture = try DriverFixture()
         _ = try fixture.enqueueNotes(3)
         try fixture.sink.plan([
-            ["contains": "report 002", "status": 400, "body": "echo \(DriverFixture.urlToken) \(DriverFixture.secret)"],
+            [
+                "contains": "report 002", "status": 400,
+                "body": "echo \(DriverFixture.urlToken) \(DriverFixture.secret)",
+            ],
             ["contains": "report 003", "status": 503, "body": "down \(DriverFixture.urlToken)"],
         ])
         let dryRun = try fixture.drive(["--once", "--dry-run"])
@@ -309,9 +337,12 @@ import TestSupport
     @Test func aMissingSecretIsAConfigurationErrorBeforeAnythingMoves() throws {
         let fixture = try DriverFixture()
         let ids = try fixture.enqueueNotes(1)
-        let run = try Program.driver.run(["--once", "--queue", fixture.queue.root, "--config", fixture.configPath], environment: ["TEST_HOOK_URL": fixture.hookURL])
+        let run = try Program.driver.run(
+            ["--once", "--queue", fixture.queue.root, "--config", fixture.configPath],
+            environment: ["TEST_HOOK_URL": fixture.hookURL])
         #expect(run.status == 78)
-        #expect(run.stderr.contains("destinations.hook.secret_env: the environment variable TEST_HOOK_SECRET is not set"))
+        #expect(
+            run.stderr.contains("destinations.hook.secret_env: the environment variable TEST_HOOK_SECRET is not set"))
         #expect(directoryNames(fixture.queue.pending) == ids)
     }
 }

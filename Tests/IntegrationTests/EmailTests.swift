@@ -10,7 +10,9 @@ import TestSupport
 
     @Test func aReportArrivesAsMultipartAlternativeWithTheRightHeaders() throws {
         let fixture = try ChannelFixture(smtpRejecting: [])
-        let id = try fixture.enqueue(title: Self.title, body: "## 重點\n\n- **完成** 部署\n- 事件 `INC-42`\n\n[儀表板](https://grafana.example.com/d/1)", to: "mail", status: .warning)
+        let id = try fixture.enqueue(
+            title: Self.title, body: "## 重點\n\n- **完成** 部署\n- 事件 `INC-42`\n\n[儀表板](https://grafana.example.com/d/1)",
+            to: "mail", status: .warning)
         let run = try fixture.drive()
         #expect(run.status == 0, "\(run)")
         #expect(directoryNames(fixture.queue.sent) == [id])
@@ -30,7 +32,9 @@ import TestSupport
         #expect(mail.login == SMTPSink.user)
         #expect(mail.crlf_only)
         let html = try #require(mail.parts.last?.text)
-        #expect(html.contains("<strong>完成</strong>") && html.contains("<a href=\"https://grafana.example.com/d/1\">儀表板</a>"))
+        #expect(
+            html.contains("<strong>完成</strong>") && html.contains("<a href=\"https://grafana.example.com/d/1\">儀表板</a>")
+        )
         #expect(html.contains("🟡"))
         let text = try #require(mail.parts.first?.text)
         #expect(text.contains(Self.title) && text.contains("team: 平台組"))

@@ -33,7 +33,8 @@ import TestSupport
     @discardableResult
     func watchdog(_ fixture: ReportsFixture, at time: String, _ extra: [String] = []) throws -> Program.Outcome {
         let outcome = try Program.watchdog.run(
-            extra + ["--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment.merging(["OWNER_REPORT_NOW": time]) { $1 })
+            extra + ["--queue", fixture.queue.root, "--config", fixture.configPath],
+            environment: fixture.environment.merging(["OWNER_REPORT_NOW": time]) { $1 })
         #expect(outcome.status == 0, "\(outcome)")
         return outcome
     }
@@ -46,7 +47,8 @@ import TestSupport
     /// The incident `expect-NAME`'s history: its opened and resolved rows, oldest first.
     func history(_ fixture: ReportsFixture, _ name: String) throws -> [Incident] {
         try Ledger(queue: fixture.queue).query(
-            "WHERE event IN ('incident_opened', 'incident_resolved') AND json_extract(facts, '$.id') = ? ORDER BY seq", [.text("expect-\(name)")]
+            "WHERE event IN ('incident_opened', 'incident_resolved') AND json_extract(facts, '$.id') = ? ORDER BY seq",
+            [.text("expect-\(name)")]
         ).compactMap { Incident(factsJSON: $0.facts) }
     }
 
@@ -70,21 +72,32 @@ import TestSupport
         #expect(missed.stdout.contains("opened expect-backup: backup has not reported since"), "\(missed)")
         try watchdog(fixture, at: "2026-11-21T17:12:00Z")
         let opened = try history(fixture, "backup")
-        #expect(opened.count == 1 && opened[0].isOpen && opened[0].openedAt == Timestamp(iso8601UTC: "2026-11-21T17:10:00.000000Z"))
+        #expect(
+            opened.count == 1 && opened[0].isOpen
+                && opened[0].openedAt == Timestamp(iso8601UTC: "2026-11-21T17:10:00.000000Z"))
         let sent = try titles(fixture)
-        #expect(sent.contains { $0 == "expect-backup opened: backup has not reported since 2026-11-21 00:10 (expected every 1d + 1h)" }, "\(sent)")
+        #expect(
+            sent.contains {
+                $0 == "expect-backup opened: backup has not reported since 2026-11-21 00:10 (expected every 1d + 1h)"
+            }, "\(sent)")
 
         // Seen in status and in the metrics file while it is missed.
         let status = try fixture.archive(["status", "--json"], now: "2026-11-21T17:13:00Z")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any], "\(status)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any], "\(status)")
         let listed = (object["expectations"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "backup" }
-        #expect(listed?["state"] as? String == "missed" && listed?["incident"] as? String == "expect-backup"
-            && listed?["last_seen"] as? String == "2026-11-20T16:10:00.000000Z", "\(status)")
+        #expect(
+            listed?["state"] as? String == "missed" && listed?["incident"] as? String == "expect-backup"
+                && listed?["last_seen"] as? String == "2026-11-20T16:10:00.000000Z", "\(status)")
         let text = try fixture.archive(["status"], now: "2026-11-21T17:13:00Z")
-        #expect(text.stdout.contains("backup     missed   last seen 2026-11-21 00:10, expect-backup open since 2026-11-22 01:10"), "\(text)")
+        #expect(
+            text.stdout.contains(
+                "backup     missed   last seen 2026-11-21 00:10, expect-backup open since 2026-11-22 01:10"), "\(text)")
         let metrics = try String(contentsOfFile: "\(fixture.queue.state)/metrics.prom", encoding: .utf8)
         #expect(metrics.contains("owner_report_expectation_missed{name=\"backup\"} 1"), "\(metrics)")
-        #expect(metrics.contains("owner_report_expectation_last_seen_timestamp_seconds{name=\"backup\"} 1795191000"), "\(metrics)")
+        #expect(
+            metrics.contains("owner_report_expectation_last_seen_timestamp_seconds{name=\"backup\"} 1795191000"),
+            "\(metrics)")
 
         try ping(fixture, ["backup"], at: "2026-11-21T17:40:00Z")
         let back = try watchdog(fixture, at: "2026-11-21T17:41:00Z")
@@ -95,7 +108,8 @@ import TestSupport
 
         // The daily reports: the day of the first ping met it; the day of the miss did not, although the
         // backup came back within it.
-        let first = try fixture.produce(["daily", "--at", "2026-11-21T08:00", "--dry-run"], now: "2026-11-21T00:00:01Z")
+        let first = try fixture.produce(
+            ["daily", "--at", "2026-11-21T08:00", "--dry-run"], now: "2026-11-21T00:00:01Z")
         #expect(
             first.stdout.contains(
                 """
@@ -106,7 +120,8 @@ import TestSupport
                   - expect-nightly: nightly has never reported since 2026-11-20 23:30 (expected cron 0 3 * * * (Asia/Taipei) + 30m) (2026-11-21 03:30)
 
                 """), "\(first)")
-        let second = try fixture.produce(["daily", "--at", "2026-11-22T08:00", "--dry-run"], now: "2026-11-22T00:00:01Z")
+        let second = try fixture.produce(
+            ["daily", "--at", "2026-11-22T08:00", "--dry-run"], now: "2026-11-22T00:00:01Z")
         #expect(
             second.stdout.contains(
                 """
@@ -127,19 +142,27 @@ import TestSupport
         try watchdog(fixture, at: "2026-11-21T19:29:00Z")
         #expect(try history(fixture, "nightly").isEmpty)
         let missed = try watchdog(fixture, at: "2026-11-21T19:31:00Z")
-        #expect(missed.stdout.contains("opened expect-nightly: nightly has not reported since 2026-11-21 03:05 (expected cron 0 3 * * * (Asia/Taipei) + 30m)"), "\(missed)")
+        #expect(
+            missed.stdout.contains(
+                "opened expect-nightly: nightly has not reported since 2026-11-21 03:05 (expected cron 0 3 * * * (Asia/Taipei) + 30m)"
+            ), "\(missed)")
     }
 
     @Test func aTaskThatGoesQuietIsNamedWithItsLastProgressAndResolvesWhenItComesBack() throws {
         let fixture = try fixture()
-        let checkpoint = ["checkpoint", "--team", "platform", "--worker", "agent-7", "--task-id", "MIG-1", "--done", "copied 3 of 8 tables", "--next", "copy orders"]
+        let checkpoint = [
+            "checkpoint", "--team", "platform", "--worker", "agent-7", "--task-id", "MIG-1", "--done",
+            "copied 3 of 8 tables", "--next", "copy orders",
+        ]
         #expect(try fixture.produce(checkpoint + ["--progress", "40%"], now: "2026-11-20T01:00:00Z").status == 0)
         try watchdog(fixture, at: "2026-11-20T01:34:00Z")
         #expect(try history(fixture, "migration").isEmpty)
         try watchdog(fixture, at: "2026-11-20T01:36:00Z")
         let opened = try history(fixture, "migration")
         #expect(opened.count == 1)
-        #expect(opened.first?.summary == "Last checkpoint of MIG-1: 40%, normal. Done: copied 3 of 8 tables. Next: copy orders.", "\(opened)")
+        #expect(
+            opened.first?.summary
+                == "Last checkpoint of MIG-1: 40%, normal. Done: copied 3 of 8 tables. Next: copy orders.", "\(opened)")
         #expect(try fixture.produce(checkpoint + ["--progress", "60%"], now: "2026-11-20T01:50:00Z").status == 0)
         let back = try watchdog(fixture, at: "2026-11-20T01:51:00Z")
         #expect(back.stdout.contains("resolved expect-migration"), "\(back)")
@@ -150,15 +173,23 @@ import TestSupport
         let fixture = try fixture()
         func checkpoint(_ progress: String, _ extra: [String], at time: String) throws {
             let made = try fixture.produce(
-                ["checkpoint", "--team", "data", "--worker", "agent-2", "--task-id", "MIG-2", "--progress", progress, "--next", "verify counts"] + extra, now: time)
+                [
+                    "checkpoint", "--team", "data", "--worker", "agent-2", "--task-id", "MIG-2", "--progress", progress,
+                    "--next", "verify counts",
+                ] + extra, now: time)
             #expect(made.status == 0, "\(made)")
         }
         try checkpoint("20%", ["--expect-next", "30m"], at: "2026-11-20T01:00:00Z")
         try watchdog(fixture, at: "2026-11-20T01:29:00Z")
         #expect(try history(fixture, "next-MIG-2").isEmpty)
         let quiet = try watchdog(fixture, at: "2026-11-20T01:31:00Z")
-        #expect(quiet.stdout.contains("opened expect-next-MIG-2: MIG-2 has not reported since 2026-11-20 09:00 (its last report expected the next within 30m)"), "\(quiet)")
-        #expect(try history(fixture, "next-MIG-2").first?.summary == "Last checkpoint of MIG-2: 20%, normal. Next: verify counts.")
+        #expect(
+            quiet.stdout.contains(
+                "opened expect-next-MIG-2: MIG-2 has not reported since 2026-11-20 09:00 (its last report expected the next within 30m)"
+            ), "\(quiet)")
+        #expect(
+            try history(fixture, "next-MIG-2").first?.summary
+                == "Last checkpoint of MIG-2: 20%, normal. Next: verify counts.")
         try checkpoint("60%", ["--expect-next", "30m"], at: "2026-11-20T01:40:00Z")
         let back = try watchdog(fixture, at: "2026-11-20T01:41:00Z")
         #expect(back.stdout.contains("resolved expect-next-MIG-2"), "\(back)")
@@ -169,7 +200,9 @@ import TestSupport
         #expect(try history(fixture, "next-MIG-2").count == 2)
         let refused = try fixture.produce(["note", "--title", "x", "--expect-next", "30m"])
         #expect(refused.status == 64 && refused.stderr.contains("--field task=ID"), "\(refused)")
-        let bad = try fixture.produce(["checkpoint", "--team", "t", "--worker", "w", "--task-id", "T", "--progress", "1%", "--expect-next", "soon"])
+        let bad = try fixture.produce([
+            "checkpoint", "--team", "t", "--worker", "w", "--task-id", "T", "--progress", "1%", "--expect-next", "soon",
+        ])
         #expect(bad.status == 64 && bad.stderr.contains("'soon' is not a duration"), "\(bad)")
     }
 
@@ -180,7 +213,9 @@ import TestSupport
         try watchdog(fixture, at: "2026-11-20T02:09:00Z")
         #expect(try history(fixture, "job").isEmpty)
         let hung = try watchdog(fixture, at: "2026-11-20T02:11:00Z")
-        #expect(hung.stdout.contains("opened expect-job: job started at 2026-11-20 10:00 and has not finished within 10m"), "\(hung)")
+        #expect(
+            hung.stdout.contains("opened expect-job: job started at 2026-11-20 10:00 and has not finished within 10m"),
+            "\(hung)")
         try ping(fixture, ["job"], at: "2026-11-20T02:20:00Z")
         try watchdog(fixture, at: "2026-11-20T02:21:00Z")
         #expect(try history(fixture, "job").last?.isOpen == false)
@@ -192,7 +227,8 @@ import TestSupport
         let status = try fixture.archive(["status"], now: "2026-11-21T02:05:00Z")
         #expect(status.stdout.contains(", last run 4 min 30 s"), "\(status)")
         let json = try fixture.archive(["status", "--json"], now: "2026-11-21T02:05:00Z")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json)")
         let listed = (object["expectations"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "job" }
         #expect(listed?["last_run_seconds"] as? Double == 270, "\(json)")
         try watchdog(fixture, at: "2026-11-21T02:06:00Z")
@@ -207,7 +243,9 @@ import TestSupport
         let fixture = try fixture()
         try ping(fixture, ["job", "--fail", "--message", "exit 3: disk full"], at: "2026-11-20T01:00:00Z")
         let opened = try history(fixture, "job")
-        #expect(opened.count == 1 && opened[0].title == "job failed: exit 3: disk full" && opened[0].summary == "exit 3: disk full")
+        #expect(
+            opened.count == 1 && opened[0].title == "job failed: exit 3: disk full"
+                && opened[0].summary == "exit 3: disk full")
         #expect(fixture.pending("incident").count == 1, "the failure is a report")
         try ping(fixture, ["job", "--fail"], at: "2026-11-20T01:05:00Z")
         #expect(try history(fixture, "job").count == 1, "a second failure while it is open opens nothing")
@@ -221,10 +259,13 @@ import TestSupport
     @Test func aPingForNoExpectationIsRefusedNamingTheKnownOnes() throws {
         let fixture = try fixture()
         let refused = try fixture.produce(["ping", "bakcup"])
-        #expect(refused.status == 64 && refused.stderr.contains("no [expect.bakcup]") && refused.stderr.contains("backup, job, migration, nightly"), "\(refused)")
+        #expect(
+            refused.status == 64 && refused.stderr.contains("no [expect.bakcup]")
+                && refused.stderr.contains("backup, job, migration, nightly"), "\(refused)")
         let dry = try fixture.produce(["ping", "backup", "--dry-run"])
         #expect(dry.status == 0 && dry.stdout.contains("would record: ping backup success"))
-        #expect(try Ledger(readingAt: fixture.queue.ledgerPath)?.allEvents().isEmpty ?? true, "a dry run records nothing")
+        #expect(
+            try Ledger(readingAt: fixture.queue.ledgerPath)?.allEvents().isEmpty ?? true, "a dry run records nothing")
     }
 
     @Test func pingsOverHTTPAreTheSameRows() throws {
@@ -241,7 +282,9 @@ import TestSupport
         #expect(unauthenticated.status == 401)
         let details = try intake.ledger().allEvents().filter { $0.kind == .ping }.compactMap(\.detail)
         #expect(details.prefix(2) == ["backup: success", "job: start"], "\(details)")
-        #expect(details.count == 3 && details[2].hasPrefix("job: fail after ") && details[2].hasSuffix(" s: exit 2"), "the run time, start to fail: \(details)")
+        #expect(
+            details.count == 3 && details[2].hasPrefix("job: fail after ") && details[2].hasSuffix(" s: exit 2"),
+            "the run time, start to fail: \(details)")
         #expect(intake.stop().status == 0)
     }
 
@@ -250,9 +293,11 @@ import TestSupport
         try ping(fixture, ["backup"], at: "2026-11-20T01:00:00Z")
         for index in 0..<15 {
             // Around the deadline (2026-11-21T02:00Z): some before, most after it.
-            let now = Timestamp(iso8601UTC: "2026-11-21T01:59:00.000000Z")!.adding(nanoseconds: Int64(index) * 20_000_000_000)
+            let now = Timestamp(iso8601UTC: "2026-11-21T01:59:00.000000Z")!.adding(
+                nanoseconds: Int64(index) * 20_000_000_000)
             let pass = try Program.watchdog.start(
-                ["--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment.merging(["OWNER_REPORT_NOW": now.iso8601UTC]) { $1 })
+                ["--queue", fixture.queue.root, "--config", fixture.configPath],
+                environment: fixture.environment.merging(["OWNER_REPORT_NOW": now.iso8601UTC]) { $1 })
             Thread.sleep(forTimeInterval: Double.random(in: 0.0...0.25))
             pass.signal(SIGKILL)
             _ = pass.wait()
@@ -261,7 +306,8 @@ import TestSupport
         let story = try history(fixture, "backup")
         #expect(story.count == 1 && story[0].isOpen, "one incident: \(story.map(\.openedAt))")
         let openings = try Ledger(queue: fixture.queue).allEvents().filter { event in
-            event.kind == .enqueued && ReportFacts(json: event.facts)?.cause?.hasPrefix("incident:expect-backup:opened:") == true
+            event.kind == .enqueued
+                && ReportFacts(json: event.facts)?.cause?.hasPrefix("incident:expect-backup:opened:") == true
         }
         #expect(openings.count == 1)
         #expect(try fixture.archive(["verify"]).status == 0)

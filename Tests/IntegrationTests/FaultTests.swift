@@ -24,14 +24,19 @@ import TestSupport
     /// The two closing checks of every scenario.
     /// - Parameter checkOrder: false where the clock jumped back, so that reports were enqueued "before"
     ///   others already delivered; that scenario checks order within each run instead.
-    static func checkExactSet(_ fixture: DriverFixture, produced: [String], maxDuplicates: Int? = nil, checkOrder: Bool = true) throws {
+    static func checkExactSet(
+        _ fixture: DriverFixture, produced: [String], maxDuplicates: Int? = nil, checkOrder: Bool = true
+    ) throws {
         let sent = directoryNames(fixture.queue.sent)
         let failed = directoryNames(fixture.queue.failed).filter { !$0.hasSuffix(".error.json") }
         #expect(directoryNames(fixture.queue.pending).isEmpty, "nothing left pending")
         #expect(Set(sent).isDisjoint(with: failed))
-        #expect((sent + failed).sorted() == produced.sorted(), "every produced report is in sent/ or failed/ exactly once")
+        #expect(
+            (sent + failed).sorted() == produced.sorted(), "every produced report is in sent/ or failed/ exactly once")
         for name in failed {
-            #expect(FileManager.default.fileExists(atPath: "\(fixture.queue.failed)/\(name).error.json"), "\(name) has its reason")
+            #expect(
+                FileManager.default.fileExists(atPath: "\(fixture.queue.failed)/\(name).error.json"),
+                "\(name) has its reason")
         }
         let accepted = try fixture.acceptedIDs()
         var firstSeen: [String] = []
@@ -40,7 +45,9 @@ import TestSupport
         #expect(Set(firstSeen) == Set(sent), "the destination accepted exactly what is in sent/")
         let order = try Dictionary(uniqueKeysWithValues: produced.map { ($0, try enqueueKey($0, fixture)) })
         if checkOrder {
-            #expect(firstSeen == firstSeen.sorted { order[$0]! < order[$1]! }, "first deliveries in enqueue order")
+            #expect(
+                firstSeen == firstSeen.sorted { (order[$0] ?? "", $0) < (order[$1] ?? "", $1) },
+                "first deliveries in enqueue order")
         }
         if let maxDuplicates { #expect(accepted.count - firstSeen.count <= maxDuplicates) }
         let verify = try Program.archiver.run(["verify", "--queue", fixture.queue.root, "--config", fixture.configPath])
@@ -56,7 +63,10 @@ import TestSupport
     static func produce(_ fixture: DriverFixture, _ count: Int, prefix: String, now: String? = nil) throws -> [String] {
         try (0..<count).map { index in
             let run = try Program.producer.run(
-                ["note", "--title", "\(prefix) \(index)", "--body", "本文 \(index)", "--queue", fixture.queue.root, "--config", fixture.configPath],
+                [
+                    "note", "--title", "\(prefix) \(index)", "--body", "本文 \(index)", "--queue", fixture.queue.root,
+                    "--config", fixture.configPath,
+                ],
                 environment: fixture.environment.merging(now.map { ["OWNER_REPORT_NOW": $0] } ?? [:]) { $1 })
             guard run.status == 0 else { throw FixtureError("producer: \(run)") }
             return DurableFile.fileName(of: run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -86,9 +96,12 @@ import TestSupport
             ["status": 500, "body": "oops"], ["status": 429, "body": "slow down", "headers": ["Retry-After": "1"]],
             ["status": 200, "body": "ok", "hang": 3], ["status": 503, "body": "busy"],
         ]
-        try fixture.sink.plan(produced.indices.map { index in
-            answers[index % answers.count].merging(["contains": "flap \(String(format: "%03d", index + 1))\"", "times": 1 + index % 2]) { $1 }
-        })
+        try fixture.sink.plan(
+            produced.indices.map { index in
+                answers[index % answers.count].merging([
+                    "contains": "flap \(String(format: "%03d", index + 1))\"", "times": 1 + index % 2,
+                ]) { $1 }
+            })
         let deadline = Date().addingTimeInterval(Double(Self.size(60, 300)))
         while Date() < deadline, !directoryNames(fixture.queue.pending).isEmpty {
             let run = try fixture.drive()
@@ -114,7 +127,8 @@ import TestSupport
         for round in 0..<Self.size(6, 30) {
             produced += try Self.produce(fixture, 5, prefix: "busy \(round)")
             let watchdog = try Program.watchdog.run(
-                ["--queue", fixture.queue.root, "--config", fixture.configPath, "--max-count", "3"], environment: fixture.environment)
+                ["--queue", fixture.queue.root, "--config", fixture.configPath, "--max-count", "3"],
+                environment: fixture.environment)
             #expect([0, 75].contains(watchdog.status), "\(watchdog)")
         }
         #expect(eventually(timeout: .seconds(30)) { directoryNames(fixture.queue.pending).isEmpty })
@@ -128,7 +142,10 @@ import TestSupport
     @Test func theClockJumpsBackAndForth() throws {
         let fixture = try DriverFixture()
         var produced: [String] = []
-        let clocks = ["2026-11-20T10:00:00Z", "2026-11-20T07:00:00Z", "2026-11-22T10:00:00Z", "2026-11-19T10:00:00Z", "2026-11-20T10:00:30Z"]
+        let clocks = [
+            "2026-11-20T10:00:00Z", "2026-11-20T07:00:00Z", "2026-11-22T10:00:00Z", "2026-11-19T10:00:00Z",
+            "2026-11-20T10:00:30Z",
+        ]
         try fixture.sink.plan([["contains": "jump 1 ", "status": 503, "body": "later", "times": 2]])
         var batches: [[String]] = []
         for (index, clock) in clocks.enumerated() {
@@ -149,7 +166,8 @@ import TestSupport
             #expect(keys == keys.sorted(), "\(batch)")
         }
         let archive = try Program.archiver.run(
-            ["--queue", fixture.queue.root, "--config", fixture.configPath], environment: ["OWNER_REPORT_NOW": "2026-12-01T00:00:00Z"])
+            ["--queue", fixture.queue.root, "--config", fixture.configPath],
+            environment: ["OWNER_REPORT_NOW": "2026-12-01T00:00:00Z"])
         #expect(archive.status == 0, "\(archive)")
     }
 }

@@ -10,7 +10,9 @@ import TestSupport
     static func follow(_ fixture: DriverFixture) throws -> RunningProgram {
         let daemon = try fixture.startDriver(["--follow", "--verbose"])
         let heartbeat = "\(fixture.queue.state)/heartbeat"
-        #expect(eventually { (try? String(contentsOfFile: heartbeat, encoding: .utf8))?.contains("activity=idle") == true }, "no heartbeat")
+        #expect(
+            eventually { (try? String(contentsOfFile: heartbeat, encoding: .utf8))?.contains("activity=idle") == true },
+            "no heartbeat")
         return daemon
     }
 
@@ -23,7 +25,9 @@ import TestSupport
         let fixture = try DriverFixture()
         let daemon = try Self.follow(fixture)
         // The producer links a finished file into pending/ (IN_CREATE).
-        let produced = try Program.producer.run(["note", "--queue", fixture.queue.root, "--config", fixture.configPath, "--title", "by producer"])
+        let produced = try Program.producer.run([
+            "note", "--queue", fixture.queue.root, "--config", fixture.configPath, "--title", "by producer",
+        ])
         #expect(produced.status == 0, "\(produced)")
         #expect(eventually { (try? fixture.acceptedIDs().count) == 1 }, "the producer's report was not delivered")
         // cp writes in place (IN_CLOSE_WRITE); the file is read only once it has settled.
@@ -35,15 +39,21 @@ import TestSupport
         cp.arguments = [copied, "\(fixture.queue.pending)/copied.json"]
         try cp.run()
         cp.waitUntilExit()
-        #expect(eventually { (try? fixture.acceptedIDs())?.contains("copied.json") == true }, "the copied report was not delivered")
+        #expect(
+            eventually { (try? fixture.acceptedIDs())?.contains("copied.json") == true },
+            "the copied report was not delivered")
         // mv within the file system (IN_MOVED_TO).
         let moved = try fixture.directory.write("staging/moved.md", "---\nkind: note\ntitle: by mv\n---\nbody\n")
         #expect(rename(moved, "\(fixture.queue.pending)/moved.md") == 0)
-        #expect(eventually { (try? fixture.acceptedIDs())?.contains("moved.md") == true }, "the moved report was not delivered")
+        #expect(
+            eventually { (try? fixture.acceptedIDs())?.contains("moved.md") == true },
+            "the moved report was not delivered")
 
         let outcome = Self.stop(daemon)
         #expect(outcome.status == 0, "\(outcome)")
-        #expect(!FileManager.default.fileExists(atPath: "\(fixture.queue.state)/heartbeat"), "a clean stop must not leave a heartbeat to go stale")
+        #expect(
+            !FileManager.default.fileExists(atPath: "\(fixture.queue.state)/heartbeat"),
+            "a clean stop must not leave a heartbeat to go stale")
         #expect(directoryNames(fixture.queue.pending).isEmpty)
         #expect(directoryNames(fixture.queue.sent).count == 3)
         #expect(try fixture.acceptedIDs().count == 3, "a report was sent twice")
@@ -60,17 +70,24 @@ import TestSupport
         let lowered = (try? "16\n".write(toFile: limitPath, atomically: false, encoding: .utf8)) != nil
         let daemon: RunningProgram
         do {
-            defer { if lowered, let original { try? original.write(toFile: limitPath, atomically: false, encoding: .utf8) } }
+            defer {
+                if lowered, let original { try? original.write(toFile: limitPath, atomically: false, encoding: .utf8) }
+            }
             daemon = try Self.follow(fixture)
         }
         let ids = try fixture.enqueueNotes(2000, prefix: "flood")
-        #expect(eventually(timeout: .seconds(120)) { directoryNames(fixture.queue.sent).count == 2000 }, "not all delivered")
+        #expect(
+            eventually(timeout: .seconds(120)) { directoryNames(fixture.queue.sent).count == 2000 }, "not all delivered"
+        )
         let outcome = Self.stop(daemon)
         #expect(outcome.status == 0)
         // Every request, the slow first one included (the sink logs no status for a delayed answer).
         let accepted = try fixture.sink.reportIDs(acceptedOnly: false)
         let firstDifference = zip(accepted, ids).enumerated().first { $0.element.0 != $0.element.1 }?.offset
-        #expect(accepted == ids, "every report once, in production order: \(accepted.count) accepted, first difference at \(firstDifference.map(String.init) ?? "-")")
+        #expect(
+            accepted == ids,
+            "every report once, in production order: \(accepted.count) accepted, first difference at \(firstDifference.map(String.init) ?? "-")"
+        )
         if lowered {
             #expect(outcome.stderr.contains("inotify queue overflowed"), "the flood did not exercise the overflow path")
         }
@@ -86,7 +103,9 @@ import TestSupport
         #expect(outcome.status == 0, "\(outcome)")
         let sent = directoryNames(fixture.queue.sent)
         let pending = directoryNames(fixture.queue.pending)
-        #expect(!sent.isEmpty && !pending.isEmpty, "sent \(sent.count), pending \(pending.count): the stop was not mid-drain")
+        #expect(
+            !sent.isEmpty && !pending.isEmpty,
+            "sent \(sent.count), pending \(pending.count): the stop was not mid-drain")
         #expect((sent + pending).sorted() == ids.sorted(), "a report was lost")
         // What was sent is what the sink answered 200 to, with no report left half-recorded.
         for id in sent { #expect(try fixture.ledgerKinds(of: id).suffix(2) == ["delivered", "archived"]) }
@@ -105,7 +124,9 @@ import TestSupport
         try FileManager.default.removeItem(atPath: fixture.queue.pending)
         try FileManager.default.createDirectory(atPath: fixture.queue.pending, withIntermediateDirectories: false)
         Thread.sleep(forTimeInterval: 0.3)
-        let produced = try Program.producer.run(["note", "--queue", fixture.queue.root, "--config", fixture.configPath, "--title", "after recreate"])
+        let produced = try Program.producer.run([
+            "note", "--queue", fixture.queue.root, "--config", fixture.configPath, "--title", "after recreate",
+        ])
         #expect(produced.status == 0, "\(produced)")
         #expect(eventually { (try? fixture.acceptedIDs().count) == 1 }, "the new pending/ is not watched")
         let outcome = Self.stop(daemon)

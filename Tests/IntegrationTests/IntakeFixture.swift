@@ -20,7 +20,9 @@ final class IntakeFixture: @unchecked Sendable {
     ///   - extraConfig: more tables, after `[intake]` (`[expect.NAME]`).
     init(intake extra: String = "", extraConfig: String = "", queueRoot: String? = nil) throws {
         fixture = try DriverFixture(
-            extra: "\n[intake]\ntoken_env = \"TEST_INTAKE_TOKEN\"\nrelay_secret_env = \"TEST_RELAY_SECRET\"\n\(extra)\n\(extraConfig)", queueRoot: queueRoot)
+            extra:
+                "\n[intake]\ntoken_env = \"TEST_INTAKE_TOKEN\"\nrelay_secret_env = \"TEST_RELAY_SECRET\"\n\(extra)\n\(extraConfig)",
+            queueRoot: queueRoot)
         port = try freePort()
         intake = try Self.start(fixture, port: port)
         try waitUntilHealthy()
@@ -30,8 +32,11 @@ final class IntakeFixture: @unchecked Sendable {
 
     static func start(_ fixture: DriverFixture, port: Int) throws -> RunningProgram {
         try Program.intake.start(
-            ["--queue", fixture.queue.root, "--config", fixture.configPath, "--listen", "127.0.0.1:\(port)", "--socket",
-             fixture.directory.appending("intake.sock"), "--verbose"],
+            [
+                "--queue", fixture.queue.root, "--config", fixture.configPath, "--listen", "127.0.0.1:\(port)",
+                "--socket",
+                fixture.directory.appending("intake.sock"), "--verbose",
+            ],
             environment: fixture.environment.merging(environment) { $1 })
     }
 
@@ -64,15 +69,20 @@ final class IntakeFixture: @unchecked Sendable {
 
     /// One request through `Tests/Servers/intake_client.py`.
     func request(
-        _ method: String, _ path: String, body: [UInt8] = [], headers: [String] = [], bearer: Bool = true, unix: Bool = false,
+        _ method: String, _ path: String, body: [UInt8] = [], headers: [String] = [], bearer: Bool = true,
+        unix: Bool = false,
         sign: (id: String, timestamp: Int?)? = nil, secret: String = IntakeFixture.relaySecret
     ) throws -> Answer {
         let file = fixture.directory.appending("request-\(UUID().uuidString).body")
         try Data(body).write(to: URL(fileURLWithPath: file))
         defer { unlink(file) }
-        var arguments = ["python3", ServerProcess.script("intake_client.py"), method, baseURL + path, "--body-file", file]
+        var arguments = [
+            "python3", ServerProcess.script("intake_client.py"), method, baseURL + path, "--body-file", file,
+        ]
         if unix { arguments += ["--unix", socket] }
-        for header in headers + (bearer ? ["Authorization: Bearer \(Self.token)"] : []) { arguments += ["--header", header] }
+        for header in headers + (bearer ? ["Authorization: Bearer \(Self.token)"] : []) {
+            arguments += ["--header", header]
+        }
         if let sign {
             arguments += ["--sign", secret, "--webhook-id", sign.id]
             if let timestamp = sign.timestamp { arguments += ["--timestamp", String(timestamp)] }

@@ -7,7 +7,8 @@ import TestSupport
 /// `owner-report-intake` as a process, with real HTTP clients: the durability contract, refusals,
 /// Standard Webhooks signatures made by the reference library, and a relay hop between two queues.
 @Suite struct IntakeTests {
-    static let note = Array(#"{"kind": "note", "title": "from CI", "fields": {"pipeline": "build-42"}, "body": "本文 🚀"}"#.utf8)
+    static let note = Array(
+        #"{"kind": "note", "title": "from CI", "fields": {"pipeline": "build-42"}, "body": "本文 🚀"}"#.utf8)
 
     @Test func aTwoHundredAndTwoMeansOnDiskAndRecordedAndARetryIsTakenOnce() throws {
         let intake = try IntakeFixture()
@@ -19,7 +20,9 @@ import TestSupport
         let enqueued = try #require(try intake.ledger().events(for: id).first)
         #expect(enqueued.kind == .enqueued && ReportFacts(json: enqueued.facts)?.idempotencyKey == "build-42")
         let retry = try intake.request("POST", "/v1/reports", body: Self.note, headers: ["Idempotency-Key: build-42"])
-        #expect(retry.status == 202 && retry.json["id"] as? String == id && retry.json["duplicate"] as? Bool == true, "\(retry)")
+        #expect(
+            retry.status == 202 && retry.json["id"] as? String == id && retry.json["duplicate"] as? Bool == true,
+            "\(retry)")
         #expect(directoryNames(intake.queue.pending) == [id], "the retry enqueued nothing")
         // The key outlives the process: a restarted intake still knows it.
         try intake.restart()
@@ -33,7 +36,8 @@ import TestSupport
         // --verbose logs every request; neither secret appears in what the intake printed or recorded.
         let ledgerText = try intake.ledger().allEvents().map { "\($0)" }.joined()
         for secret in [IntakeFixture.token, IntakeFixture.relaySecret] {
-            #expect(!stopped.stdout.contains(secret) && !stopped.stderr.contains(secret) && !ledgerText.contains(secret))
+            #expect(
+                !stopped.stdout.contains(secret) && !stopped.stderr.contains(secret) && !ledgerText.contains(secret))
         }
     }
 
@@ -42,11 +46,24 @@ import TestSupport
         let cases: [(String, String, [UInt8], Bool, Int, String)] = [
             ("POST", "/v1/reports", Array("not json".utf8), true, 400, "not JSON"),
             ("POST", "/v1/reports", [0xff, 0xfe, 0x00], true, 400, "not JSON"),
-            ("POST", "/v1/reports", Array(#"{"kind": "note", "fields": {"destination": "nowhere"}}"#.utf8), true, 422, "no destination named 'nowhere'"),
-            ("POST", "/v1/reports", Array(repeating: UInt8(ascii: "a"), count: 100_000), true, 413, "over intake.max_request_bytes"),
+            (
+                "POST", "/v1/reports", Array(#"{"kind": "note", "fields": {"destination": "nowhere"}}"#.utf8), true,
+                422, "no destination named 'nowhere'"
+            ),
+            (
+                "POST", "/v1/reports", Array(repeating: UInt8(ascii: "a"), count: 100_000), true, 413,
+                "over intake.max_request_bytes"
+            ),
             ("POST", "/v1/reports", Self.note, false, 401, "Bearer"),
-            ("POST", "/v1/alertmanager", Array(#"{"version": "3", "alerts": []}"#.utf8), true, 422, "is not supported (Alertmanager"),
-            ("POST", "/v1/alertmanager", Array(#"{"version": "4", "status": "firing", "alerts": [{"status": "firing"}]}"#.utf8), true, 422, "alerts[0].fingerprint"),
+            (
+                "POST", "/v1/alertmanager", Array(#"{"version": "3", "alerts": []}"#.utf8), true, 422,
+                "is not supported (Alertmanager"
+            ),
+            (
+                "POST", "/v1/alertmanager",
+                Array(#"{"version": "4", "status": "firing", "alerts": [{"status": "firing"}]}"#.utf8), true, 422,
+                "alerts[0].fingerprint"
+            ),
             ("POST", "/v1/relay", Self.note, true, 401, "webhook-id"),
             ("GET", "/v1/reports", [], true, 405, "not allowed"),
             ("POST", "/v2/everything", Self.note, true, 404, "no endpoint"),
@@ -62,19 +79,28 @@ import TestSupport
 
     @Test func relayedReportsAreVerifiedWithTheReferenceLibraryAndTakenOncePerWebhookID() throws {
         let intake = try IntakeFixture()
-        let body = Array(#"{"id": "20261124T080000.000000000Z-note-a-00000001.md", "kind": "incident", "title": "relayed", "fields": {"severity": "critical", "destination": "theirs"}, "body": "x"}"#.utf8)
+        let body = Array(
+            #"{"id": "20261124T080000.000000000Z-note-a-00000001.md", "kind": "incident", "title": "relayed", "fields": {"severity": "critical", "destination": "theirs"}, "body": "x"}"#
+                .utf8)
         let good = try intake.request("POST", "/v1/relay", body: body, bearer: false, sign: ("msg-1", nil))
         #expect(good.status == 202, "\(good)")
         let replayed = try intake.request("POST", "/v1/relay", body: body, bearer: false, sign: ("msg-1", nil))
-        #expect(replayed.status == 202 && replayed.json["duplicate"] as? Bool == true && replayed.json["id"] as? String == good.json["id"] as? String)
-        let forged = try intake.request("POST", "/v1/relay", body: body, bearer: false, sign: ("msg-2", nil), secret: "whsec_QWxsIHlvdXIgYmFzZSBhcmUgYmVsb25nIHRvIHVz")
+        #expect(
+            replayed.status == 202 && replayed.json["duplicate"] as? Bool == true
+                && replayed.json["id"] as? String == good.json["id"] as? String)
+        let forged = try intake.request(
+            "POST", "/v1/relay", body: body, bearer: false, sign: ("msg-2", nil),
+            secret: "whsec_QWxsIHlvdXIgYmFzZSBhcmUgYmVsb25nIHRvIHVz")
         #expect(forged.status == 401 && forged.body.contains("does not match"), "\(forged)")
-        let stale = try intake.request("POST", "/v1/relay", body: body, bearer: false, sign: ("msg-3", Int(Date().timeIntervalSince1970) - 600))
+        let stale = try intake.request(
+            "POST", "/v1/relay", body: body, bearer: false, sign: ("msg-3", Int(Date().timeIntervalSince1970) - 600))
         #expect(stale.status == 401 && stale.body.contains("webhook-timestamp"), "\(stale)")
         let id = try #require(good.json["id"] as? String)
         #expect(directoryNames(intake.queue.pending) == [id])
         let text = try String(contentsOfFile: "\(intake.queue.pending)/\(id)", encoding: .utf8)
-        #expect(text.contains("\"relayed_from\"") && !text.contains("theirs"), "routed by this queue, not the origin's destination: \(text)")
+        #expect(
+            text.contains("\"relayed_from\"") && !text.contains("theirs"),
+            "routed by this queue, not the origin's destination: \(text)")
         #expect(intake.stop().status == 0)
     }
 
@@ -85,12 +111,17 @@ import TestSupport
         func relay(_ json: String, _ id: String) throws -> IntakeFixture.Answer {
             try intake.request("POST", "/v1/relay", body: Array(json.utf8), bearer: false, sign: (id, nil))
         }
-        let direct = try relay(#"{"id": "a-1.md", "kind": "note", "title": "one hop", "host": "web-2", "body": "x"}"#, "hop-1")
-        let chained = try relay(#"{"id": "b-1.md", "kind": "note", "title": "two hops", "host": "relay-1", "fields": {"origin_host": "web-9"}, "body": "x"}"#, "hop-2")
+        let direct = try relay(
+            #"{"id": "a-1.md", "kind": "note", "title": "one hop", "host": "web-2", "body": "x"}"#, "hop-1")
+        let chained = try relay(
+            #"{"id": "b-1.md", "kind": "note", "title": "two hops", "host": "relay-1", "fields": {"origin_host": "web-9"}, "body": "x"}"#,
+            "hop-2")
         #expect(direct.status == 202 && chained.status == 202, "\(direct) \(chained)")
         func origin(_ answer: IntakeFixture.Answer) throws -> String? {
             let id = try #require(answer.json["id"] as? String)
-            return try ReportCodec.decode(try DurableFile.readWhole("\(intake.queue.pending)/\(id)"), format: .json, path: id).text(Lane.originField)
+            return try ReportCodec.decode(
+                try DurableFile.readWhole("\(intake.queue.pending)/\(id)"), format: .json, path: id
+            ).text(Lane.originField)
         }
         #expect(try origin(direct) == "web-2")
         #expect(try origin(chained) == "web-9", "a chain keeps the first origin")
@@ -115,22 +146,35 @@ import TestSupport
         chmod(file, 0o600)
         let intake = try IntakeFixture(intake: "\n[intake.relay_origins]\nweb-1 = { secret_file = \"\(file)\" }\n")
         func relay(_ json: String, _ id: String, secret: String) throws -> IntakeFixture.Answer {
-            try intake.request("POST", "/v1/relay", body: Array(json.utf8), bearer: false, sign: (id, nil), secret: secret)
+            try intake.request(
+                "POST", "/v1/relay", body: Array(json.utf8), bearer: false, sign: (id, nil), secret: secret)
         }
         func origin(_ answer: IntakeFixture.Answer) throws -> String? {
             let id = try #require(answer.json["id"] as? String)
-            return try ReportCodec.decode(try DurableFile.readWhole("\(intake.queue.pending)/\(id)"), format: .json, path: id).text(Lane.originField)
+            return try ReportCodec.decode(
+                try DurableFile.readWhole("\(intake.queue.pending)/\(id)"), format: .json, path: id
+            ).text(Lane.originField)
         }
-        let named = try relay(#"{"id": "a.md", "kind": "note", "title": "t", "host": "web-1", "body": "x"}"#, "own-1", secret: web1Secret)
-        let unnamed = try relay(#"{"id": "b.md", "kind": "note", "title": "t", "body": "x"}"#, "own-2", secret: web1Secret)
-        let shared = try relay(#"{"id": "c.md", "kind": "note", "title": "t", "host": "web-7", "body": "x"}"#, "shared-1", secret: IntakeFixture.relaySecret)
+        let named = try relay(
+            #"{"id": "a.md", "kind": "note", "title": "t", "host": "web-1", "body": "x"}"#, "own-1", secret: web1Secret)
+        let unnamed = try relay(
+            #"{"id": "b.md", "kind": "note", "title": "t", "body": "x"}"#, "own-2", secret: web1Secret)
+        let shared = try relay(
+            #"{"id": "c.md", "kind": "note", "title": "t", "host": "web-7", "body": "x"}"#, "shared-1",
+            secret: IntakeFixture.relaySecret)
         #expect(named.status == 202 && unnamed.status == 202 && shared.status == 202, "\(named) \(unnamed) \(shared)")
         #expect(try origin(named) == "web-1" && origin(unnamed) == "web-1", "the secret names the sender")
         #expect(try origin(shared) == "web-7", "the shared secret leaves the name to the body")
         let before = directoryNames(intake.queue.pending)
-        let impersonating = try relay(#"{"id": "d.md", "kind": "note", "title": "t", "host": "web-2", "body": "x"}"#, "own-3", secret: web1Secret)
-        #expect(impersonating.status == 403 && impersonating.body.contains("signed with the relay secret of 'web-1', but says it is 'web-2'"), "\(impersonating)")
-        let stranger = try relay(#"{"id": "e.md", "kind": "note", "title": "t", "host": "web-1", "body": "x"}"#, "own-4", secret: "whsec_c3RyYW5nZXItc2VjcmV0LW5vdC1rbm93bi1oZXJlLTEyMzQ=")
+        let impersonating = try relay(
+            #"{"id": "d.md", "kind": "note", "title": "t", "host": "web-2", "body": "x"}"#, "own-3", secret: web1Secret)
+        #expect(
+            impersonating.status == 403
+                && impersonating.body.contains("signed with the relay secret of 'web-1', but says it is 'web-2'"),
+            "\(impersonating)")
+        let stranger = try relay(
+            #"{"id": "e.md", "kind": "note", "title": "t", "host": "web-1", "body": "x"}"#, "own-4",
+            secret: "whsec_c3RyYW5nZXItc2VjcmV0LW5vdC1rbm93bi1oZXJlLTEyMzQ=")
         #expect(stranger.status == 401, "\(stranger)")
         #expect(directoryNames(intake.queue.pending) == before, "nothing written for a refused relay")
         #expect(intake.stop().status == 0)
@@ -170,20 +214,26 @@ import TestSupport
         // `make faults` (OWNER_REPORT_FAULTS=full) runs it at the issue's size: 200 reports, 10 kills.
         let (count, kills) = FaultTests.full ? (200, 10) : (60, 4)
         let sent = try (1...count).map { index in
-            try originQueue.enqueue(Report(kind: .note, title: "hop \(String(format: "%03d", index))", body: "本文 \(index)"), ledger: ledger)
+            try originQueue.enqueue(
+                Report(kind: .note, title: "hop \(String(format: "%03d", index))", body: "本文 \(index)"), ledger: ledger)
         }
         let environment = ["TEST_RELAY_SECRET": IntakeFixture.relaySecret]
-        var driver = try Program.driver.start(["--follow", "--queue", originQueue.root, "--config", config], environment: environment)
+        var driver = try Program.driver.start(
+            ["--follow", "--queue", originQueue.root, "--config", config], environment: environment)
         // Kill the centre's intake and the origin's driver, in turn, at random moments along the way.
         for round in 1...kills {
             Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.4))
-            if round % 2 == 1 { try centre.restart() } else {
+            if round % 2 == 1 {
+                try centre.restart()
+            } else {
                 driver.signal(SIGKILL)
                 _ = driver.wait()
-                driver = try Program.driver.start(["--follow", "--queue", originQueue.root, "--config", config], environment: environment)
+                driver = try Program.driver.start(
+                    ["--follow", "--queue", originQueue.root, "--config", config], environment: environment)
             }
         }
-        #expect(eventually(timeout: .seconds(120)) { directoryNames(originQueue.pending).isEmpty }, "the origin drained")
+        #expect(
+            eventually(timeout: .seconds(120)) { directoryNames(originQueue.pending).isEmpty }, "the origin drained")
         driver.signal(SIGTERM)
         _ = driver.wait()
         // The centre holds each origin report once, in the origin's order. An `enqueued` row whose file
@@ -192,7 +242,8 @@ import TestSupport
         let visible = try centre.ledger().query("WHERE event = 'enqueued' ORDER BY seq", []).compactMap(\.report)
             .filter { access("\(centre.queue.pending)/\($0)", F_OK) == 0 }
         let relayed = try visible.map { id in
-            try ReportCodec.decode(try DurableFile.readWhole("\(centre.queue.pending)/\(id)"), format: .json, path: id).text("relayed_from")
+            try ReportCodec.decode(try DurableFile.readWhole("\(centre.queue.pending)/\(id)"), format: .json, path: id)
+                .text("relayed_from")
         }
         #expect(relayed == sent, "\(relayed.count) relayed for \(sent.count) sent")
         #expect(centre.stop().status == 0)
@@ -203,16 +254,20 @@ import TestSupport
         let alertmanager = try AlertmanagerServer(intake: intake)
         func post(_ alerts: String) throws -> Int32 { try alertmanager.post(alerts) }
         let started = Timestamp.now().adding(nanoseconds: -15 * 60 * 1_000_000_000).iso8601UTC
-        let alert = #"{"labels": {"alertname": "APIErrors", "severity": "critical", "service": "api"}, "annotations": {"summary": "API 5xx above 2%"}, "startsAt": "\#(started)""#
+        let alert =
+            #"{"labels": {"alertname": "APIErrors", "severity": "critical", "service": "api"}, "annotations": {"summary": "API 5xx above 2%"}, "startsAt": "\#(started)""#
         #expect(alertmanager.postWhenReady("[\(alert)}]"), "Alertmanager did not take the alert")
-        #expect(eventually(timeout: .seconds(20)) { directoryNames(intake.queue.pending).count == 1 }, "no incident opened")
+        #expect(
+            eventually(timeout: .seconds(20)) { directoryNames(intake.queue.pending).count == 1 }, "no incident opened")
         // The same alert again, past a group interval: Alertmanager may notify again; nothing new opens.
         #expect(try post("[\(alert)}]") == 0)
         Thread.sleep(forTimeInterval: 2.5)
         #expect(directoryNames(intake.queue.pending).count == 1)
         let ended = Timestamp.now().iso8601UTC
         #expect(try post(#"[\#(alert), "endsAt": "\#(ended)"}]"#) == 0)
-        #expect(eventually(timeout: .seconds(20)) { directoryNames(intake.queue.pending).count == 3 }, "\(directoryNames(intake.queue.pending))")
+        #expect(
+            eventually(timeout: .seconds(20)) { directoryNames(intake.queue.pending).count == 3 },
+            "\(directoryNames(intake.queue.pending))")
         let kinds = directoryNames(intake.queue.pending).compactMap { ReportName.kind(of: $0)?.rawValue }
         #expect(kinds == ["incident", "incident", "postmortem"])
         let delivered = try intake.fixture.drive()
@@ -250,7 +305,9 @@ import TestSupport
             address.sin_port = UInt16(intake.port).bigEndian
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
             let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             guard connected == 0 else { throw TestSetupError("connect: errno \(errno)") }
             return descriptor
@@ -281,25 +338,33 @@ import TestSupport
         let launcher = Process()
         launcher.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         launcher.arguments = [
-            "python3", ServerProcess.script("socket_activate.py"), socket, "600", String(cString: getgrgid(getegid()).pointee.gr_name), "--",
+            "python3", ServerProcess.script("socket_activate.py"), socket, "600",
+            String(cString: getgrgid(getegid()).pointee.gr_name), "--",
             Program.intake.path, "--queue", fixture.queue.root, "--config", fixture.configPath, "--verbose",
         ]
         launcher.environment = ProcessInfo.processInfo.environment.merging(fixture.environment) { $1 }
         let intake = try RunningProgram.launch(launcher, input: nil)
         var answer: IntakeFixture.Answer?
-        #expect(eventually(timeout: .seconds(20)) {
-            let outcome = try? runTool([
-                "python3", ServerProcess.script("intake_client.py"), "POST", "http://localhost/v1/reports", "--unix", socket,
-                "--body-file", "/dev/stdin",
-            ])
-            answer = outcome.flatMap { try? JSONDecoder().decode(IntakeFixture.Answer.self, from: Data($0.output.utf8)) }
-            return answer.map { $0.status != 0 } ?? false
-        })
+        #expect(
+            eventually(timeout: .seconds(20)) {
+                let outcome = try? runTool([
+                    "python3", ServerProcess.script("intake_client.py"), "POST", "http://localhost/v1/reports",
+                    "--unix", socket,
+                    "--body-file", "/dev/stdin",
+                ])
+                answer = outcome.flatMap {
+                    try? JSONDecoder().decode(IntakeFixture.Answer.self, from: Data($0.output.utf8))
+                }
+                return answer.map { $0.status != 0 } ?? false
+            })
         // An empty body is not JSON: the point is that the handed-over socket answers at all, then a real one.
         #expect(answer?.status == 400, "\(String(describing: answer))")
         let body = fixture.directory.appending("note.json")
         try Data(Self.note).write(to: URL(fileURLWithPath: body))
-        let real = try runTool(["python3", ServerProcess.script("intake_client.py"), "POST", "http://localhost/v1/reports", "--unix", socket, "--body-file", body])
+        let real = try runTool([
+            "python3", ServerProcess.script("intake_client.py"), "POST", "http://localhost/v1/reports", "--unix",
+            socket, "--body-file", body,
+        ])
         let taken = try JSONDecoder().decode(IntakeFixture.Answer.self, from: Data(real.output.utf8))
         #expect(taken.status == 202, "\(real.output)")
         intake.signal(SIGTERM)

@@ -13,7 +13,10 @@ final class LaneFixture: @unchecked Sendable {
     let configPath: String
     static let telegramToken = "777001:lane-token-Kp2Wd"
 
-    init(lanes: Int, telegram wantsTelegram: Bool = false, delivery: String = "backoff_initial = \"1s\"\nbackoff_max = \"2s\"\ntimeout = \"3s\"\nconnect_timeout = \"1s\"") throws {
+    init(
+        lanes: Int, telegram wantsTelegram: Bool = false,
+        delivery: String = "backoff_initial = \"1s\"\nbackoff_max = \"2s\"\ntimeout = \"3s\"\nconnect_timeout = \"1s\""
+    ) throws {
         sinks = try (0..<lanes).map { _ in try HTTPSink() }
         telegram = wantsTelegram ? try HTTPSink() : nil
         queue = QueueDirectory(root: directory.appending("queue"))
@@ -22,7 +25,8 @@ final class LaneFixture: @unchecked Sendable {
             text += "\n[destinations.lane\(index)]\nchannel = \"webhook\"\nurl = \"\(sink.baseURL)/hook/\(index)\"\n"
         }
         if let telegram {
-            text += "\n[destinations.group]\nchannel = \"telegram\"\ntarget = \"-100500\"\ntoken_env = \"TEST_TELEGRAM_TOKEN\"\napi_base = \"\(telegram.baseURL)\"\n"
+            text +=
+                "\n[destinations.group]\nchannel = \"telegram\"\ntarget = \"-100500\"\ntoken_env = \"TEST_TELEGRAM_TOKEN\"\napi_base = \"\(telegram.baseURL)\"\n"
         }
         configPath = try directory.write("config.toml", text)
         try queue.prepare()
@@ -39,9 +43,15 @@ final class LaneFixture: @unchecked Sendable {
     }
 
     /// Enqueues a short note for `destination` through the library; returns its id.
-    func enqueue(_ title: String, to destination: String, status: ReportStatus = .normal, body: String = "one line of news", ledger: Ledger? = nil) throws -> String {
+    func enqueue(
+        _ title: String, to destination: String, status: ReportStatus = .normal, body: String = "one line of news",
+        ledger: Ledger? = nil
+    ) throws -> String {
         try queue.enqueue(
-            Report(kind: .note, title: title, fields: ["destination": .text(destination), "status": .text(status.rawValue)], body: body), ledger: ledger)
+            Report(
+                kind: .note, title: title,
+                fields: ["destination": .text(destination), "status": .text(status.rawValue)], body: body),
+            ledger: ledger)
     }
 
     /// The report ids sink `index` accepted, in order, duplicates included.
@@ -53,7 +63,10 @@ final class LaneFixture: @unchecked Sendable {
     func received(_ index: Int) throws -> [String: Double] {
         var times: [String: Double] = [:]
         for request in try sinks[index].requests() {
-            guard let id = (try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any])?["id"] as? String else { continue }
+            guard
+                let id = (try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any])?["id"]
+                    as? String
+            else { continue }
             if times[id] == nil { times[id] = request.time }
         }
         return times

@@ -21,13 +21,16 @@ import TestSupport
     /// before lanes: 1.0, 1.8 … 6.8 s beside the slow one, 30 s each beside the hanging one.)
     @Test(arguments: ["slow", "hang"]) func aSlowOrHangingDestinationDelaysNoOther(other: String) throws {
         let fixture = try LaneFixture(lanes: 2)
-        try fixture.sinks[1].plan([], default: other == "slow" ? ["status": 200, "body": "ok", "delay": 1.0] : ["hang": 4.0])
+        try fixture.sinks[1].plan(
+            [], default: other == "slow" ? ["status": 200, "body": "ok", "delay": 1.0] : ["hang": 4.0])
         let daemon = try fixture.startDriver(["--follow"])
         defer {
             daemon.signal(SIGTERM)
             _ = daemon.wait()
         }
-        #expect(eventually { FileManager.default.fileExists(atPath: "\(fixture.queue.state)/heartbeat") }, "the daemon did not start")
+        #expect(
+            eventually { FileManager.default.fileExists(atPath: "\(fixture.queue.state)/heartbeat") },
+            "the daemon did not start")
         let ledger = try Ledger(queue: fixture.queue)
         var fast: [String] = []
         for index in 0..<6 {
@@ -35,13 +38,17 @@ import TestSupport
             fast.append(try fixture.enqueue("fast \(index)", to: "lane0", ledger: ledger))
             Thread.sleep(forTimeInterval: 0.15)
         }
-        #expect(eventually(timeout: .seconds(10)) { ((try? fixture.accepted(0)) ?? []).count == fast.count }, "the fast lane did not finish")
+        #expect(
+            eventually(timeout: .seconds(10)) { ((try? fixture.accepted(0)) ?? []).count == fast.count },
+            "the fast lane did not finish")
         #expect(try fixture.accepted(0) == fast, "every fast report once, in order")
         let received = try fixture.received(0)
         let latencies = try fast.map { try Self.latency($0, receivedAt: try #require(received[$0])) }
         // The other lane takes a second or more per message: a fast report that waited behind
         // even one of them would show it.
-        #expect(latencies.allSatisfy { $0 < 0.9 }, "a fast report waited for the \(other) lane: \(latencies.map { String(format: "%.3f", $0) })")
+        #expect(
+            latencies.allSatisfy { $0 < 0.9 },
+            "a fast report waited for the \(other) lane: \(latencies.map { String(format: "%.3f", $0) })")
     }
 
     /// A lane waiting out a 50-second rate limit ends at once on SIGTERM: the daemon exits 0 within a
@@ -49,10 +56,15 @@ import TestSupport
     @Test func sigtermDuringALongRateLimitWaitExitsAtOnce() throws {
         let fixture = try LaneFixture(lanes: 1, telegram: true)
         let telegram = try #require(fixture.telegram)
-        try telegram.plan([], default: [
-            "status": 429, "headers": ["Retry-After": "50"],
-            "body": ["ok": false, "error_code": 429, "description": "Too Many Requests: retry after 50", "parameters": ["retry_after": 50]],
-        ])
+        try telegram.plan(
+            [],
+            default: [
+                "status": 429, "headers": ["Retry-After": "50"],
+                "body": [
+                    "ok": false, "error_code": 429, "description": "Too Many Requests: retry after 50",
+                    "parameters": ["retry_after": 50],
+                ],
+            ])
         let id = try fixture.enqueue("limited", to: "group")
         let daemon = try fixture.startDriver(["--follow"])
         #expect(eventually { ((try? telegram.requests()) ?? []).count >= 1 }, "the request never came")
@@ -65,7 +77,8 @@ import TestSupport
         #expect(took < .seconds(3), "SIGTERM waited for the rate limit: \(took)")
         #expect(directoryNames(fixture.queue.pending) == [id])
         let rows = try Ledger(queue: fixture.queue).events(for: id)
-        #expect(rows.contains { $0.kind == .deferred && ($0.detail ?? "").contains("waiting 50") }, "\(rows.map(\.kind))")
+        #expect(
+            rows.contains { $0.kind == .deferred && ($0.detail ?? "").contains("waiting 50") }, "\(rows.map(\.kind))")
         #expect(try telegram.requests().count == 1, "nothing was sent again before the wait was over")
     }
 
@@ -85,7 +98,8 @@ import TestSupport
         let critical = count / 2
         let ids = try (0..<count).map { index in
             try fixture.enqueue(
-                String(format: "job %04d finished", index), to: "group", status: index == critical ? .critical : .normal, body: "exit 0 after \(index % 60)s",
+                String(format: "job %04d finished", index), to: "group",
+                status: index == critical ? .critical : .normal, body: "exit 0 after \(index % 60)s",
                 ledger: ledger)
         }
         let started = ContinuousClock.now
@@ -95,19 +109,26 @@ import TestSupport
         let messages = try telegram.accepted().compactMap(\.shown)
         let pattern = try NSRegularExpression(pattern: "[0-9]{8}T[0-9]{6}\\.[0-9]{9}Z-note-[a-z0-9-]+\\.md")
         let shown = messages.map { text in
-            pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { Range($0.range, in: text).map { String(text[$0]) } }
+            pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
+                Range($0.range, in: text).map { String(text[$0]) }
+            }
         }
         #expect(shown.flatMap { $0 } == ids, "each report once, in order")
         let alone = try #require(shown.first { $0.contains(ids[critical]) })
         #expect(alone == [ids[critical]], "the critical report shares its message: \(alone.count) reports")
-        #expect(messages.count <= count / 20, "\(messages.count) messages for \(count) reports: the backlog was not packed")
+        #expect(
+            messages.count <= count / 20, "\(messages.count) messages for \(count) reports: the backlog was not packed")
         let rows = try Ledger(queue: fixture.queue).allEvents()
         for kind in [LedgerEvent.Kind.delivered, .archived] {
-            #expect(Set(rows.filter { $0.kind == kind }.compactMap(\.report)).isSuperset(of: ids), "a report lacks its \(kind) row")
+            #expect(
+                Set(rows.filter { $0.kind == kind }.compactMap(\.report)).isSuperset(of: ids),
+                "a report lacks its \(kind) row")
         }
         #expect(directoryNames(fixture.queue.sent).count == count)
         #expect(try fixture.verify().status == 0)
-        print("backlog of \(count) to a Telegram group (1/s, \(limit) per \(Int(window)) s): \(messages.count) messages in \(took)")
+        print(
+            "backlog of \(count) to a Telegram group (1/s, \(limit) per \(Int(window)) s): \(messages.count) messages in \(took)"
+        )
     }
 
     /// kill -9 while four lanes are each mid-send: nothing lost, each lane's first deliveries in
@@ -121,7 +142,9 @@ import TestSupport
         let ledger = try Ledger(queue: fixture.queue)
         var ids = Array(repeating: [String](), count: lanes)
         for index in 0..<perLane {
-            for lane in 0..<lanes { ids[lane].append(try fixture.enqueue("lane \(lane) report \(index)", to: "lane\(lane)", ledger: ledger)) }
+            for lane in 0..<lanes {
+                ids[lane].append(try fixture.enqueue("lane \(lane) report \(index)", to: "lane\(lane)", ledger: ledger))
+            }
         }
         for _ in 0..<kills {
             let driver = try fixture.startDriver()
@@ -139,7 +162,9 @@ import TestSupport
             var seen = Set<String>()
             let first = accepted.filter { seen.insert($0).inserted }
             #expect(first == ids[lane], "lane \(lane): first deliveries out of order or missing")
-            #expect(accepted.count - first.count <= kills, "lane \(lane): \(accepted.count - first.count) duplicates for \(kills) kills")
+            #expect(
+                accepted.count - first.count <= kills,
+                "lane \(lane): \(accepted.count - first.count) duplicates for \(kills) kills")
         }
         #expect(try fixture.verify().status == 0)
     }

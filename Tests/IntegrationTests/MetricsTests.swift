@@ -9,10 +9,13 @@ import TestSupport
     /// A queue with one unreadable report and one the destination refused, each with its sidecar in failed/,
     /// and the watchdog run once with its metrics in `textfile/`.
     static func watchedQueue() throws -> (fixture: DriverFixture, metrics: String) {
-        let fixture = try DriverFixture(top: "fallback_destination = \"local\"", extra: "\n[watchdog]\nmetrics_path = \"textfile/owner_report.prom\"")
+        let fixture = try DriverFixture(
+            top: "fallback_destination = \"local\"",
+            extra: "\n[watchdog]\nmetrics_path = \"textfile/owner_report.prom\"")
         chmod(fixture.directory.path, 0o755)
         let textfile = fixture.directory.appending("textfile")
-        try FileManager.default.createDirectory(atPath: textfile, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            atPath: textfile, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         try fixture.sink.plan([], default: ["status": 400, "body": "bad message"])
         _ = try fixture.enqueueNotes(1)
         try fixture.queue.prepare()
@@ -20,7 +23,8 @@ import TestSupport
         let drained = try fixture.drive()
         #expect(drained.status == 0, "\(drained)")
         #expect(directoryNames(fixture.queue.failed).count == 4, "two reports and their sidecars")
-        let run = try Program.watchdog.run(["--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment)
+        let run = try Program.watchdog.run(
+            ["--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment)
         #expect(run.status == 0, "\(run)")
         return (fixture, "\(textfile)/owner_report.prom")
     }
@@ -46,7 +50,8 @@ import TestSupport
         defer { withExtendedLifetime(fixture) {} }
         let port = try freePort()
         var command = [
-            "/usr/bin/prometheus-node-exporter", "--web.listen-address=127.0.0.1:\(port)", "--collector.disable-defaults",
+            "/usr/bin/prometheus-node-exporter", "--web.listen-address=127.0.0.1:\(port)",
+            "--collector.disable-defaults",
             "--collector.textfile", "--collector.textfile.directory=\(DurableFile.directoryName(of: metrics))",
         ]
         // As root, the exporter runs as Debian's `prometheus` user, who owns none of the queue.
@@ -64,10 +69,16 @@ import TestSupport
             exporter.waitUntilExit()
         }
         var page = ""
-        #expect(eventually {
-            page = (try? runTool(["python3", "-c", "import urllib.request,sys; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())", "http://127.0.0.1:\(port)/metrics"]).output) ?? ""
-            return page.contains("node_textfile_scrape_error")
-        }, "the exporter did not answer")
+        #expect(
+            eventually {
+                page =
+                    (try? runTool([
+                        "python3", "-c",
+                        "import urllib.request,sys; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())",
+                        "http://127.0.0.1:\(port)/metrics",
+                    ]).output) ?? ""
+                return page.contains("node_textfile_scrape_error")
+            }, "the exporter did not answer")
         #expect(page.contains("node_textfile_scrape_error 0\n"), "\(page)")
         #expect(page.contains("owner_report_pending 0\n"), "\(page)")
         #expect(page.contains("owner_report_failed 2\n"), "\(page)")

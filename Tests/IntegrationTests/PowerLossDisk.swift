@@ -26,7 +26,8 @@ final class PowerLossDisk: @unchecked Sendable {
         probe.standardError = FileHandle.nullDevice
         guard (try? probe.run()) != nil else { return "the power-loss suite needs \(python)" }
         probe.waitUntilExit()
-        return probe.terminationStatus == 0 ? nil : "the power-loss suite needs python3-pyfuse3 (make test-deps installs it)"
+        return probe.terminationStatus == 0
+            ? nil : "the power-loss suite needs python3-pyfuse3 (make test-deps installs it)"
     }
 
     init() throws {
@@ -59,7 +60,9 @@ final class PowerLossDisk: @unchecked Sendable {
 
     static func isMounted(_ path: String) -> Bool {
         let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
-        return mounts.split(separator: "\n").contains { $0.split(separator: " ").dropFirst().first.map(String.init) == path }
+        return mounts.split(separator: "\n").contains {
+            $0.split(separator: " ").dropFirst().first.map(String.init) == path
+        }
     }
 
     private func unmount() {
@@ -97,8 +100,6 @@ final class PowerLossDisk: @unchecked Sendable {
         // Only this mount's power: a cut that comes due after a reboot leaves the next mount alone.
         DispatchQueue.global().asyncAfter(deadline: .now() + delay) { self.cut(ifStill: mounted) }
     }
-
-
 
     /// Runs `work` (with 1, 2, 3…) again and again, at most `limit` times, until the power goes at a
     /// random moment in `range`; the step the cut falls in fails or is cut short, as on a machine.

@@ -9,7 +9,10 @@ import TestSupport
 /// the programs work: every acknowledged report is intact afterwards, every delivered report is in
 /// sent/ or still pending/, and `archiver verify` passes. A few cuts per test in `make test`, many in
 /// `make faults` (OWNER_REPORT_FAULTS=full).
-@Suite(.enabled(if: PowerLossDisk.unavailable == nil, "mounts a FUSE file system (lazyfs.py): needs root, /dev/fuse and python3-pyfuse3"))
+@Suite(
+    .enabled(
+        if: PowerLossDisk.unavailable == nil,
+        "mounts a FUSE file system (lazyfs.py): needs root, /dev/fuse and python3-pyfuse3"))
 struct PowerLossTests {
     /// First, that the disk tells: a writer that fsyncs its file and renames it without fsyncing the
     /// directory has said "done", and after the cut the file is gone; one that fsyncs the directory keeps it.
@@ -32,7 +35,8 @@ struct PowerLossTests {
             """
         let script = try disk.directory.write("writer.py", writer)
         // Each in a directory of its own, made durable first: one writer's directory fsync must not save the other.
-        let setup = "import os\nfor name in ('a', 'b'): os.mkdir(os.path.join('\(disk.mountpoint)', name))\nfd = os.open('\(disk.mountpoint)', os.O_RDONLY)\nos.fsync(fd)\n"
+        let setup =
+            "import os\nfor name in ('a', 'b'): os.mkdir(os.path.join('\(disk.mountpoint)', name))\nfd = os.open('\(disk.mountpoint)', os.O_RDONLY)\nos.fsync(fd)\n"
         #expect(try runTool([PowerLossDisk.python, "-c", setup]).status == 0)
         for (directory, name, sync) in [("a", "careless", "no"), ("b", "careful", "yes")] {
             let outcome = try runTool([PowerLossDisk.python, script, "\(disk.mountpoint)/\(directory)", name, sync])
@@ -61,13 +65,16 @@ struct PowerLossTests {
     /// After a cut: no acknowledged report lost, and `verify` passes.
     static func expectIntact(_ acknowledged: [String], _ fixture: DriverFixture, round: Int) throws {
         let lost = try Self.lost(acknowledged, in: fixture.queue)
-        #expect(lost.isEmpty, "round \(round): \(lost.count) of \(acknowledged.count) acknowledged reports lost: \(lost.prefix(3))")
+        #expect(
+            lost.isEmpty,
+            "round \(round): \(lost.count) of \(acknowledged.count) acknowledged reports lost: \(lost.prefix(3))")
         let verify = try Self.verify(fixture)
         #expect(verify.status == 0, "round \(round): \(verify)")
     }
 
     static func verify(_ fixture: DriverFixture) throws -> Program.Outcome {
-        try Program.archiver.run(["verify", "--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment)
+        try Program.archiver.run(
+            ["verify", "--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment)
     }
 
     @Test func everyReportTheProducerAcknowledgedSurvivesACut() throws {
@@ -77,8 +84,14 @@ struct PowerLossTests {
         for round in 1...powerCutRounds(quick: 3, full: 15) {
             try disk.work(untilACutWithin: 0.05...1.0, atMost: 200) { index in
                 let made = try Program.producer.run(
-                    ["note", "--queue", fixture.queue.root, "--config", fixture.configPath, "--title", "round \(round) note \(index)", "--body", "本文 \(index)"])
-                if made.status == 0 { acknowledged.append(DurableFile.fileName(of: made.stdout.trimmingCharacters(in: .whitespacesAndNewlines))) }
+                    [
+                        "note", "--queue", fixture.queue.root, "--config", fixture.configPath, "--title",
+                        "round \(round) note \(index)", "--body", "本文 \(index)",
+                    ])
+                if made.status == 0 {
+                    acknowledged.append(
+                        DurableFile.fileName(of: made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+                }
             }
             try disk.reboot()
             try Self.expectIntact(acknowledged, fixture, round: round)
@@ -97,8 +110,11 @@ struct PowerLossTests {
         var acknowledged: [String] = []
         for round in 1...powerCutRounds(quick: 2, full: 10) {
             try disk.work(untilACutWithin: 0.1...1.5, atMost: 100) { index in
-                let body = Array(#"{"kind": "note", "title": "round \#(round) post \#(index)", "body": "經由 HTTP"}"#.utf8)
-                if let answer = try? intake.request("POST", "/v1/reports", body: body), answer.status == 202, let id = answer.json["id"] as? String {
+                let body = Array(
+                    #"{"kind": "note", "title": "round \#(round) post \#(index)", "body": "經由 HTTP"}"#.utf8)
+                if let answer = try? intake.request("POST", "/v1/reports", body: body), answer.status == 202,
+                    let id = answer.json["id"] as? String
+                {
                     acknowledged.append(id)
                 }
             }
@@ -117,7 +133,9 @@ struct PowerLossTests {
         try fixture.sink.plan([], default: ["status": 200, "body": "ok", "delay": 0.01])
         for round in 1...powerCutRounds(quick: 2, full: 10) {
             // Half to the webhook, half to the file destination, whose outbox/ the first delivery makes.
-            let reports = try fixture.enqueueNotes(20, prefix: "round \(round) hook") + fixture.enqueueNotes(20, prefix: "round \(round) file", destination: "local")
+            let reports =
+                try fixture.enqueueNotes(20, prefix: "round \(round) hook")
+                + fixture.enqueueNotes(20, prefix: "round \(round) file", destination: "local")
             let ids = reports.map { DurableFile.fileName(of: $0) }
             let driver = try fixture.startDriver(["--once", "--max-count", "10000"])
             disk.cut(atRandomWithin: 0.05...1.0)
@@ -126,7 +144,10 @@ struct PowerLossTests {
             let sent = Set(fixture.queue.archivedReports().map(\.name))
             let pending = Set(directoryNames(fixture.queue.pending))
             let accepted = Set(try fixture.acceptedIDs())
-            for id in ids { #expect(sent.contains(id) || pending.contains(id), "round \(round): \(id) is neither in sent/ nor pending/") }
+            for id in ids {
+                #expect(
+                    sent.contains(id) || pending.contains(id), "round \(round): \(id) is neither in sent/ nor pending/")
+            }
             for id in accepted where ids.contains(id) { #expect(sent.contains(id) || pending.contains(id)) }
             let verify = try Self.verify(fixture)
             #expect(verify.status == 0, "round \(round): \(verify)")
@@ -143,22 +164,28 @@ struct PowerLossTests {
             let day = String(format: "2026-11-%02d", round)
             for index in 1...15 {
                 let made = try Program.producer.run(
-                    ["note", "--queue", fixture.queue.root, "--config", fixture.configPath, "--title", "day \(round) \(index)", "--body", "x"],
+                    [
+                        "note", "--queue", fixture.queue.root, "--config", fixture.configPath, "--title",
+                        "day \(round) \(index)", "--body", "x",
+                    ],
                     environment: ["OWNER_REPORT_NOW": "\(day)T01:00:00Z"])
                 #expect(made.status == 0)
             }
-            let drive = try fixture.drive(["--once", "--max-count", "10000"], environment: ["OWNER_REPORT_NOW": "\(day)T02:00:00Z"])
+            let drive = try fixture.drive(
+                ["--once", "--max-count", "10000"], environment: ["OWNER_REPORT_NOW": "\(day)T02:00:00Z"])
             #expect(drive.status == 0, "\(drive)")
             delivered = Array(Set(delivered).union(fixture.queue.archivedReports().map(\.name)))
             let archiver = try Program.archiver.start(
-                ["run", "--queue", fixture.queue.root, "--config", fixture.configPath], environment: ["OWNER_REPORT_NOW": "\(day)T23:00:00Z"])
+                ["run", "--queue", fixture.queue.root, "--config", fixture.configPath],
+                environment: ["OWNER_REPORT_NOW": "\(day)T23:00:00Z"])
             disk.cut(atRandomWithin: 0.0...0.6)
             _ = eventually(timeout: .seconds(5)) { disk.isCut }
             let ran = archiver.wait()
             try disk.reboot()
             let present = Set(fixture.queue.archivedReports().map(\.name))
             let missing = delivered.filter { !present.contains($0) }
-            #expect(missing.isEmpty, "round \(round) (archiver exit \(ran.status)): \(missing.count) filed reports lost")
+            #expect(
+                missing.isEmpty, "round \(round) (archiver exit \(ran.status)): \(missing.count) filed reports lost")
             let verify = try Self.verify(fixture)
             #expect(verify.status == 0, "round \(round): \(verify)")
         }
@@ -169,7 +196,8 @@ struct PowerLossTests {
     /// after the resolutions one resolved report and one postmortem each.
     @Test func derivedReportsAreNeitherLostNorDoubledByACut() throws {
         let disk = try PowerLossDisk()
-        let fixture = try DriverFixture(extra: "\n[escalation]\nafter = \"10m\"\ninterval = \"10m\"\n", queueRoot: "\(disk.mountpoint)/queue")
+        let fixture = try DriverFixture(
+            extra: "\n[escalation]\nafter = \"10m\"\ninterval = \"10m\"\n", queueRoot: "\(disk.mountpoint)/queue")
         let count = 12
         func payload(_ index: Int, resolved: Bool) -> String {
             let fingerprint = String(format: "%016x", 0xfeed_0000 + index)
@@ -183,7 +211,8 @@ struct PowerLossTests {
         }
         func post(_ index: Int, resolved: Bool) throws -> Program.Outcome {
             try Program.producer.run(
-                ["alertmanager", "-", "--queue", fixture.queue.root, "--config", fixture.configPath], environment: ["OWNER_REPORT_NOW": "2026-11-20T01:00:00Z"],
+                ["alertmanager", "-", "--queue", fixture.queue.root, "--config", fixture.configPath],
+                environment: ["OWNER_REPORT_NOW": "2026-11-20T01:00:00Z"],
                 input: Data(payload(index, resolved: resolved).utf8))
         }
         func escalate() throws -> Program.Outcome {
@@ -192,7 +221,9 @@ struct PowerLossTests {
                 environment: fixture.environment.merging(["OWNER_REPORT_NOW": "2026-11-20T00:11:00Z"]) { $1 })
         }
         for resolved in [false, true] {
-            try disk.work(untilACutWithin: 0.05...1.0, atMost: count) { index in _ = try post(index - 1, resolved: resolved) }
+            try disk.work(untilACutWithin: 0.05...1.0, atMost: count) { index in
+                _ = try post(index - 1, resolved: resolved)
+            }
             try disk.reboot()
             // Alertmanager retries every notification it did not see answered; here, all of them.
             for index in 0..<count {
@@ -212,20 +243,29 @@ struct PowerLossTests {
             try disk.reboot(killing: [pass])
             let again = try escalate()
             #expect(again.status == 0, "\(again)")
-            let steps = try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .escalated }.compactMap(\.report)
+            let steps = try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .escalated }.compactMap(
+                \.report)
             #expect(steps.count == count && Set(steps).count == count, "one step 1 per incident: \(steps.count)")
             let sent = Set(fixture.queue.archivedReports().map(\.name))
-            for step in steps { #expect(access("\(fixture.queue.pending)/\(step)", F_OK) == 0 || sent.contains(step), "\(step) is nowhere") }
+            for step in steps {
+                #expect(
+                    access("\(fixture.queue.pending)/\(step)", F_OK) == 0 || sent.contains(step), "\(step) is nowhere")
+            }
         }
         #expect(try fixture.drive(["--once", "--max-count", "10000"]).status == 0)
-        let causes = try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .enqueued }.compactMap { ReportFacts(json: $0.facts)?.cause }
+        let causes = try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .enqueued }.compactMap {
+            ReportFacts(json: $0.facts)?.cause
+        }
         for change in ["opened", "resolved", "postmortem"] {
             let made = causes.filter { $0.contains(":\(change):") }
-            #expect(made.count == count && Set(made).count == count, "\(change): \(made.count) report(s) for \(count) alerts")
+            #expect(
+                made.count == count && Set(made).count == count,
+                "\(change): \(made.count) report(s) for \(count) alerts")
         }
         // Each incident's opening, first escalation step, resolution and postmortem reached the sink
         // (the watchdog's drain may send one twice if the cut fell between a 2xx and its commit).
-        let reports = Set(try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .enqueued }.compactMap(\.report))
+        let reports = Set(
+            try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .enqueued }.compactMap(\.report))
         #expect(reports.count == 4 * count)
         #expect(Set(try fixture.acceptedIDs()) == reports)
     }

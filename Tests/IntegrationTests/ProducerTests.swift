@@ -52,7 +52,8 @@ import TestSupport
         #expect(outcome.status == 0, "\(outcome)")
         let reply = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
         let path = try #require(reply["path"] as? String)
-        let report = try ReportCodec.decode(try DurableFile.readRegularFile(path, limit: 1 << 20), format: .markdown, path: path)
+        let report = try ReportCodec.decode(
+            try DurableFile.readRegularFile(path, limit: 1 << 20), format: .markdown, path: path)
         #expect(report.body == "三個資料庫都已備份。")
         #expect(report.fields["host"] == .text("db1"))
     }
@@ -96,25 +97,33 @@ import TestSupport
     }
 
     @Test func aConfigurationErrorIsExit78AndEnqueuesNothing() throws {
-        let config = try directory.write("config.toml", "[destinations.owner]\nchannel = \"discord\"\ntarget = \"channel:1\"\n")
+        let config = try directory.write(
+            "config.toml", "[destinations.owner]\nchannel = \"discord\"\ntarget = \"channel:1\"\n")
         let outcome = try checkpoint(["--config", config])
         #expect(outcome.status == 78)
-        #expect(outcome.stderr == "owner-report-producer: \(config): destinations.owner.token_env: missing: the bot API needs token_env or token_file\n")
+        #expect(
+            outcome.stderr
+                == "owner-report-producer: \(config): destinations.owner.token_env: missing: the bot API needs token_env or token_file\n"
+        )
         #expect(!FileManager.default.fileExists(atPath: queue.pending))
     }
 
     @Test func anUnknownDestinationIsAUsageError() throws {
         let outcome = try checkpoint(["--destination", "nowhere"])
         #expect(outcome.status == 64)
-        #expect(outcome.stderr.contains("--destination: no destination named 'nowhere' (known: local) in (embedded default)"))
+        #expect(
+            outcome.stderr.contains(
+                "--destination: no destination named 'nowhere' (known: local) in (embedded default)"))
     }
 
     @Test func theSeedEnvironmentChoosesTheQueue() throws {
         let home = directory.appending("from-env")
-        let outcome = try Program.producer.run(["note", "--title", "t", "--body", "b"], environment: ["OWNER_REPORT_HOME": home])
+        let outcome = try Program.producer.run(
+            ["note", "--title", "t", "--body", "b"], environment: ["OWNER_REPORT_HOME": home])
         #expect(outcome.status == 0, "\(outcome)")
         #expect(outcome.stdout.hasPrefix("\(home)/pending/"))
-        let bad = try Program.producer.run(["note", "--title", "t"], environment: ["OWNER_REPORT_HOME": home, "OWNER_REPORT_MAX_COUNT": "0"])
+        let bad = try Program.producer.run(
+            ["note", "--title", "t"], environment: ["OWNER_REPORT_HOME": home, "OWNER_REPORT_MAX_COUNT": "0"])
         #expect(bad.status == 78)
         #expect(bad.stderr.contains("OWNER_REPORT_MAX_COUNT: must be a positive whole number"))
     }
@@ -143,13 +152,17 @@ import TestSupport
             #expect(directoryNames(queue.pending).isEmpty)
         }
         #expect(directoryNames(queue.tmp).count == 3)
-        #expect(try Ledger(queue: queue).allEvents().isEmpty, "nothing may be recorded for a report that never appeared")
+        #expect(
+            try Ledger(queue: queue).allEvents().isEmpty, "nothing may be recorded for a report that never appeared")
 
         // The next producer completes normally; the driver's recovery removes the leftovers, whose
         // enqueue never committed, and says so in the ledger.
         #expect(try checkpoint().status == 0)
         #expect(directoryNames(queue.pending).count == 1)
-        let driver = try Program.driver.run(["--once"] + queueFlag + ["--config", try directory.write("file.toml", "[destinations.local]\nchannel = \"file\"\n")])
+        let driver = try Program.driver.run(
+            ["--once"] + queueFlag + [
+                "--config", try directory.write("file.toml", "[destinations.local]\nchannel = \"file\"\n"),
+            ])
         #expect(driver.stderr.contains("removed 3 report(s) whose enqueue never committed"), "\(driver.stderr)")
         #expect(directoryNames(queue.tmp).isEmpty)
         #expect(try Ledger(queue: queue).allEvents().filter { $0.kind == .discarded }.count == 3)
@@ -157,7 +170,8 @@ import TestSupport
 
     @Test func concurrentProducersAllLandAndTheLedgerStaysChained() throws {
         let writers = try (0..<8).map { index in
-            try Program.producer.start(["note"] + queueFlag + ["--title", "parallel \(index)", "--body", "並行 \(index)"])
+            try Program.producer.start(
+                ["note"] + queueFlag + ["--title", "parallel \(index)", "--body", "並行 \(index)"])
         }
         for writer in writers {
             let outcome = writer.wait()

@@ -34,7 +34,8 @@ final class PrometheusServer: @unchecked Sendable {
         let prometheus = Process()
         prometheus.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
         prometheus.arguments = [
-            "--config.file=\(config)", "--storage.tsdb.path=\(directory.appending("data"))", "--web.listen-address=127.0.0.1:\(port)",
+            "--config.file=\(config)", "--storage.tsdb.path=\(directory.appending("data"))",
+            "--web.listen-address=127.0.0.1:\(port)",
             "--rules.alert.resend-delay=1s",
         ]
         running = try RunningProgram.launch(prometheus, input: nil)

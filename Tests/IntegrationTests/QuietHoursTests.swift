@@ -37,8 +37,11 @@ import TestSupport
         // 23:30 in Taipei is 15:30 UTC.
         let first = try run(.producer, ["note", "--title", "nightly job 1 finished"], at: "2026-11-20T23:30:00+08:00")
         let second = try run(.producer, ["note", "--title", "nightly job 2 finished"], at: "2026-11-20T23:31:00+08:00")
-        let urgent = try run(.producer, ["note", "--title", "disk full", "--status", "critical"], at: "2026-11-20T23:32:00+08:00")
-        let names = [first, second, urgent].map { DurableFile.fileName(of: $0.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let urgent = try run(
+            .producer, ["note", "--title", "disk full", "--status", "critical"], at: "2026-11-20T23:32:00+08:00")
+        let names = [first, second, urgent].map {
+            DurableFile.fileName(of: $0.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
 
         let night = try run(.driver, ["--once"], at: "2026-11-20T23:33:00+08:00")
         #expect(night.status == 0, "\(night)")
@@ -52,11 +55,14 @@ import TestSupport
         #expect(try delivered().count == 1)
         // 07:01, before any delivery: waiting counts from the window's end, one minute, not eight hours.
         let morning = try run(.watchdog, ["--dry-run"], at: "2026-11-21T07:01:00+08:00")
-        #expect(!morning.stdout.contains("backlog") && morning.stdout.contains("would deliver 2 message(s)"), "\(morning)")
+        #expect(
+            !morning.stdout.contains("backlog") && morning.stdout.contains("would deliver 2 message(s)"), "\(morning)")
 
         #expect(try run(.driver, ["--once"], at: "2026-11-21T07:00:30+08:00").status == 0)
         #expect(try delivered() == [names[2], names[0], names[1]], "then the rest, in their order")
-        #expect(try Ledger(path: "\(queue)/ledger.sqlite3").allEvents().filter { $0.kind == .alert }.isEmpty, "no alert all night")
+        #expect(
+            try Ledger(path: "\(queue)/ledger.sqlite3").allEvents().filter { $0.kind == .alert }.isEmpty,
+            "no alert all night")
     }
 
     /// With `quiet_hours_digest = true` the held reports go as one message listing them, before a
@@ -65,7 +71,9 @@ import TestSupport
         let text = try String(contentsOfFile: config, encoding: .utf8) + "\nquiet_hours_digest = true\n"
         try text.write(toFile: config, atomically: true, encoding: .utf8)
         var names: [String] = []
-        for (title, time) in [("backup done", "2026-11-20T23:40:00+08:00"), ("index rebuilt", "2026-11-21T02:10:00+08:00")] {
+        for (title, time) in [
+            ("backup done", "2026-11-20T23:40:00+08:00"), ("index rebuilt", "2026-11-21T02:10:00+08:00"),
+        ] {
             let made = try run(.producer, ["note", "--title", title], at: time)
             names.append(DurableFile.fileName(of: made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
@@ -83,9 +91,13 @@ import TestSupport
         #expect(outbox.count == 2, "one digest and one message: \(outbox)")
         let digest = try #require(outbox.first { $0.hasPrefix("digest-") })
         let shown = try String(contentsOfFile: "\(queue)/outbox/\(digest)", encoding: .utf8)
-        #expect(shown.contains("2 report(s) held during quiet hours 23:00-07:00") && shown.contains("- backup done (note, 2026-11-20 23:40)")
-            && shown.contains("- index rebuilt (note, 2026-11-21 02:10)"), "\(shown)")
-        let rows = try Ledger(path: "\(queue)/ledger.sqlite3").allEvents().filter { $0.kind == .delivered }.map { $0.detail ?? "" }
+        #expect(
+            shown.contains("2 report(s) held during quiet hours 23:00-07:00")
+                && shown.contains("- backup done (note, 2026-11-20 23:40)")
+                && shown.contains("- index rebuilt (note, 2026-11-21 02:10)"), "\(shown)")
+        let rows = try Ledger(path: "\(queue)/ledger.sqlite3").allEvents().filter { $0.kind == .delivered }.map {
+            $0.detail ?? ""
+        }
         #expect(rows.dropFirst().prefix(2).allSatisfy { $0 == "in a quiet-hours digest of 2" }, "\(rows)")
         #expect(directoryNames("\(queue)/pending").isEmpty && directoryNames("\(queue)/sent").count == 3)
         #expect(try run(.archiver, ["verify"], at: "2026-11-21T07:01:00+08:00").status == 0)
@@ -115,7 +127,9 @@ import TestSupport
             quiet_hours_digest = true
             """)
         var names: [String] = []
-        for (title, time) in [("backup done", "2026-11-20T23:40:00+08:00"), ("index rebuilt", "2026-11-21T02:10:00+08:00")] {
+        for (title, time) in [
+            ("backup done", "2026-11-20T23:40:00+08:00"), ("index rebuilt", "2026-11-21T02:10:00+08:00"),
+        ] {
             let made = try run(.producer, ["note", "--title", title], at: time)
             names.append(DurableFile.fileName(of: made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
@@ -123,7 +137,8 @@ import TestSupport
         #expect(refused.status == 75, "\(refused)")
         let none = try delivered()
         #expect(directoryNames("\(queue)/pending").sorted() == names.sorted() && none.isEmpty, "\(none)")
-        let deferred = try Ledger(path: "\(queue)/ledger.sqlite3").allEvents().filter { $0.kind == .deferred }.compactMap(\.report)
+        let deferred = try Ledger(path: "\(queue)/ledger.sqlite3").allEvents().filter { $0.kind == .deferred }
+            .compactMap(\.report)
         #expect(deferred.sorted() == names.sorted(), "each held report has its deferred row: \(deferred)")
 
         #expect(try run(.driver, ["--once"], at: "2026-11-21T07:00:40+08:00").status == 0)
@@ -134,8 +149,11 @@ import TestSupport
     }
 
     @Test func aMalformedWindowIsAConfigurationErrorNamingTheKey() throws {
-        try directory.write("bad.toml", "[destinations.local]\nchannel = \"file\"\npath = \"outbox\"\nquiet_hours = \"late\"\n")
+        try directory.write(
+            "bad.toml", "[destinations.local]\nchannel = \"file\"\npath = \"outbox\"\nquiet_hours = \"late\"\n")
         let refused = try Program.driver.run(["--once", "--queue", queue, "--config", directory.appending("bad.toml")])
-        #expect(refused.status == 78 && refused.stderr.contains("destinations.local.quiet_hours") && refused.stderr.contains("HH:MM-HH:MM"), "\(refused)")
+        #expect(
+            refused.status == 78 && refused.stderr.contains("destinations.local.quiet_hours")
+                && refused.stderr.contains("HH:MM-HH:MM"), "\(refused)")
     }
 }

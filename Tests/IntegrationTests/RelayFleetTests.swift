@@ -73,10 +73,14 @@ import TestSupport
             try queue.prepare()
             let ledger = try Ledger(queue: queue)
             for number in 1...Self.perOrigin {
-                try queue.enqueue(Report(kind: .note, title: "\(host) #\(String(format: "%02d", number))", body: "from \(host)"), ledger: ledger)
+                try queue.enqueue(
+                    Report(kind: .note, title: "\(host) #\(String(format: "%02d", number))", body: "from \(host)"),
+                    ledger: ledger)
             }
             let config = try Self.originConfig(directory, host: host, centre: centre)
-            drivers.append(try Program.driver.start(["--follow", "--queue", queue.root, "--config", config], environment: environment))
+            drivers.append(
+                try Program.driver.start(
+                    ["--follow", "--queue", queue.root, "--config", config], environment: environment))
             queues.append(queue)
             configs.append(config)
         }
@@ -84,20 +88,31 @@ import TestSupport
         for (queue, config) in zip(queues, configs) {
             #expect(directoryNames(queue.pending).count == Self.perOrigin, "nothing leaves while the centre is down")
             let watch = try Program.watchdog.run(["--queue", queue.root, "--config", config], environment: environment)
-            let alerts = try directoryNames("\(queue.root)/outbox").map { try String(contentsOfFile: "\(queue.root)/outbox/\($0)", encoding: .utf8) }
-            #expect(alerts.contains { $0.contains("pending") && $0.contains("max_pending_age") }, "the backlog alert went to the fallback: \(alerts)")
+            let alerts = try directoryNames("\(queue.root)/outbox").map {
+                try String(contentsOfFile: "\(queue.root)/outbox/\($0)", encoding: .utf8)
+            }
+            #expect(
+                alerts.contains { $0.contains("pending") && $0.contains("max_pending_age") },
+                "the backlog alert went to the fallback: \(alerts)")
         }
 
         // The centre comes back; its own driver talks to the chat service.
         centre.intake = try IntakeFixture.start(centre.fixture, port: centre.port)
         try centre.waitUntilHealthy()
         // Every report reaches the centre, which lists them by lane: one per origin host.
-        let relayedAll = eventually(timeout: .seconds(30)) { directoryNames(centre.queue.pending).count == Self.origins.count * Self.perOrigin }
+        let relayedAll = eventually(timeout: .seconds(30)) {
+            directoryNames(centre.queue.pending).count == Self.origins.count * Self.perOrigin
+        }
         #expect(relayedAll, "\(directoryNames(centre.queue.pending).count) reports at the centre")
         let status = try Program.archiver.run(
-            ["status", "--json", "--queue", centre.queue.root, "--config", centre.fixture.configPath], environment: centre.fixture.environment)
-        let pending = (try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["pending"] as? [[String: Any]] ?? []
-        #expect(Set(pending.compactMap { $0["lane"] as? String }) == Set(Self.origins.map { "chat from \($0)" }), "\(status)")
+            ["status", "--json", "--queue", centre.queue.root, "--config", centre.fixture.configPath],
+            environment: centre.fixture.environment)
+        let pending =
+            (try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["pending"]
+            as? [[String: Any]] ?? []
+        #expect(
+            Set(pending.compactMap { $0["lane"] as? String }) == Set(Self.origins.map { "chat from \($0)" }),
+            "\(status)")
 
         // Another client of the channel (a person's bot) shares its bucket, which the centre cannot see.
         // It takes every free slot until the centre has met Discord's 429 (however long the centre
@@ -122,12 +137,20 @@ import TestSupport
             process.arguments = ["python3", "-c", script, channelURL, String(count), String(seconds)]
             return try RunningProgram.launch(process, input: nil)
         }
-        func channel() throws -> [HTTPSink.Request] { try sink.requests().filter { $0.path.hasSuffix("/channels/4242/messages") } }
+        func channel() throws -> [HTTPSink.Request] {
+            try sink.requests().filter { $0.path.hasSuffix("/channels/4242/messages") }
+        }
         let greedy = try neighbour(100_000, every: 0.01)
-        #expect(eventually(timeout: .seconds(10)) { (try? channel().contains { $0.status == 200 && !$0.body.contains("[note]") }) == true })
+        #expect(
+            eventually(timeout: .seconds(10)) {
+                (try? channel().contains { $0.status == 200 && !$0.body.contains("[note]") }) == true
+            })
         let centreDriver = try Program.driver.start(
-            ["--follow", "--queue", centre.queue.root, "--config", centre.fixture.configPath], environment: centre.fixture.environment)
-        let refused = try eventually(timeout: .seconds(60)) { try channel().contains { $0.status == 429 && $0.body.contains("[note]") } }
+            ["--follow", "--queue", centre.queue.root, "--config", centre.fixture.configPath],
+            environment: centre.fixture.environment)
+        let refused = try eventually(timeout: .seconds(60)) {
+            try channel().contains { $0.status == 429 && $0.body.contains("[note]") }
+        }
         greedy.signal(SIGKILL)
         _ = greedy.wait()
         #expect(refused, "the centre ran into the shared limit the other client filled")
@@ -137,7 +160,9 @@ import TestSupport
             _ = neighbourRun.wait()
         }
         let total = Self.origins.count * Self.perOrigin
-        func posted() throws -> [HTTPSink.Request] { try channel().filter { ($0.status ?? 0) / 100 == 2 && $0.body.contains("[note]") } }
+        func posted() throws -> [HTTPSink.Request] {
+            try channel().filter { ($0.status ?? 0) / 100 == 2 && $0.body.contains("[note]") }
+        }
         let arrived = try eventually(timeout: .seconds(90)) { try posted().count >= total }
         neighbourRun.signal(SIGKILL)
         for driver in drivers + [centreDriver] { driver.signal(SIGTERM) }
@@ -149,7 +174,9 @@ import TestSupport
 
         let shown = try posted().map { $0.shown ?? "" }
         for host in Self.origins {
-            let titles = shown.compactMap { text in text.range(of: "\(host) #").map { String(text[$0.lowerBound...].prefix(host.count + 4)) } }
+            let titles = shown.compactMap { text in
+                text.range(of: "\(host) #").map { String(text[$0.lowerBound...].prefix(host.count + 4)) }
+            }
             let expected = (1...Self.perOrigin).map { "\(host) #\(String(format: "%02d", $0))" }
             #expect(titles == expected, "\(host): each report once, in the origin's order: \(titles)")
         }
@@ -170,9 +197,12 @@ import TestSupport
         }
         // The 503 held web-2's lane only: other origins' reports went between its failure and its retry.
         let failedAt = try #require(all.firstIndex { $0.status == 503 })
-        let retriedAt = try #require(all.lastIndex { $0.body.contains("web-2 #03") && $0.status.map { $0 / 100 == 2 } == true })
+        let retriedAt = try #require(
+            all.lastIndex { $0.body.contains("web-2 #03") && $0.status.map { $0 / 100 == 2 } == true })
         let between = all[failedAt..<retriedAt].filter { ($0.status ?? 0) / 100 == 2 }
-        #expect(between.contains { $0.body.contains("web-1 #") || $0.body.contains("db-1 #") }, "other origins' lanes went on")
+        #expect(
+            between.contains { $0.body.contains("web-1 #") || $0.body.contains("db-1 #") },
+            "other origins' lanes went on")
         #expect(!between.contains { $0.body.contains("web-2 #") }, "web-2's lane waited for its third report")
 
         // Each relayed report was taken once (one `enqueued` row per origin report), by webhook-id.

@@ -66,8 +66,11 @@ final class ReportsFixture: @unchecked Sendable {
     var extraEnvironment: [String: String] = [:]
 
     var environment: [String: String] {
-        ["TEST_HOOK_URL": "\(sink.baseURL)/hook", "TEST_SMTP_USER": SMTPSink.user, "TEST_SMTP_PASSWORD": SMTPSink.password]
-            .merging(extraEnvironment) { $1 }
+        [
+            "TEST_HOOK_URL": "\(sink.baseURL)/hook", "TEST_SMTP_USER": SMTPSink.user,
+            "TEST_SMTP_PASSWORD": SMTPSink.password,
+        ]
+        .merging(extraEnvironment) { $1 }
     }
 
     /// Runs the producer with the fixture's queue and config, its clock starting at `now` when given.
@@ -100,7 +103,8 @@ final class ReportsFixture: @unchecked Sendable {
         let found = FileManager.default.enumerator(atPath: base)?.compactMap { $0 as? String } ?? []
         return found.filter { name in
             var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: "\(base)/\(name)", isDirectory: &isDirectory) && !isDirectory.boolValue
+            return FileManager.default.fileExists(atPath: "\(base)/\(name)", isDirectory: &isDirectory)
+                && !isDirectory.boolValue
         }.map { "\(directory)/\($0)" }.sorted()
     }
 

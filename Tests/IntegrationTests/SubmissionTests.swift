@@ -6,7 +6,9 @@ import TestSupport
 
 /// Other users' jobs submit through the queue's socket, as real users made with `useradd`: they can
 /// submit and nothing else. Needs root (to create the users); skipped with that reason otherwise.
-@Suite(.serialized, .enabled(if: HostUser.canCreate, "creates users with useradd and runs the producer as them: needs root"))
+@Suite(
+    .serialized,
+    .enabled(if: HostUser.canCreate, "creates users with useradd and runs the producer as them: needs root"))
 struct SubmissionTests {
     static let group = "owner-report-submit-test"
 
@@ -21,7 +23,8 @@ struct SubmissionTests {
         let carol: HostUser
 
         init(submit: String = "", sinkDown: Bool = false) throws {
-            fixture = try DriverFixture(extra: "\n[submit]\nenabled = true\ngroup = \"\(SubmissionTests.group)\"\n\(submit)")
+            fixture = try DriverFixture(
+                extra: "\n[submit]\nenabled = true\ngroup = \"\(SubmissionTests.group)\"\n\(submit)")
             if sinkDown { try fixture.sink.plan([], default: ["status": 503, "body": "down"]) }
             // Other users must reach the queue directory and run the producer; the queue keeps its own modes.
             chmod(fixture.directory.path, 0o755)
@@ -51,13 +54,15 @@ struct SubmissionTests {
         /// The `enqueued` rows' submitter uids, by report id.
         func submitters() throws -> [String: UInt32?] {
             let rows = try Ledger(queue: fixture.queue).query("WHERE event = 'enqueued' ORDER BY seq", [])
-            return Dictionary(uniqueKeysWithValues: rows.map { ($0.report ?? "", ReportFacts(json: $0.facts)?.submitter?.uid) })
+            return Dictionary(
+                uniqueKeysWithValues: rows.map { ($0.report ?? "", ReportFacts(json: $0.facts)?.submitter?.uid) })
         }
 
         /// The `fields` of each report the sink accepted, in order.
         func acceptedFields() throws -> [[String: Any]] {
             try fixture.sink.accepted().compactMap { request in
-                (try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any])?["fields"] as? [String: Any]
+                (try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any])?["fields"]
+                    as? [String: Any]
             }
         }
     }
@@ -94,7 +99,9 @@ struct SubmissionTests {
         #expect(directoryNames(pending) == ids, "pending/ is unchanged")
 
         try host.fixture.sink.plan([])
-        #expect(eventually(timeout: .seconds(20)) { (try? host.fixture.acceptedIDs()) == ids }, "\((try? host.fixture.acceptedIDs()) ?? [])")
+        #expect(
+            eventually(timeout: .seconds(20)) { (try? host.fixture.acceptedIDs()) == ids },
+            "\((try? host.fixture.acceptedIDs()) ?? [])")
         let shown = try host.acceptedFields().map { $0["submitted_by"] as? String }
         #expect(shown == [host.alice, host.bob, host.alice].map { "\($0.name) (uid \($0.uid))" })
         #expect(host.stop().status == 0)
@@ -102,7 +109,8 @@ struct SubmissionTests {
 
     @Test func theSubmitterIsWhatTheKernelSaysNotWhatTheReportClaims() throws {
         let host = try Host()
-        let forged = "---\nkind: incident\ntitle: disk full\nsource: root-cron\nsubmitted_by: root (uid 0)\nstatus: critical\n---\nclaims to be root\n"
+        let forged =
+            "---\nkind: incident\ntitle: disk full\nsource: root-cron\nsubmitted_by: root (uid 0)\nstatus: critical\n---\nclaims to be root\n"
         let outcome = try host.submit(as: host.alice, ["raw", "-"], input: Data(forged.utf8))
         #expect(outcome.status == 0, "\(outcome)")
         let id = Self.id(outcome)
@@ -112,8 +120,11 @@ struct SubmissionTests {
         #expect(fields["source"] as? String == "root-cron", "the report's own words stay, beside the real submitter")
         let enqueued = try #require(try Ledger(queue: host.fixture.queue).events(for: id).first)
         #expect(enqueued.kind == .enqueued)
-        #expect(ReportFacts(json: enqueued.facts)?.submitter == .init(uid: host.alice.uid, user: host.alice.name, unit: nil))
-        #expect(enqueued.detail?.contains("\(host.alice.name) (uid \(host.alice.uid))") == true, "\(enqueued.detail ?? "")")
+        #expect(
+            ReportFacts(json: enqueued.facts)?.submitter == .init(uid: host.alice.uid, user: host.alice.name, unit: nil)
+        )
+        #expect(
+            enqueued.detail?.contains("\(host.alice.name) (uid \(host.alice.uid))") == true, "\(enqueued.detail ?? "")")
         #expect(host.stop().status == 0)
     }
 
@@ -156,9 +167,14 @@ struct SubmissionTests {
         #expect(owner.status == 0, "\(owner)")
         let expected = (alice.prefix(3) + bob.prefix(2) + [owner]).map(Self.id)
         try host.fixture.sink.plan([])
-        #expect(eventually(timeout: .seconds(20)) { (try? host.fixture.acceptedIDs()) == expected }, "\((try? host.fixture.acceptedIDs()) ?? [])")
+        #expect(
+            eventually(timeout: .seconds(20)) { (try? host.fixture.acceptedIDs()) == expected },
+            "\((try? host.fixture.acceptedIDs()) ?? [])")
         let uids = try host.submitters()
-        #expect(expected.map { uids[$0] ?? nil } == [host.alice.uid, host.alice.uid, host.alice.uid, host.bob.uid, host.bob.uid, nil])
+        #expect(
+            expected.map { uids[$0] ?? nil } == [
+                host.alice.uid, host.alice.uid, host.alice.uid, host.bob.uid, host.bob.uid, nil,
+            ])
         #expect(host.stop().status == 0)
     }
 
@@ -174,10 +190,13 @@ struct SubmissionTests {
         #expect(outcome.status == 0 && ContinuousClock.now - started < .seconds(10), "\(outcome)")
         silent.removeAll()  // closed: the server sees the end and frees the slots
         let socket = host.fixture.queue.submitSocket
-        #expect(try RawClient.exchange(socket, Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8)).hasPrefix("ERROR 64 not an owner-report submission"))
+        #expect(
+            try RawClient.exchange(socket, Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8)).hasPrefix(
+                "ERROR 64 not an owner-report submission"))
         let huge = try RawClient.exchange(socket, Array("OWNER-REPORT-SUBMIT/1 md 2147483648\n".utf8))
         #expect(huge.hasPrefix("ERROR 65 the report is 2147483648 bytes, over delivery.max_report_bytes"), "\(huge)")
-        let binary = try RawClient.exchange(socket, Array("OWNER-REPORT-SUBMIT/1 md 4\n".utf8) + [0xff, 0x00, 0xfe, 0x01])
+        let binary = try RawClient.exchange(
+            socket, Array("OWNER-REPORT-SUBMIT/1 md 4\n".utf8) + [0xff, 0x00, 0xfe, 0x01])
         #expect(binary.hasPrefix("ERROR 65 "), "\(binary)")
         #expect(eventually { (try? host.fixture.acceptedIDs().count) == 1 }, "only the real report")
         #expect(host.stop().status == 0, "the daemon survived them all")
@@ -197,18 +216,25 @@ struct SubmissionTests {
         let activator = Process()
         activator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         activator.arguments =
-            ["python3", ServerProcess.script("socket_activate.py"), socket, "660", Self.group, "--", Program.driver.path, "--follow", "--verbose",
-             "--queue", fixture.queue.root, "--config", fixture.configPath]
+            [
+                "python3", ServerProcess.script("socket_activate.py"), socket, "660", Self.group, "--",
+                Program.driver.path, "--follow", "--verbose",
+                "--queue", fixture.queue.root, "--config", fixture.configPath,
+            ]
         activator.environment = ProcessInfo.processInfo.environment.merging(fixture.environment) { $1 }
         let daemon = try RunningProgram.launch(activator, input: nil)
         #expect(eventually { access("\(fixture.queue.state)/heartbeat", F_OK) == 0 }, "the daemon did not start")
-        let outcome = try alice.run([producer, "note", "--queue", fixture.queue.root, "--title", "through systemd's socket"])
+        let outcome = try alice.run([
+            producer, "note", "--queue", fixture.queue.root, "--title", "through systemd's socket",
+        ])
         #expect(outcome.status == 0, "\(outcome)")
         #expect(eventually { (try? fixture.acceptedIDs()) == [Self.id(outcome)] })
         daemon.signal(SIGTERM)
         let stopped = daemon.wait()
         #expect(stopped.status == 0, "\(stopped)")
-        #expect(stopped.stderr.contains("socket=from systemd"), "the daemon served the socket it was handed: \(stopped.stderr)")
+        #expect(
+            stopped.stderr.contains("socket=from systemd"),
+            "the daemon served the socket it was handed: \(stopped.stderr)")
         #expect(access(socket, F_OK) == 0, "a socket systemd owns is not the daemon's to remove")
     }
 }
@@ -225,7 +251,9 @@ final class RawClient {
             for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
         }
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard result == 0 else { throw TestSetupError("connect \(path): errno \(errno)") }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)

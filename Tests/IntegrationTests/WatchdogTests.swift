@@ -14,8 +14,12 @@ import TestSupport
             extra: "\n[destinations.alerts]\nchannel = \"file\"\npath = \"alerts\"\n\n[watchdog]\n\(watchdog)")
     }
 
-    static func watchdog(_ fixture: DriverFixture, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> Program.Outcome {
-        try Program.watchdog.run(arguments + ["--queue", fixture.queue.root, "--config", fixture.configPath], environment: fixture.environment.merging(environment) { $1 })
+    static func watchdog(_ fixture: DriverFixture, _ arguments: [String] = [], environment: [String: String] = [:])
+        throws -> Program.Outcome
+    {
+        try Program.watchdog.run(
+            arguments + ["--queue", fixture.queue.root, "--config", fixture.configPath],
+            environment: fixture.environment.merging(environment) { $1 })
     }
 
     static func alerts(_ fixture: DriverFixture) -> [String] {
@@ -42,7 +46,9 @@ import TestSupport
         #expect(Self.alerts(fixture).count == 1)
         #expect(run.stderr.contains("alert daemon raised"), "\(run.stderr)")
         let metrics = try String(contentsOfFile: "\(fixture.queue.state)/metrics.prom", encoding: .utf8)
-        #expect(metrics.contains("owner_report_pending 5\n") && metrics.contains("owner_report_delivered_total{destination=\"hook\"} 3\n"))
+        #expect(
+            metrics.contains("owner_report_pending 5\n")
+                && metrics.contains("owner_report_delivered_total{destination=\"hook\"} 3\n"))
         #expect(metrics.contains("owner_report_delivery_latency_seconds_count 3\n"))
     }
 
@@ -63,15 +69,17 @@ import TestSupport
         #expect(Self.alerts(fixture).count == 2)
 
         try fixture.sink.plan([])
-        #expect(try eventually(timeout: .seconds(10)) {
-            _ = try Self.watchdog(fixture)
-            return directoryNames(fixture.queue.sent) == [id]
-        })
+        #expect(
+            try eventually(timeout: .seconds(10)) {
+                _ = try Self.watchdog(fixture)
+                return directoryNames(fixture.queue.sent) == [id]
+            })
         _ = try Self.watchdog(fixture)
         _ = try Self.watchdog(fixture)
         #expect(Self.alerts(fixture).count == 3, "exactly one recovery message: \(Self.alerts(fixture))")
         let alerts = try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .alert }.compactMap(\.detail)
-        #expect(alerts.map { $0.split(separator: ":")[0] } == ["backlog raised", "backlog reminder", "backlog recovered"])
+        #expect(
+            alerts.map { $0.split(separator: ":")[0] } == ["backlog raised", "backlog reminder", "backlog recovered"])
         let recovery = try #require(Self.alerts(fixture).first { $0.contains("-recovered-") })
         let text = try String(contentsOfFile: "\(fixture.queue.root)/alerts/\(recovery)", encoding: .utf8)
         #expect(text.contains("backlog recovered"))
@@ -80,7 +88,8 @@ import TestSupport
     @Test func aReportNewInFailedIsAlertedOnce() throws {
         let fixture = try Self.fixture()
         try fixture.queue.prepare()
-        try Data([0x2D, 0x2D, 0x2D, 0x0A, 0x00, 0xFF, 0xFE]).write(to: URL(fileURLWithPath: "\(fixture.queue.pending)/broken.md"))
+        try Data([0x2D, 0x2D, 0x2D, 0x0A, 0x00, 0xFF, 0xFE]).write(
+            to: URL(fileURLWithPath: "\(fixture.queue.pending)/broken.md"))
         Thread.sleep(forTimeInterval: 1.1)  // a file dropped in by hand is read once it has settled
         let first = try Self.watchdog(fixture)
         #expect(directoryNames(fixture.queue.failed).contains("broken.md"), "\(first)")
@@ -97,7 +106,8 @@ import TestSupport
         daemon.signal(SIGTERM)
         _ = daemon.wait()
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
-        #expect((object["drain"] as? [String: Any])?["skipped"] as? String == "a --follow daemon holds the queue", "\(run)")
+        #expect(
+            (object["drain"] as? [String: Any])?["skipped"] as? String == "a --follow daemon holds the queue", "\(run)")
         #expect((object["health"] as? [String: Any])?["daemon"] as? String == "alive")
     }
 
@@ -110,7 +120,8 @@ import TestSupport
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             let data = FileManager.default.contents(atPath: path) ?? Data()
             let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-            lines.append("\(name) \(attributes[.posixPermissions] ?? "") \(attributes[.modificationDate] ?? "") \(digest)")
+            lines.append(
+                "\(name) \(attributes[.posixPermissions] ?? "") \(attributes[.modificationDate] ?? "") \(digest)")
         }
         return lines.sorted().joined(separator: "\n")
     }
@@ -125,10 +136,15 @@ import TestSupport
         let run = try Self.watchdog(fixture, ["--dry-run"])
         #expect(run.status == 0, "\(run)")
         let after = try Self.fingerprint(fixture.queue.root)
-        #expect(after == before, "the dry run changed the queue: \(Set(after.split(separator: "\n")).symmetricDifference(before.split(separator: "\n")))")
+        #expect(
+            after == before,
+            "the dry run changed the queue: \(Set(after.split(separator: "\n")).symmetricDifference(before.split(separator: "\n")))"
+        )
         #expect(try fixture.sink.requests().isEmpty)
         #expect(run.stdout.contains("would deliver 4 message(s)"))
-        #expect(run.stdout.contains("would send alert backlog raised") && run.stdout.contains("would send alert daemon raised"))
+        #expect(
+            run.stdout.contains("would send alert backlog raised")
+                && run.stdout.contains("would send alert daemon raised"))
         #expect(run.stdout.contains("would send alert failed raised"))
     }
 }

@@ -91,30 +91,79 @@ import Testing
     static let badConfigs: [BadConfig] = [
         .init(label: "invalid TOML", toml: "timezone = \n", expected: "config.toml:1:"),
         .init(
-            label: "intake open beyond loopback without a token", toml: "[intake]\nlisten = [\"127.0.0.1:8787\", \"0.0.0.0:8787\"]",
+            label: "intake open beyond loopback without a token",
+            toml: "[intake]\nlisten = [\"127.0.0.1:8787\", \"0.0.0.0:8787\"]",
             expected: "config.toml: intake.listen: '0.0.0.0:8787' is not a loopback address: set token_env"),
-        .init(label: "intake token from both", toml: "[intake]\ntoken_env = \"A\"\ntoken_file = \"/b\"", expected: "intake.token_file: give token_env or token_file, not both"),
-        .init(label: "intake address without a port", toml: "[intake]\nlisten = [\"127.0.0.1\"]", expected: "intake.listen: '127.0.0.1' is not host:port"),
-        .init(label: "submit group and everyone", toml: "[submit]\ngroup = \"g\"\neveryone = true", expected: "submit.everyone: give either"),
-        .init(label: "metrics not a .prom file", toml: "[watchdog]\nmetrics_path = \"/tmp/m.txt\"", expected: "watchdog.metrics_path: must name a file ending in .prom"),
-        .init(label: "unknown top-level key", toml: "time_zone = \"UTC\"", expected: "config.toml: time_zone: unknown key"),
-        .init(label: "unknown time zone", toml: "timezone = \"Mars/Olympus\"", expected: "config.toml: timezone: unknown time zone 'Mars/Olympus'"),
-        .init(label: "misspelt destination key", toml: "[destinations.a]\nchannel = \"file\"\ntokn_env = \"X\"", expected: "config.toml: destinations.a.tokn_env: unknown key"),
-        .init(label: "unknown channel", toml: "[destinations.a]\nchannel = \"pigeon\"", expected: "config.toml: destinations.a.channel: unknown channel 'pigeon'"),
-        .init(label: "telegram without target", toml: "[destinations.a]\nchannel = \"telegram\"\ntoken_env = \"T\"", expected: "config.toml: destinations.a.target: missing"),
-        .init(label: "discord bot without token", toml: "[destinations.a]\nchannel = \"discord\"\ntarget = \"channel:1\"", expected: "destinations.a.token_env: missing"),
-        .init(label: "email without recipients", toml: "[destinations.a]\nchannel = \"email\"\nsmtp_url = \"smtp://x\"\nfrom = \"a@b\"", expected: "destinations.a.to: missing"),
-        .init(label: "both env and file", toml: "[destinations.a]\nchannel = \"webhook\"\nurl = \"http://x\"\nsecret_env = \"A\"\nsecret_file = \"/b\"", expected: "destinations.a.secret_file: give secret_env or secret_file, not both"),
-        .init(label: "bad duration", toml: "[delivery]\nmax_age = \"a day\"", expected: "config.toml: delivery.max_age: must be a duration"),
-        .init(label: "zero attempts", toml: "[delivery]\nmax_attempts = 0", expected: "delivery.max_attempts: must be a positive whole number"),
-        .init(label: "wrong type", toml: "[delivery]\nmax_attempts = \"ten\"", expected: "delivery.max_attempts: must be a positive whole number"),
-        .init(label: "route to unknown destination", toml: "[routes]\nweekly = [\"nowhere\"]", expected: "config.toml: routes.weekly: no destination named 'nowhere'"),
-        .init(label: "route for unknown kind", toml: "[routes]\nmonthly = [\"local\"]", expected: "config.toml: routes.monthly: not a report kind"),
-        .init(label: "ambiguous default", toml: "[destinations.a]\nchannel = \"file\"\n[destinations.b]\nchannel = \"file\"", expected: "config.toml: default_destination: missing"),
-        .init(label: "unknown default", toml: "default_destination = \"x\"", expected: "config.toml: default_destination: no destination named 'x'"),
-        .init(label: "rescan too often", toml: "[delivery]\nrescan_interval = \"0s\"", expected: "config.toml: delivery.rescan_interval: must be at least 1s"),
-        .init(label: "misspelt watchdog key", toml: "[watchdog]\nmax_pending = \"5m\"", expected: "config.toml: watchdog.max_pending: unknown key"),
-        .init(label: "bad min_interval", toml: "[destinations.a]\nchannel = \"file\"\nmin_interval = \"soon\"", expected: "destinations.a.min_interval: must be a duration"),
+        .init(
+            label: "intake token from both", toml: "[intake]\ntoken_env = \"A\"\ntoken_file = \"/b\"",
+            expected: "intake.token_file: give token_env or token_file, not both"),
+        .init(
+            label: "intake address without a port", toml: "[intake]\nlisten = [\"127.0.0.1\"]",
+            expected: "intake.listen: '127.0.0.1' is not host:port"),
+        .init(
+            label: "submit group and everyone", toml: "[submit]\ngroup = \"g\"\neveryone = true",
+            expected: "submit.everyone: give either"),
+        .init(
+            label: "metrics not a .prom file", toml: "[watchdog]\nmetrics_path = \"/tmp/m.txt\"",
+            expected: "watchdog.metrics_path: must name a file ending in .prom"),
+        .init(
+            label: "unknown top-level key", toml: "time_zone = \"UTC\"", expected: "config.toml: time_zone: unknown key"
+        ),
+        .init(
+            label: "unknown time zone", toml: "timezone = \"Mars/Olympus\"",
+            expected: "config.toml: timezone: unknown time zone 'Mars/Olympus'"),
+        .init(
+            label: "misspelt destination key", toml: "[destinations.a]\nchannel = \"file\"\ntokn_env = \"X\"",
+            expected: "config.toml: destinations.a.tokn_env: unknown key"),
+        .init(
+            label: "unknown channel", toml: "[destinations.a]\nchannel = \"pigeon\"",
+            expected: "config.toml: destinations.a.channel: unknown channel 'pigeon'"),
+        .init(
+            label: "telegram without target", toml: "[destinations.a]\nchannel = \"telegram\"\ntoken_env = \"T\"",
+            expected: "config.toml: destinations.a.target: missing"),
+        .init(
+            label: "discord bot without token", toml: "[destinations.a]\nchannel = \"discord\"\ntarget = \"channel:1\"",
+            expected: "destinations.a.token_env: missing"),
+        .init(
+            label: "email without recipients",
+            toml: "[destinations.a]\nchannel = \"email\"\nsmtp_url = \"smtp://x\"\nfrom = \"a@b\"",
+            expected: "destinations.a.to: missing"),
+        .init(
+            label: "both env and file",
+            toml:
+                "[destinations.a]\nchannel = \"webhook\"\nurl = \"http://x\"\nsecret_env = \"A\"\nsecret_file = \"/b\"",
+            expected: "destinations.a.secret_file: give secret_env or secret_file, not both"),
+        .init(
+            label: "bad duration", toml: "[delivery]\nmax_age = \"a day\"",
+            expected: "config.toml: delivery.max_age: must be a duration"),
+        .init(
+            label: "zero attempts", toml: "[delivery]\nmax_attempts = 0",
+            expected: "delivery.max_attempts: must be a positive whole number"),
+        .init(
+            label: "wrong type", toml: "[delivery]\nmax_attempts = \"ten\"",
+            expected: "delivery.max_attempts: must be a positive whole number"),
+        .init(
+            label: "route to unknown destination", toml: "[routes]\nweekly = [\"nowhere\"]",
+            expected: "config.toml: routes.weekly: no destination named 'nowhere'"),
+        .init(
+            label: "route for unknown kind", toml: "[routes]\nmonthly = [\"local\"]",
+            expected: "config.toml: routes.monthly: not a report kind"),
+        .init(
+            label: "ambiguous default",
+            toml: "[destinations.a]\nchannel = \"file\"\n[destinations.b]\nchannel = \"file\"",
+            expected: "config.toml: default_destination: missing"),
+        .init(
+            label: "unknown default", toml: "default_destination = \"x\"",
+            expected: "config.toml: default_destination: no destination named 'x'"),
+        .init(
+            label: "rescan too often", toml: "[delivery]\nrescan_interval = \"0s\"",
+            expected: "config.toml: delivery.rescan_interval: must be at least 1s"),
+        .init(
+            label: "misspelt watchdog key", toml: "[watchdog]\nmax_pending = \"5m\"",
+            expected: "config.toml: watchdog.max_pending: unknown key"),
+        .init(
+            label: "bad min_interval", toml: "[destinations.a]\nchannel = \"file\"\nmin_interval = \"soon\"",
+            expected: "destinations.a.min_interval: must be a duration"),
     ]
 
     @Test func watchdogPacingAndRescanSettingsAreRead() throws {
@@ -166,7 +215,10 @@ import Testing
     @Test func theSeedVariablesOverrideTheDefaultDestinationAndTheDrainBound() throws {
         let telegram = try ConfigurationLoader.load(
             flag: nil,
-            environment: ["HOME": "/nonexistent", "OWNER_REPORT_CHANNEL": "telegram", "OWNER_REPORT_TARGET": "864811879", "OWNER_REPORT_MAX_COUNT": "20"])
+            environment: [
+                "HOME": "/nonexistent", "OWNER_REPORT_CHANNEL": "telegram", "OWNER_REPORT_TARGET": "864811879",
+                "OWNER_REPORT_MAX_COUNT": "20",
+            ])
         let destination = try telegram.destination(named: telegram.defaultDestination)
         #expect(destination.channel == .telegram)
         #expect(destination.target == "864811879")
@@ -174,12 +226,17 @@ import Testing
         #expect(telegram.maxCount == 20)
 
         let discord = try ConfigurationLoader.load(
-            flag: nil, environment: ["HOME": "/nonexistent", "OWNER_REPORT_CHANNEL": "discord", "OWNER_REPORT_TARGET": "channel:1480577550445969541"])
+            flag: nil,
+            environment: [
+                "HOME": "/nonexistent", "OWNER_REPORT_CHANNEL": "discord",
+                "OWNER_REPORT_TARGET": "channel:1480577550445969541",
+            ])
         let bot = try discord.destination(named: discord.defaultDestination)
         #expect(bot.target == "channel:1480577550445969541")
         #expect(bot.secrets["token"] == .environment("DISCORD_BOT_TOKEN"))
 
-        let file = try ConfigurationLoader.load(flag: nil, environment: ["HOME": "/nonexistent", "OWNER_REPORT_TARGET": "/tmp/owner-outbox"])
+        let file = try ConfigurationLoader.load(
+            flag: nil, environment: ["HOME": "/nonexistent", "OWNER_REPORT_TARGET": "/tmp/owner-outbox"])
         #expect(try file.destination(named: "local").path == "/tmp/owner-outbox")
     }
 
@@ -188,7 +245,8 @@ import Testing
             try ConfigurationLoader.load(flag: nil, environment: ["HOME": "/x", "OWNER_REPORT_MAX_COUNT": "lots"])
         }
         #expect(throws: ConfigurationError.self) {
-            try ConfigurationLoader.load(flag: nil, environment: ["HOME": "/x", "OWNER_REPORT_CHANNEL": "carrier-pigeon"])
+            try ConfigurationLoader.load(
+                flag: nil, environment: ["HOME": "/x", "OWNER_REPORT_CHANNEL": "carrier-pigeon"])
         }
         #expect(throws: ConfigurationError.self) {
             try ConfigurationLoader.load(flag: nil, environment: ["HOME": "/x", "OWNER_REPORT_CHANNEL": "webhook"])
@@ -209,15 +267,22 @@ import Testing
 @Suite struct FleetConfigurationTests {
     @Test func fleetSettingsAreReadAndTheHostDefaultsToTheMachines() throws {
         let plain = try ConfigurationLoader.parse("", file: "config.toml")
-        #expect(FleetPolicy.isValidHost(plain.fleet.host) && plain.fleet.database == nil && plain.fleet.shipBatch == 500)
-        let set = try ConfigurationLoader.parse("[fleet]\nhost = \"web-1.eu_2\"\ndatabase_file = \"/etc/owner-report/fleet\"\nship_batch = 2000", file: "config.toml")
-        #expect(set.fleet.host == "web-1.eu_2" && set.fleet.database == .file("/etc/owner-report/fleet") && set.fleet.shipBatch == 2000)
+        #expect(
+            FleetPolicy.isValidHost(plain.fleet.host) && plain.fleet.database == nil && plain.fleet.shipBatch == 500)
+        let set = try ConfigurationLoader.parse(
+            "[fleet]\nhost = \"web-1.eu_2\"\ndatabase_file = \"/etc/owner-report/fleet\"\nship_batch = 2000",
+            file: "config.toml")
+        #expect(
+            set.fleet.host == "web-1.eu_2" && set.fleet.database == .file("/etc/owner-report/fleet")
+                && set.fleet.shipBatch == 2000)
     }
 
     @Test(arguments: [
         ("[fleet]\nhost = \"web 1\"", "fleet.host"), ("[fleet]\nhost = \"\"", "fleet.host"),
-        ("[fleet]\nhost = \"\(String(repeating: "a", count: 65))\"", "fleet.host"), ("[fleet]\nship_batch = 2001", "fleet.ship_batch"),
-        ("[fleet]\nship_batch = 0", "fleet.ship_batch"), ("[fleet]\ndatabase_env = \"A\"\ndatabase_file = \"/b\"", "fleet.database_file"),
+        ("[fleet]\nhost = \"\(String(repeating: "a", count: 65))\"", "fleet.host"),
+        ("[fleet]\nship_batch = 2001", "fleet.ship_batch"),
+        ("[fleet]\nship_batch = 0", "fleet.ship_batch"),
+        ("[fleet]\ndatabase_env = \"A\"\ndatabase_file = \"/b\"", "fleet.database_file"),
         ("[fleet]\ndatabase = \"postgresql://u:p@h/db\"", "fleet.database"),
         ("[intake.relay_origins]\n\"web 1\" = { secret_env = \"X\" }", "intake.relay_origins.web 1"),
         ("[intake.relay_origins]\nweb-1 = { token_env = \"X\" }", "intake.relay_origins.web-1.token_env"),
@@ -232,7 +297,8 @@ import Testing
     }
 
     @Test func relayOriginsAreReadOneSecretPerHost() throws {
-        let text = "[intake.relay_origins]\nweb-1 = { secret_env = \"RELAY_WEB_1\" }\n[intake.relay_origins.db-1]\nsecret_file = \"/etc/r\""
+        let text =
+            "[intake.relay_origins]\nweb-1 = { secret_env = \"RELAY_WEB_1\" }\n[intake.relay_origins.db-1]\nsecret_file = \"/etc/r\""
         let configuration = try ConfigurationLoader.parse(text, file: "config.toml")
         #expect(configuration.intake.relayOrigins == ["web-1": .environment("RELAY_WEB_1"), "db-1": .file("/etc/r")])
     }

@@ -31,7 +31,9 @@ import Testing
 
     @Test func aFieldSpelledLikeKindOrTitleIsRefusedInJSON() {
         for text in [#"{"kInd": "x"}"#, #"{"kind": "note", "fields": {"TITLE": "t"}}"#] {
-            #expect(throws: ReportFormatError.self) { try ReportCodec.decode(Array(text.utf8), format: .json, path: "j") }
+            #expect(throws: ReportFormatError.self) {
+                try ReportCodec.decode(Array(text.utf8), format: .json, path: "j")
+            }
         }
     }
 

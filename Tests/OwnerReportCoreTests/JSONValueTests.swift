@@ -22,12 +22,15 @@ import Testing
 
     @Test func objectsHaveSortedKeysAndNestedValuesReadBack() throws {
         let value: JSONValue = ["z": 1, "a": ["nested": [true, false, .null, -42]], "m": "text"]
-        #expect(String(decoding: value.bytes, as: UTF8.self) == #"{"a":{"nested":[true,false,null,-42]},"m":"text","z":1}"#)
+        #expect(
+            String(decoding: value.bytes, as: UTF8.self) == #"{"a":{"nested":[true,false,null,-42]},"m":"text","z":1}"#)
         let object = try #require(try parsed(value) as? [String: Any])
         #expect(object["z"] as? Int == 1)
         let nested = try #require((object["a"] as? [String: Any])?["nested"] as? [Any])
         #expect(nested.count == 4)
-        #expect(nested[0] as? Bool == true && nested[1] as? Bool == false && nested[2] is NSNull && nested[3] as? Int == -42)
+        #expect(
+            nested[0] as? Bool == true && nested[1] as? Bool == false && nested[2] is NSNull && nested[3] as? Int == -42
+        )
         #expect(JSONValue.integer(.min).bytes == Array("-9223372036854775808".utf8))
     }
 }

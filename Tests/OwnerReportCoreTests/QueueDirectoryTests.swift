@@ -21,7 +21,8 @@ final class MemoryBook: EnqueueTimeBook, @unchecked Sendable {
     init() throws { try queue.prepare() }
 
     func setModificationTime(_ path: String, seconds: Int) throws {
-        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: Double(seconds))], ofItemAtPath: path)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSince1970: Double(seconds))], ofItemAtPath: path)
     }
 
     func drop(_ name: String, mtime seconds: Int) throws {
@@ -70,7 +71,10 @@ final class MemoryBook: EnqueueTimeBook, @unchecked Sendable {
         try drop("b.md", mtime: 1_000)
         try drop("a.json", mtime: 1_000)
         try drop("c.md", mtime: 1_000)
-        #expect(try queue.scanPending(book: MemoryBook(), maxReportBytes: 1 << 20).reports.map(\.name) == ["a.json", "b.md", "c.md"])
+        #expect(
+            try queue.scanPending(book: MemoryBook(), maxReportBytes: 1 << 20).reports.map(\.name) == [
+                "a.json", "b.md", "c.md",
+            ])
     }
 
     @Test func hiddenEditorAndForeignFilesAreNotCandidates() throws {
@@ -84,14 +88,19 @@ final class MemoryBook: EnqueueTimeBook, @unchecked Sendable {
 
     @Test func symlinksFIFOsAndDirectoriesAreListedAsRejectsAndNeverOpened() throws {
         try drop("good.md", mtime: 1_000)
-        try FileManager.default.createSymbolicLink(atPath: "\(queue.pending)/passwd.md", withDestinationPath: "/etc/passwd")
+        try FileManager.default.createSymbolicLink(
+            atPath: "\(queue.pending)/passwd.md", withDestinationPath: "/etc/passwd")
         #expect(mkfifo("\(queue.pending)/pipe.md", 0o600) == 0)
-        try FileManager.default.createDirectory(atPath: "\(queue.pending)/folder.json", withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(
+            atPath: "\(queue.pending)/folder.json", withIntermediateDirectories: false)
         let book = MemoryBook()
         // A FIFO opened for reading would block this scan forever: finishing at all proves it was not opened.
         let scan = try queue.scanPending(book: book, maxReportBytes: 1 << 20)
         #expect(scan.reports.map(\.name) == ["good.md"])
-        #expect(Set(scan.rejects.map { "\($0.name) \($0.kind.rawValue)" }) == ["passwd.md symbolic link", "pipe.md FIFO", "folder.json directory"])
+        #expect(
+            Set(scan.rejects.map { "\($0.name) \($0.kind.rawValue)" }) == [
+                "passwd.md symbolic link", "pipe.md FIFO", "folder.json directory",
+            ])
         #expect(book.hashes["passwd.md"] == .some(nil), "a symlink's target must not be read")
     }
 
@@ -104,7 +113,9 @@ final class MemoryBook: EnqueueTimeBook, @unchecked Sendable {
         #expect { try DurableFile.readRegularFile(link, limit: 10_000) } throws: { ($0 as? QueueError)?.errno == ELOOP }
         let fifo = directory.appending("fifo.md")
         #expect(mkfifo(fifo, 0o600) == 0)
-        #expect { try DurableFile.readRegularFile(fifo, limit: 10_000) } throws: { ($0 as? QueueError)?.errno == EINVAL }
+        #expect { try DurableFile.readRegularFile(fifo, limit: 10_000) } throws: {
+            ($0 as? QueueError)?.errno == EINVAL
+        }
     }
 
     @Test func enqueueNeverOverwritesAndLeavesNothingWhenRecordingFails() throws {
@@ -116,7 +127,9 @@ final class MemoryBook: EnqueueTimeBook, @unchecked Sendable {
 
         struct LedgerDown: Error {}
         #expect(throws: LedgerDown.self) {
-            try DurableFile.publish(Array("third".utf8), as: "\(queue.pending)/\(producerName(2_000, "y"))", via: queue.tmp) { _ in throw LedgerDown() }
+            try DurableFile.publish(
+                Array("third".utf8), as: "\(queue.pending)/\(producerName(2_000, "y"))", via: queue.tmp
+            ) { _ in throw LedgerDown() }
         }
         #expect(directoryNames(queue.pending) == [name])
         #expect(directoryNames(queue.tmp).isEmpty)

@@ -3,7 +3,7 @@ import OwnerReportCore
 import Testing
 
 @Suite struct QuietHoursTests {
-    let taipei = TimeZone(identifier: "Asia/Taipei")!
+    let taipei = TimeZone(identifier: "Asia/Taipei") ?? .gmt
 
     func at(_ text: String) throws -> Timestamp { try #require(Timestamp.parse(text, in: taipei)) }
 

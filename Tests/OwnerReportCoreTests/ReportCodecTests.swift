@@ -116,24 +116,56 @@ import Testing
     }
 
     static let malformed: [Malformed] = [
-        .init(label: "no end of front matter", bytes: Array("---\nkind: note\ntitle: x\nbody\n".utf8), format: .markdown, line: 1, message: "never closed"),
-        .init(label: "line without colon", bytes: Array("---\nkind: note\njust words\n---\n".utf8), format: .markdown, line: 3, message: "expected 'key: value'"),
-        .init(label: "bad field name", bytes: Array("---\nkind: note\nbad key!: v\n---\n".utf8), format: .markdown, line: 3, message: "not a field name"),
-        .init(label: "duplicate field", bytes: Array("---\ntitle: a\nteam: x\ntitle: b\n---\n".utf8), format: .markdown, line: 4, message: "duplicate field 'title' (first on line 2)"),
-        .init(label: "unclosed quote", bytes: Array("---\ntitle: \"open\n---\n".utf8), format: .markdown, line: 2, message: "never closed"),
-        .init(label: "orphan list item", bytes: Array("---\n- item\n---\n".utf8), format: .markdown, line: 2, message: "no 'key:' line"),
-        .init(label: "missing space after colon", bytes: Array("---\ntitle:x\n---\n".utf8), format: .markdown, line: 2, message: "space after"),
-        .init(label: "invalid UTF-8", bytes: Array("---\ntitle: ok\n---\nbad ".utf8) + [0xC3, 0x28], format: .markdown, line: 4, message: "not valid UTF-8 at byte offset 22"),
-        .init(label: "overlong UTF-8", bytes: Array("x".utf8) + [0xC0, 0xAF], format: .markdown, line: 1, message: "not valid UTF-8 at byte offset 1"),
-        .init(label: "UTF-16 surrogate in UTF-8", bytes: [0xED, 0xA0, 0x80], format: .markdown, line: 1, message: "not valid UTF-8"),
-        .init(label: "binary", bytes: [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00], format: .markdown, line: 1, message: "binary content: NUL byte at offset 7"),
+        .init(
+            label: "no end of front matter", bytes: Array("---\nkind: note\ntitle: x\nbody\n".utf8), format: .markdown,
+            line: 1, message: "never closed"),
+        .init(
+            label: "line without colon", bytes: Array("---\nkind: note\njust words\n---\n".utf8), format: .markdown,
+            line: 3, message: "expected 'key: value'"),
+        .init(
+            label: "bad field name", bytes: Array("---\nkind: note\nbad key!: v\n---\n".utf8), format: .markdown,
+            line: 3, message: "not a field name"),
+        .init(
+            label: "duplicate field", bytes: Array("---\ntitle: a\nteam: x\ntitle: b\n---\n".utf8), format: .markdown,
+            line: 4, message: "duplicate field 'title' (first on line 2)"),
+        .init(
+            label: "unclosed quote", bytes: Array("---\ntitle: \"open\n---\n".utf8), format: .markdown, line: 2,
+            message: "never closed"),
+        .init(
+            label: "orphan list item", bytes: Array("---\n- item\n---\n".utf8), format: .markdown, line: 2,
+            message: "no 'key:' line"),
+        .init(
+            label: "missing space after colon", bytes: Array("---\ntitle:x\n---\n".utf8), format: .markdown, line: 2,
+            message: "space after"),
+        .init(
+            label: "invalid UTF-8", bytes: Array("---\ntitle: ok\n---\nbad ".utf8) + [0xC3, 0x28], format: .markdown,
+            line: 4, message: "not valid UTF-8 at byte offset 22"),
+        .init(
+            label: "overlong UTF-8", bytes: Array("x".utf8) + [0xC0, 0xAF], format: .markdown, line: 1,
+            message: "not valid UTF-8 at byte offset 1"),
+        .init(
+            label: "UTF-16 surrogate in UTF-8", bytes: [0xED, 0xA0, 0x80], format: .markdown, line: 1,
+            message: "not valid UTF-8"),
+        .init(
+            label: "binary", bytes: [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00], format: .markdown, line: 1,
+            message: "binary content: NUL byte at offset 7"),
         .init(label: "empty", bytes: [], format: .markdown, line: nil, message: "empty report"),
-        .init(label: "only white space", bytes: Array(" \n\t\r\n".utf8), format: .json, line: nil, message: "empty report"),
-        .init(label: "invalid JSON", bytes: Array("{\n\"kind\": \"note\",\n\"title\": }".utf8), format: .json, line: 3, message: "invalid JSON"),
+        .init(
+            label: "only white space", bytes: Array(" \n\t\r\n".utf8), format: .json, line: nil, message: "empty report"
+        ),
+        .init(
+            label: "invalid JSON", bytes: Array("{\n\"kind\": \"note\",\n\"title\": }".utf8), format: .json, line: 3,
+            message: "invalid JSON"),
         .init(label: "JSON array", bytes: Array("[1, 2]".utf8), format: .json, line: nil, message: "must be an object"),
-        .init(label: "JSON fields not an object", bytes: Array(#"{"fields": [1]}"#.utf8), format: .json, line: nil, message: "\"fields\" must be an object"),
-        .init(label: "JSON nested field", bytes: Array(#"{"fields": {"a": {"b": 1}}}"#.utf8), format: .json, line: nil, message: "\"fields.a\" must be"),
-        .init(label: "JSON title not a string", bytes: Array(#"{"title": 5}"#.utf8), format: .json, line: nil, message: "\"title\" must be a string"),
+        .init(
+            label: "JSON fields not an object", bytes: Array(#"{"fields": [1]}"#.utf8), format: .json, line: nil,
+            message: "\"fields\" must be an object"),
+        .init(
+            label: "JSON nested field", bytes: Array(#"{"fields": {"a": {"b": 1}}}"#.utf8), format: .json, line: nil,
+            message: "\"fields.a\" must be"),
+        .init(
+            label: "JSON title not a string", bytes: Array(#"{"title": 5}"#.utf8), format: .json, line: nil,
+            message: "\"title\" must be a string"),
     ]
 
     @Test(arguments: malformed)

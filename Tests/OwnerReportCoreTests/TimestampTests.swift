@@ -44,7 +44,9 @@ import Testing
 /// Found by fuzz/run (fuzz-intake): an Alertmanager payload whose startsAt was in the year 1013 trapped on
 /// overflow in `Timestamp(seconds:nanoseconds:)` and would have brought the intake down.
 @Suite struct TimestampRangeFuzzRegressionTests {
-    @Test(arguments: ["1013-11-24T10:00:00Z", "1677-01-01T00:00:00Z", "2263-01-01T00:00:00Z", "9999-12-31T23:59:59+14:00"])
+    @Test(arguments: [
+        "1013-11-24T10:00:00Z", "1677-01-01T00:00:00Z", "2263-01-01T00:00:00Z", "9999-12-31T23:59:59+14:00",
+    ])
     func aTimeOutsideWhatNanosecondsSinceTheEpochHoldIsRefused(text: String) {
         #expect(Timestamp.parse(text, in: .gmt) == nil)
     }

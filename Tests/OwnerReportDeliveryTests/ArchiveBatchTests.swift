@@ -38,7 +38,8 @@ import TestSupport
 
     @Test func aReportThatVanishedStopsTheBatchWithItsNameAndLosesNothing() throws {
         let first = try pending("a.md", "one")
-        let gone = QueueEntry(name: "gone.md", directory: queue.pending, kind: .regularFile, enqueuedAt: Timestamp(seconds: 1))
+        let gone = QueueEntry(
+            name: "gone.md", directory: queue.pending, kind: .regularFile, enqueuedAt: Timestamp(seconds: 1))
         #expect {
             try queue.archive([first, gone])
         } throws: { error in

@@ -24,10 +24,13 @@ import TestSupport
 
     static func transport(_ name: String) throws -> ChatTransport {
         let configuration = try ConfigurationLoader.parse(configuration, file: "test.toml")
-        let secrets = SecretResolver(environment: ["T": "123:token", "U": "https://hooks.slack.com/services/A/B/C"], configurationFile: "test.toml")
+        let secrets = SecretResolver(
+            environment: ["T": "123:token", "U": "https://hooks.slack.com/services/A/B/C"],
+            configurationFile: "test.toml")
         let destination = try configuration.destination(named: name)
         let made = try TransportFactory.make(
-            destination, queue: QueueDirectory(root: "/nonexistent"), policy: configuration.delivery, secrets: secrets, timeZone: configuration.timeZone,
+            destination, queue: QueueDirectory(root: "/nonexistent"), policy: configuration.delivery, secrets: secrets,
+            timeZone: configuration.timeZone,
             host: "test")
         return try #require(made as? ChatTransport)
     }
@@ -36,7 +39,9 @@ import TestSupport
         (0..<count).map { index in
             let title = index % 7 == 3 ? "<b>&amp; \"quoted\" ${{x}} **not bold** #\(index)" : "job \(index) finished"
             let body = index % 11 == 5 ? String(repeating: "a longer line of output, ", count: 12) : "exit 0"
-            let report = Report(kind: .note, title: title, fields: ["status": .text("normal"), "task_id": .text("t-\(index)")], body: body)
+            let report = Report(
+                kind: .note, title: title, fields: ["status": .text("normal"), "task_id": .text("t-\(index)")],
+                body: body)
             let id = String(format: "20261202T0100%02d.000000000Z-note-job-%04d-0000abcd.md", index % 60, index)
             return PreparedReport(id: id, report: report, enqueuedAt: Timestamp(seconds: Int64(1_700_000_000 + index)))
         }
@@ -48,18 +53,26 @@ import TestSupport
         let reports = Self.reports(400)
         let packed = transport.catchUpMessages(for: reports)
         #expect(packed.messages.count == packed.covering.count)
-        #expect(packed.covering.first?.lowerBound == 0 && packed.covering.last?.upperBound == reports.count, "every report covered")
-        for (previous, next) in zip(packed.covering, packed.covering.dropFirst()) { #expect(previous.upperBound == next.lowerBound) }
+        #expect(
+            packed.covering.first?.lowerBound == 0 && packed.covering.last?.upperBound == reports.count,
+            "every report covered")
+        for (previous, next) in zip(packed.covering, packed.covering.dropFirst()) {
+            #expect(previous.upperBound == next.lowerBound)
+        }
         for (message, range) in zip(packed.messages, packed.covering) {
             #expect(transport.service.splitter.measure(message.text) <= limit, "a message over \(limit)")
             let names = reports[range].map(\.id)
             var position = message.text.startIndex
             for name in names {
-                let found = try #require(message.text.range(of: name, range: position..<message.text.endIndex), "\(name) missing or out of order")
+                let found = try #require(
+                    message.text.range(of: name, range: position..<message.text.endIndex),
+                    "\(name) missing or out of order")
                 position = found.upperBound
             }
         }
-        #expect(packed.messages.count < reports.count / 8, "\(packed.messages.count) messages for \(reports.count) short reports")
+        #expect(
+            packed.messages.count < reports.count / 8,
+            "\(packed.messages.count) messages for \(reports.count) short reports")
     }
 
     /// A report too long to share a message ends the packed prefix: it goes alone, after them.

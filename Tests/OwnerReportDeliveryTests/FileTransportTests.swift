@@ -15,7 +15,8 @@ import TestSupport
     init() throws { try queue.prepare() }
 
     @Test func aResendAfterACrashFindsTheSameFileAndCountsAsDelivered() throws {
-        let transport = FileTransport(destination: Destination(name: "local", channel: .file, path: "outbox"), queue: queue)
+        let transport = FileTransport(
+            destination: Destination(name: "local", channel: .file, path: "outbox"), queue: queue)
         let message = try #require(try transport.messages(for: report).first)
         let path = "\(queue.root)/outbox/20261123T081500.000000000Z-note-x-00000000.txt"
         #expect(transport.send(message, of: report) == .accepted(status: nil, messageID: path))
@@ -26,10 +27,12 @@ import TestSupport
     }
 
     @Test func otherContentUnderTheSameNameIsNeverOverwritten() throws {
-        let transport = FileTransport(destination: Destination(name: "local", channel: .file, path: "outbox"), queue: queue)
+        let transport = FileTransport(
+            destination: Destination(name: "local", channel: .file, path: "outbox"), queue: queue)
         let message = try #require(try transport.messages(for: report).first)
         try FileManager.default.createDirectory(atPath: "\(queue.root)/outbox", withIntermediateDirectories: true)
-        let path = try directory.write("queue/outbox/20261123T081500.000000000Z-note-x-00000000.txt", "someone else's file")
+        let path = try directory.write(
+            "queue/outbox/20261123T081500.000000000Z-note-x-00000000.txt", "someone else's file")
         guard case .rejected = transport.send(message, of: report) else {
             Issue.record("expected the send to be refused")
             return
@@ -38,7 +41,8 @@ import TestSupport
     }
 
     @Test func aSingleFileTargetIsAppendedTo() throws {
-        let transport = FileTransport(destination: Destination(name: "log", channel: .file, path: "reports.log"), queue: queue)
+        let transport = FileTransport(
+            destination: Destination(name: "log", channel: .file, path: "reports.log"), queue: queue)
         let message = try #require(try transport.messages(for: report).first)
         #expect(transport.send(message, of: report) == .accepted(status: nil, messageID: "\(queue.root)/reports.log"))
         #expect(transport.send(message, of: report) == .accepted(status: nil, messageID: "\(queue.root)/reports.log"))

@@ -5,7 +5,8 @@ import Testing
 /// Inputs `fuzz/run` found (fuzz-markup): a part over its limit, or text lost by the splitter.
 @Suite struct MarkupFuzzRegressionTests {
     /// The fuzzer's input: the first byte picks the limit (64 + 8 × byte), the rest is the text.
-    static func split(_ base64: String) throws -> (parts: [String], limit: Int, text: String, splitter: MessageSplitter) {
+    static func split(_ base64: String) throws -> (parts: [String], limit: Int, text: String, splitter: MessageSplitter)
+    {
         let bytes = try #require(Data(base64Encoded: base64).map(Array.init))
         let limit = 64 + Int(bytes[0]) * 8
         let text = String(decoding: bytes.dropFirst(), as: UTF8.self)
@@ -14,7 +15,8 @@ import Testing
     }
 
     @Test func aLongFenceInfoStringNoLongerPushesAPartOverTheLimit() throws {
-        let found = try Self.split("ANMAZikKCmBgYHPc3Djc3Nx6enp6enp6enp63Nxv/////wAA/9zc3Nzc3Nzc3Nzc3Nzc3Nzc3HcKPiBxdW90ZQBp")
+        let found = try Self.split(
+            "ANMAZikKCmBgYHPc3Djc3Nx6enp6enp6enp63Nxv/////wAA/9zc3Nzc3Nzc3Nzc3Nzc3Nzc3HcKPiBxdW90ZQBp")
         #expect(found.parts.count > 1)
         for part in found.parts { #expect(found.splitter.measure(part) <= found.limit, "\(part.debugDescription)") }
     }

@@ -27,7 +27,10 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
     /// Reports per catch-up message; nil: this destination does not pack.
     let packing: Int?
 
-    init(_ name: String, packing: Int? = nil, script: @escaping (PreparedReport, OutgoingMessage) -> Answer = { _, _ in .accept }) {
+    init(
+        _ name: String, packing: Int? = nil,
+        script: @escaping (PreparedReport, OutgoingMessage) -> Answer = { _, _ in .accept }
+    ) {
         destination = Destination(name: name, channel: .webhook)
         self.packing = packing
         self.script = script
@@ -46,7 +49,10 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
     }
 
     func messages(for report: PreparedReport) throws -> [OutgoingMessage] {
-        [OutgoingMessage(part: 1, parts: 1, payload: Array(report.id.utf8), text: report.report.title, reportID: report.id)]
+        [
+            OutgoingMessage(
+                part: 1, parts: 1, payload: Array(report.id.utf8), text: report.report.title, reportID: report.id)
+        ]
     }
 
     func send(_ message: OutgoingMessage, of report: PreparedReport) -> SendOutcome {
@@ -78,7 +84,8 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
         let id = "catchup-\(reports[0].id)"
         let messages = groups.enumerated().map { index, range in
             OutgoingMessage(
-                part: index + 1, parts: groups.count, payload: [], text: reports[range].map(\.report.title).joined(separator: "|"), reportID: id)
+                part: index + 1, parts: groups.count, payload: [],
+                text: reports[range].map(\.report.title).joined(separator: "|"), reportID: id)
         }
         return CatchUp(messages: messages, covering: groups, digest: Report(kind: .note, title: "Catch-up"))
     }
@@ -109,14 +116,20 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
     }
 
     func enqueue(_ title: String, to destination: String, status: ReportStatus = .normal) throws -> String {
-        try queue.enqueue(Report(kind: .note, title: title, fields: ["destination": .text(destination), "status": .text(status.rawValue)]))
+        try queue.enqueue(
+            Report(
+                kind: .note, title: title,
+                fields: ["destination": .text(destination), "status": .text(status.rawValue)]))
     }
 
-    func engine(_ transports: [ScriptedTransport], dryRun: Bool = false, stop: @escaping @Sendable () -> Bool = { false }) throws -> DeliveryRun {
+    func engine(
+        _ transports: [ScriptedTransport], dryRun: Bool = false, stop: @escaping @Sendable () -> Bool = { false }
+    ) throws -> DeliveryRun {
         DeliveryRun(
             queue: queue, configuration: configuration, ledger: try Ledger(queue: queue),
             transports: Dictionary(uniqueKeysWithValues: transports.map { ($0.destination.name, $0 as Transport) }),
-            secrets: SecretResolver(environment: [:], configurationFile: "test.toml"), options: .init(dryRun: dryRun, shouldStop: stop),
+            secrets: SecretResolver(environment: [:], configurationFile: "test.toml"),
+            options: .init(dryRun: dryRun, shouldStop: stop),
             logger: Logger(label: "test"))
     }
 
@@ -173,9 +186,13 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
             b.append(try enqueue("b \(index)", to: "slow"))
         }
         let fast = ScriptedTransport("fast")
-        fast.answer { report, _ in report.id == a[2] ? .fail(.transient(status: 503, retryAfter: nil, detail: "HTTP 503")) : .accept }
+        fast.answer { report, _ in
+            report.id == a[2] ? .fail(.transient(status: 503, retryAfter: nil, detail: "HTTP 503")) : .accept
+        }
         let slow = ScriptedTransport("slow")
-        slow.answer { report, _ in report.id == b[1] ? .fail(.rejected(status: 400, detail: "HTTP 400 bad body")) : .accept }
+        slow.answer { report, _ in
+            report.id == b[1] ? .fail(.rejected(status: 400, detail: "HTTP 400 bad body")) : .accept
+        }
         let summary = try engine([fast, slow]).run()
         #expect(fast.accepted.map(\.id) == Array(a[..<2]), "the lane stopped at its failure")
         #expect(slow.accepted.map(\.id) == [b[0]] + b[2...], "the rejected one skipped, the lane went on")
@@ -192,7 +209,9 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
     @Test func aReportForTwoLanesIsArchivedWhenBothAccepted() throws {
         let both = try enqueue("both", to: "fast, slow")
         let fast = ScriptedTransport("fast")
-        let slow = ScriptedTransport("slow") { _, _ in .fail(.transient(status: 502, retryAfter: nil, detail: "HTTP 502")) }
+        let slow = ScriptedTransport("slow") { _, _ in
+            .fail(.transient(status: 502, retryAfter: nil, detail: "HTTP 502"))
+        }
         _ = try engine([fast, slow]).run()
         #expect(directoryNames(queue.pending) == [both])
         #expect(fast.accepted.map(\.id) == [both])
@@ -213,14 +232,19 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
     /// of its own between them; every report gets its own attempt and delivered rows.
     @Test func aBacklogIsPackedAroundACriticalReportWithRowsPerReport() throws {
         var ids: [String] = []
-        for index in 0..<10 { ids.append(try enqueue("r\(index)", to: "chat", status: index == 5 ? .critical : .normal)) }
+        for index in 0..<10 {
+            ids.append(try enqueue("r\(index)", to: "chat", status: index == 5 ? .critical : .normal))
+        }
         let chat = ScriptedTransport("chat", packing: 4)
         let summary = try engine([chat]).run()
         #expect(summary.delivered == ids)
-        #expect(chat.accepted.map(\.text) == ["r0|r1|r2|r3", "r4", "r5", "r6|r7|r8|r9"], "\(chat.accepted.map(\.text))")
+        #expect(
+            chat.accepted.map(\.text) == ["r0|r1|r2|r3", "r4", "r5", "r6|r7|r8|r9"], "\(chat.accepted.map(\.text))")
         for id in ids {
             let kinds = try rows(id)
-            #expect(kinds.filter { $0 == "attempt" }.count == 1 && kinds.filter { $0 == "delivered" }.count == 1, "\(id): \(kinds)")
+            #expect(
+                kinds.filter { $0 == "attempt" }.count == 1 && kinds.filter { $0 == "delivered" }.count == 1,
+                "\(id): \(kinds)")
             #expect(kinds.last == "archived")
         }
     }
@@ -233,7 +257,9 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
         let chat = ScriptedTransport("chat", packing: 3)
         let summary = try engine([chat], dryRun: true).run()
         #expect(summary.previews.count == 2, "\(summary.previews)")
-        #expect(summary.previews.first?.hasSuffix("r0|r1|r2") == true && summary.previews.last?.hasSuffix("r3|r4") == true, "\(summary.previews)")
+        #expect(
+            summary.previews.first?.hasSuffix("r0|r1|r2") == true && summary.previews.last?.hasSuffix("r3|r4") == true,
+            "\(summary.previews)")
         #expect(chat.accepted.isEmpty)
         #expect(try Ledger(queue: queue).allEvents().count == rowsBefore)
         #expect(directoryNames(queue.pending) == pendingBefore)
@@ -245,7 +271,9 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
         var ids: [String] = []
         for index in 0..<8 { ids.append(try enqueue("r\(index)", to: "chat")) }
         let chat = ScriptedTransport("chat", packing: 4)
-        chat.answer { _, message in message.part == 2 ? .fail(.transient(status: 503, retryAfter: nil, detail: "HTTP 503")) : .accept }
+        chat.answer { _, message in
+            message.part == 2 ? .fail(.transient(status: 503, retryAfter: nil, detail: "HTTP 503")) : .accept
+        }
         let first = try engine([chat]).run()
         #expect(first.delivered == Array(ids[..<4]))
         #expect(Set(directoryNames(queue.pending)) == Set(ids[4...]))
@@ -270,17 +298,22 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
         let configuration = try ConfigurationLoader.parse(text, file: "test.toml")
         var ids: [String] = []
         for index in 0..<80 {
-            ids.append(try queue.enqueue(Report(kind: .note, title: "n\(index)", fields: ["destination": .text("l\(index % 8)")])))
+            ids.append(
+                try queue.enqueue(
+                    Report(kind: .note, title: "n\(index)", fields: ["destination": .text("l\(index % 8)")])))
         }
         let run = DeliveryRun(
             queue: queue, configuration: configuration, ledger: try Ledger(queue: queue),
             transports: Dictionary(uniqueKeysWithValues: transports.map { ($0.destination.name, $0 as Transport) }),
-            secrets: SecretResolver(environment: [:], configurationFile: "test.toml"), options: .init(), logger: Logger(label: "test"))
+            secrets: SecretResolver(environment: [:], configurationFile: "test.toml"), options: .init(),
+            logger: Logger(label: "test"))
         let summary = try run.run()
         #expect(summary.delivered.count == 80)
         #expect(run.ledgerCommits < 80, "one commit per message or more: \(run.ledgerCommits)")
         for lane in 0..<8 {
-            #expect(transports[lane].accepted.map(\.id) == ids.enumerated().filter { $0.offset % 8 == lane }.map(\.element), "lane \(lane) out of order")
+            #expect(
+                transports[lane].accepted.map(\.id) == ids.enumerated().filter { $0.offset % 8 == lane }.map(\.element),
+                "lane \(lane) out of order")
         }
     }
 
@@ -290,7 +323,9 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
         var ids: [String] = []
         let ledger = try Ledger(queue: queue)
         for index in 0..<200 {
-            ids.append(try queue.enqueue(Report(kind: .note, title: "n\(index)", fields: ["destination": .text("fast")]), ledger: ledger))
+            ids.append(
+                try queue.enqueue(
+                    Report(kind: .note, title: "n\(index)", fields: ["destination": .text("fast")]), ledger: ledger))
         }
         final class Peak: @unchecked Sendable {
             var run: DeliveryRun?
@@ -303,7 +338,8 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
         }
         let run = DeliveryRun(
             queue: queue, configuration: configuration, ledger: ledger, transports: ["fast": fast],
-            secrets: SecretResolver(environment: [:], configurationFile: "test.toml"), options: .init(readAhead: 16), logger: Logger(label: "test"))
+            secrets: SecretResolver(environment: [:], configurationFile: "test.toml"), options: .init(readAhead: 16),
+            logger: Logger(label: "test"))
         peak.run = run
         let summary = try run.run()
         #expect(summary.delivered == ids)
@@ -315,7 +351,9 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
     /// its backoff is over, so neither the failed report nor a newer one goes early.
     @Test func aLaterScanDoesNotCutABackoffShort() throws {
         let first = try enqueue("first", to: "fast")
-        let fast = ScriptedTransport("fast") { _, _ in .fail(.transient(status: 503, retryAfter: nil, detail: "HTTP 503")) }
+        let fast = ScriptedTransport("fast") { _, _ in
+            .fail(.transient(status: 503, retryAfter: nil, detail: "HTTP 503"))
+        }
         let engine = try engine([fast])
         defer { engine.shutDown() }
         try engine.feed()
@@ -335,7 +373,10 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
     @Test func aBrokenDestinationEndsTheRunWhileTheScanHandsOut() throws {
         let ledger = try Ledger(queue: queue)
         for index in 0..<400 {
-            _ = try queue.enqueue(Report(kind: .note, title: "n\(index)", fields: ["destination": .text(index % 2 == 0 ? "fast" : "slow")]), ledger: ledger)
+            _ = try queue.enqueue(
+                Report(
+                    kind: .note, title: "n\(index)", fields: ["destination": .text(index % 2 == 0 ? "fast" : "slow")]),
+                ledger: ledger)
         }
         let fast = ScriptedTransport("fast") { _, _ in .fail(.destinationBroken(status: 401, detail: "HTTP 401")) }
         let slow = ScriptedTransport("slow")
@@ -355,7 +396,9 @@ final class ScriptedTransport: Transport, BacklogPacking, @unchecked Sendable {
     /// A lane waiting out a long rate limit is interrupted by a stop at once, not after the wait.
     @Test func aStopEndsALongRateLimitWait() throws {
         let id = try enqueue("limited", to: "chat")
-        let chat = ScriptedTransport("chat") { _, _ in .fail(.transient(status: 429, retryAfter: .seconds(50), detail: "HTTP 429")) }
+        let chat = ScriptedTransport("chat") { _, _ in
+            .fail(.transient(status: 429, retryAfter: .seconds(50), detail: "HTTP 429"))
+        }
         let started = ContinuousClock.now
         let summary = try engine([chat]) { ContinuousClock.now - started > .milliseconds(300) }.run()
         let took = ContinuousClock.now - started

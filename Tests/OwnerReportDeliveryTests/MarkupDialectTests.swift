@@ -9,10 +9,17 @@ struct MarkupDialectTests {
     @Test("Telegram: hostile text is escaped, markup becomes its tag subset")
     func telegram() {
         let html = TelegramHTML()
-        #expect(html.render(Self.hostile) == "@everyone &lt;script&gt;alert(1)&lt;/script&gt; &amp;amp; &lt;b&gt;x&lt;/b&gt; a &lt; b &gt; c &amp; d")
-        #expect(html.render("**bold** _it_ ~~gone~~ `a<b` [site](https://e.x/?a=1&b=\"2\")")
-            == "<b>bold</b> <i>it</i> <s>gone</s> <code>a&lt;b</code> <a href=\"https://e.x/?a=1&amp;b=&quot;2&quot;\">site</a>")
-        #expect(html.render("```swift\nlet a = b < c && d\n```") == "<pre><code class=\"language-swift\">let a = b &lt; c &amp;&amp; d</code></pre>")
+        #expect(
+            html.render(Self.hostile)
+                == "@everyone &lt;script&gt;alert(1)&lt;/script&gt; &amp;amp; &lt;b&gt;x&lt;/b&gt; a &lt; b &gt; c &amp; d"
+        )
+        #expect(
+            html.render("**bold** _it_ ~~gone~~ `a<b` [site](https://e.x/?a=1&b=\"2\")")
+                == "<b>bold</b> <i>it</i> <s>gone</s> <code>a&lt;b</code> <a href=\"https://e.x/?a=1&amp;b=&quot;2&quot;\">site</a>"
+        )
+        #expect(
+            html.render("```swift\nlet a = b < c && d\n```")
+                == "<pre><code class=\"language-swift\">let a = b &lt; c &amp;&amp; d</code></pre>")
         #expect(html.render("# 標題\n> 引用 <x>\n- 項目") == "<b>標題</b>\n<blockquote>引用 &lt;x&gt;</blockquote>\n• 項目")
         // Only web and mail links become links.
         #expect(html.render("[x](javascript:alert(1))") == "x (javascript:alert(1))")

@@ -11,14 +11,16 @@ struct MessageSplitterTests {
         for paragraph in 1...24 {
             text += "段落 \(paragraph):" + String(repeating: sentence, count: 8) + "\n\n"
         }
-        text += "```swift\n" + (1...150).map { "let step\($0) = \"步驟 \($0) 👨‍👩‍👧‍👦\"" }.joined(separator: "\n") + "\n```\n\n結語。"
+        text +=
+            "```swift\n" + (1...150).map { "let step\($0) = \"步驟 \($0) 👨‍👩‍👧‍👦\"" }.joined(separator: "\n") + "\n```\n\n結語。"
         return text
     }
 
     /// The text of the parts without the `(k/n)` lines and the fence lines the splitter added.
     static func reassembled(_ parts: [String]) -> String {
         parts.map { part in
-            part.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(parts.count > 1 ? 1 : 0).joined(separator: "\n")
+            part.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(parts.count > 1 ? 1 : 0).joined(
+                separator: "\n")
         }.joined(separator: "\n")
     }
 
@@ -31,7 +33,9 @@ struct MessageSplitterTests {
         #expect(MessageSplitter(limit: 2000).split("hello\n\nworld") == ["hello\n\nworld"])
     }
 
-    @Test("long text: every part within the limit, numbered, fences balanced, nothing lost", arguments: [2000, 4096, 3000])
+    @Test(
+        "long text: every part within the limit, numbered, fences balanced, nothing lost",
+        arguments: [2000, 4096, 3000])
     func long(limit: Int) {
         let text = Self.longReport()
         #expect(text.count > 9000)
@@ -42,12 +46,18 @@ struct MessageSplitterTests {
             #expect(part.utf16.count <= limit, "part \(index + 1) is \(part.utf16.count) units")
             #expect(part.hasPrefix("(\(index + 1)/\(parts.count))\n"))
             for block in MarkdownBlock.parse(part) {
-                if case .code(_, _, let closed) = block { #expect(closed, "part \(index + 1) leaves a code block open") }
+                if case .code(_, _, let closed) = block {
+                    #expect(closed, "part \(index + 1) leaves a code block open")
+                }
             }
         }
         #expect(Self.withoutSpaceAndFences(Self.reassembled(parts)) == Self.withoutSpaceAndFences(text))
         // A cut code block opens again with its language.
-        #expect(parts.dropFirst().contains { $0.contains("(\(parts.count)/\(parts.count))\n```swift") || $0.split(separator: "\n").dropFirst().first == "```swift" })
+        #expect(
+            parts.dropFirst().contains {
+                $0.contains("(\(parts.count)/\(parts.count))\n```swift")
+                    || $0.split(separator: "\n").dropFirst().first == "```swift"
+            })
     }
 
     @Test("paragraphs are kept whole when they fit a part of their own")

@@ -42,11 +42,13 @@ import TestSupport
     }
 
     @Test func aConnectionErrorIsTransientAndAMalformedURLIsNot() {
-        guard case .transient = SendOutcome.classify(CurlError(code: 7, message: "refused", url: "http://127.0.0.1:9")) else {
+        guard case .transient = SendOutcome.classify(CurlError(code: 7, message: "refused", url: "http://127.0.0.1:9"))
+        else {
             Issue.record("a refused connection must be transient")
             return
         }
-        guard case .destinationBroken = SendOutcome.classify(CurlError(code: 3, message: "bad url", url: "(url)")) else {
+        guard case .destinationBroken = SendOutcome.classify(CurlError(code: 3, message: "bad url", url: "(url)"))
+        else {
             Issue.record("a malformed URL is the destination's configuration")
             return
         }

@@ -12,7 +12,10 @@ import TestSupport
     func filledLedger(_ count: Int = 5) throws -> Ledger {
         let ledger = try Ledger(path: path)
         for index in 1...count {
-            try ledger.append(.init(.enqueued, report: "r\(index).md", detail: "報告 \(index) 🚀", enqueuedAt: Timestamp(seconds: Int64(index)), sha256: "ab"))
+            try ledger.append(
+                .init(
+                    .enqueued, report: "r\(index).md", detail: "報告 \(index) 🚀",
+                    enqueuedAt: Timestamp(seconds: Int64(index)), sha256: "ab"))
         }
         return ledger
     }
@@ -62,7 +65,9 @@ import TestSupport
         let ledger = try filledLedger()
         try ledger.database.execute("DROP TRIGGER events_refuse_update")
         // Always a different first digit: replacing it with a fixed one would be a no-op 1 time in 16.
-        try ledger.database.execute("UPDATE events SET hash = (CASE substr(hash, 1, 1) WHEN 'f' THEN '0' ELSE 'f' END) || substr(hash, 2) WHERE seq = 2")
+        try ledger.database.execute(
+            "UPDATE events SET hash = (CASE substr(hash, 1, 1) WHEN 'f' THEN '0' ELSE 'f' END) || substr(hash, 2) WHERE seq = 2"
+        )
         let broken = try #require(try ledger.verifyChain())
         #expect(broken.sequence == 2)
     }
@@ -81,13 +86,17 @@ import TestSupport
         #expect(try ledger.verifyChain() == nil)
         // One of them refused (a trigger on the third row's kind) takes the other two with it.
         try ledger.database.execute(
-            "CREATE TRIGGER refuse_alerts BEFORE INSERT ON events WHEN NEW.event = 'alert' BEGIN SELECT RAISE(ABORT, 'no alerts'); END")
+            "CREATE TRIGGER refuse_alerts BEFORE INSERT ON events WHEN NEW.event = 'alert' BEGIN SELECT RAISE(ABORT, 'no alerts'); END"
+        )
         #expect(throws: (any Error).self) {
-            try ledger.append([.init(.archived, report: "r1.md"), .init(.deferred, report: "r2.md"), .init(.alert, detail: "x")])
+            try ledger.append([
+                .init(.archived, report: "r1.md"), .init(.deferred, report: "r2.md"), .init(.alert, detail: "x"),
+            ])
         }
         #expect(try ledger.allEvents().count == 5, "none of the three was kept")
         try ledger.append(.init(.archived, report: "r1.md"))
-        #expect(try ledger.allEvents().map(\.sequence) == [1, 2, 3, 4, 5, 6], "and the next row follows on without a gap")
+        #expect(
+            try ledger.allEvents().map(\.sequence) == [1, 2, 3, 4, 5, 6], "and the next row follows on without a gap")
         #expect(try ledger.verifyChain() == nil)
         #expect(try ledger.append([]).isEmpty)
     }
@@ -98,12 +107,19 @@ import TestSupport
         #expect(head.sequence == 3)
         #expect(LedgerWitness(head.description) == head)
         #expect(LedgerWitness("3:" + head.hash.uppercased()) == head, "hex in either case")
-        for bad in ["", "3", "3:", ":" + head.hash, "0:" + head.hash, "-1:" + head.hash, "3:" + head.hash.dropLast(), "3:" + head.hash + "0", "3:" + head.hash.dropLast() + "g", "x:" + head.hash] {
+        for bad in [
+            "", "3", "3:", ":" + head.hash, "0:" + head.hash, "-1:" + head.hash, "3:" + head.hash.dropLast(),
+            "3:" + head.hash + "0", "3:" + head.hash.dropLast() + "g", "x:" + head.hash,
+        ] {
             #expect(LedgerWitness(bad) == nil, "\(bad)")
         }
         #expect(try ledger.disagreement(with: head) == nil)
-        #expect(try ledger.disagreement(with: LedgerWitness(sequence: 3, hash: String(repeating: "0", count: 64)))?.contains("rewritten") == true)
-        #expect(try ledger.disagreement(with: LedgerWitness(sequence: 9, hash: head.hash))?.contains("ends at row 3") == true)
+        #expect(
+            try ledger.disagreement(with: LedgerWitness(sequence: 3, hash: String(repeating: "0", count: 64)))?
+                .contains("rewritten") == true)
+        #expect(
+            try ledger.disagreement(with: LedgerWitness(sequence: 9, hash: head.hash))?.contains("ends at row 3")
+                == true)
     }
 
     @Test func theLedgerFileIsPrivateAndReopensWithItsHistory() throws {
@@ -155,7 +171,10 @@ import TestSupport
         let directory = TemporaryDirectory()
         let ledger = try Ledger(path: directory.appending("ledger.sqlite3"))
         for index in 1...6 {
-            try ledger.append(.init(index % 2 == 0 ? .delivered : .enqueued, report: "r\(index).md", detail: "\"quoted\" \\ {a,b} NULL\n報告"))
+            try ledger.append(
+                .init(
+                    index % 2 == 0 ? .delivered : .enqueued, report: "r\(index).md",
+                    detail: "\"quoted\" \\ {a,b} NULL\n報告"))
         }
         let events = try ledger.allEvents()
         let copy = try Ledger.scratch()
@@ -176,9 +195,10 @@ import TestSupport
         events.removeSubrange(4...5)
         var walk = ChainWalk()
         let problems = events.compactMap { walk.check($0) }
-        #expect(problems == [
-            ChainBreak(sequence: 3, reason: "content does not match its hash (edited)"),
-            ChainBreak(sequence: 7, reason: "rows 5 to 6 are missing"),
-        ])
+        #expect(
+            problems == [
+                ChainBreak(sequence: 3, reason: "content does not match its hash (edited)"),
+                ChainBreak(sequence: 7, reason: "rows 5 to 6 are missing"),
+            ])
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import OwnerReportCore
@@ -14,16 +14,22 @@ import TestSupport
 
     init() throws { try queue.prepare() }
 
-    func names(_ path: String) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
+    func names(_ path: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+    }
 
     /// A writer that died after its `enqueued` row committed and before the link: bytes in tmp/, a row, no file.
     func diedAfterCommit(_ name: String, _ text: String, ledger: Ledger) throws {
         let staged = try DurableFile.stage(Array(text.utf8), for: "\(queue.pending)/\(name)", in: queue.tmp)
-        try ledger.append(.init(.enqueued, report: name, enqueuedAt: ReportName.enqueueTime(of: name), sha256: QueueDirectory.sha256(staged.bytes)))
+        try ledger.append(
+            .init(
+                .enqueued, report: name, enqueuedAt: ReportName.enqueueTime(of: name),
+                sha256: QueueDirectory.sha256(staged.bytes)))
         staged.release()
     }
 
-    let name = ReportName.make(at: Timestamp(seconds: 1_800_000_000), kind: .note, title: "recovered", format: .markdown)
+    let name = ReportName.make(
+        at: Timestamp(seconds: 1_800_000_000), kind: .note, title: "recovered", format: .markdown)
 
     @Test func aCommittedReportLeftInTmpIsPublishedOnceAndRecorded() throws {
         let ledger = try Ledger(queue: queue)
@@ -35,7 +41,9 @@ import TestSupport
         #expect(try String(contentsOfFile: "\(queue.pending)/\(name)", encoding: .utf8) == "# committed\n")
         #expect(names(queue.tmp).isEmpty)
         #expect(try ledger.events(for: name).map(\.kind) == [.enqueued, .republished])
-        #expect(try queue.recoverStaged(ledger: ledger, by: "a test") == StagingRecovery(), "a second recovery finds nothing")
+        #expect(
+            try queue.recoverStaged(ledger: ledger, by: "a test") == StagingRecovery(),
+            "a second recovery finds nothing")
     }
 
     @Test func bytesWhoseRowNeverCommittedAreRemovedAndRecorded() throws {
@@ -67,7 +75,8 @@ import TestSupport
         try ledger.append(.init(.delivered, report: name, destination: "owner"))
         try ledger.append(.init(.archived, report: name))
         // And one still in pending/.
-        let waiting = ReportName.make(at: Timestamp(seconds: 1_800_000_001), kind: .note, title: "waiting", format: .markdown)
+        let waiting = ReportName.make(
+            at: Timestamp(seconds: 1_800_000_001), kind: .note, title: "waiting", format: .markdown)
         try diedAfterCommit(waiting, "waiting", ledger: ledger)
         try DurableFile.create("\(queue.pending)/\(waiting)", bytes: Array("waiting".utf8))
         #expect(try queue.recoverStaged(ledger: ledger, by: "a test") == StagingRecovery())
@@ -97,14 +106,19 @@ import TestSupport
     }
 
     func report(_ title: String, cause: String) -> ReportToEnqueue {
-        ReportToEnqueue(Array("# \(title)\n".utf8), kind: .incident, title: title, format: .markdown, origin: "a test", key: .cause(cause))
+        ReportToEnqueue(
+            Array("# \(title)\n".utf8), kind: .incident, title: title, format: .markdown, origin: "a test",
+            key: .cause(cause))
     }
 
     @Test func aStateChangeAndItsReportsCommitTogetherOncePerCause() throws {
         let ledger = try Ledger(queue: queue)
         let change = LedgerEvent.Draft(.incidentResolved, detail: "INC-1 resolved")
         let first = try queue.enqueue(
-            [report("resolved", cause: "incident:INC-1:resolved:T"), report("postmortem", cause: "incident:INC-1:postmortem:T")], recording: [change],
+            [
+                report("resolved", cause: "incident:INC-1:resolved:T"),
+                report("postmortem", cause: "incident:INC-1:postmortem:T"),
+            ], recording: [change],
             ledger: ledger)
         #expect(first.map(\.duplicate) == [false, false])
         #expect(try ledger.allEvents().map(\.kind) == [.incidentResolved, .enqueued, .enqueued])
@@ -112,7 +126,10 @@ import TestSupport
 
         // The same cause again (a sender's retry): the same ids, nothing new recorded or written.
         let again = try queue.enqueue(
-            [report("resolved", cause: "incident:INC-1:resolved:T"), report("postmortem", cause: "incident:INC-1:postmortem:T")], recording: [change],
+            [
+                report("resolved", cause: "incident:INC-1:resolved:T"),
+                report("postmortem", cause: "incident:INC-1:postmortem:T"),
+            ], recording: [change],
             ledger: ledger)
         #expect(again == first.map { EnqueuedReport(id: $0.id, duplicate: true) })
         #expect(try ledger.allEvents().count == 3)
@@ -126,19 +143,25 @@ import TestSupport
         let staged = try DurableFile.stage(Array("opened".utf8), for: "\(queue.pending)/\(name)", in: queue.tmp)
         var facts = ReportFacts(kind: "incident")
         facts.cause = "incident:INC-2:opened:T"
-        try ledger.append(.init(.enqueued, report: name, sha256: QueueDirectory.sha256(staged.bytes), facts: facts.json))
+        try ledger.append(
+            .init(.enqueued, report: name, sha256: QueueDirectory.sha256(staged.bytes), facts: facts.json))
         staged.release()
         let retry = try queue.enqueue([report("opened again", cause: "incident:INC-2:opened:T")], ledger: ledger)
         #expect(retry == [EnqueuedReport(id: name, duplicate: true)])
         #expect(names(queue.pending) == [name])
-        #expect(try String(contentsOfFile: "\(queue.pending)/\(name)", encoding: .utf8) == "opened", "the committed bytes, not the retry's")
+        #expect(
+            try String(contentsOfFile: "\(queue.pending)/\(name)", encoding: .utf8) == "opened",
+            "the committed bytes, not the retry's")
         #expect(try ledger.events(for: name).map(\.kind) == [.enqueued, .republished])
     }
 
     @Test func aFailedCommitLeavesNothingInTmpOrPending() throws {
         let ledger = try Ledger(queue: queue)
-        try ledger.database.execute("CREATE TRIGGER refuse BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END")
-        #expect(throws: (any Error).self) { try queue.enqueue([report("x", cause: "c")], recording: [.init(.incidentOpened)], ledger: ledger) }
+        try ledger.database.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        #expect(throws: (any Error).self) {
+            try queue.enqueue([report("x", cause: "c")], recording: [.init(.incidentOpened)], ledger: ledger)
+        }
         #expect(names(queue.tmp).isEmpty && names(queue.pending).isEmpty)
     }
 }

@@ -28,7 +28,8 @@ public final class HTTPSink: @unchecked Sendable {
     public init() throws {
         directory = TemporaryDirectory("owner-report-sink")
         server = try ServerProcess(
-            script: "http_sink.py", arguments: ["--log", directory.appending("requests.jsonl"), "--plan", directory.appending("plan.json")])
+            script: "http_sink.py",
+            arguments: ["--log", directory.appending("requests.jsonl"), "--plan", directory.appending("plan.json")])
     }
 
     /// Replaces the plan: `rules` as in the script's documentation, and the default answer.

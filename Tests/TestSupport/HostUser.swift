@@ -13,7 +13,9 @@ public struct HostUser: Sendable {
         for group in groups { _ = try runTool(["groupadd", "-f", group]) }
         if getpwnam(name) == nil {
             let made = try runTool(["useradd", "-M", "-U", "-s", "/usr/sbin/nologin", name])
-            guard made.status == 0 || getpwnam(name) != nil else { throw TestSetupError("useradd \(name): \(made.output)") }
+            guard made.status == 0 || getpwnam(name) != nil else {
+                throw TestSetupError("useradd \(name): \(made.output)")
+            }
         }
         if !groups.isEmpty { _ = try runTool(["usermod", "-a", "-G", groups.joined(separator: ","), name]) }
         guard let entry = getpwnam(name) else { throw TestSetupError("no user \(name) after useradd") }
@@ -21,7 +23,9 @@ public struct HostUser: Sendable {
     }
 
     /// Runs a command as this user, with its own groups and a clean environment plus `environment`.
-    public func run(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil) throws -> Program.Outcome {
+    public func run(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil) throws
+        -> Program.Outcome
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         process.arguments = ["--reuid=\(name)", "--regid=\(name)", "--init-groups", "--"] + arguments

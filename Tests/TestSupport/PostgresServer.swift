@@ -15,7 +15,8 @@ public final class PostgresServer: @unchecked Sendable {
     /// `/usr/lib/postgresql/<newest>/bin`, where Debian's `postgresql` package puts initdb and postgres.
     public static var binDirectory: String? {
         let root = "/usr/lib/postgresql"
-        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap { Int($0) }.sorted()
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap { Int($0) }
+            .sorted()
         guard let newest = versions.last else { return nil }
         let bin = "\(root)/\(newest)/bin"
         return FileManager.default.isExecutableFile(atPath: "\(bin)/initdb") ? bin : nil
@@ -24,7 +25,9 @@ public final class PostgresServer: @unchecked Sendable {
     /// Why the server cannot be started here, or nil when it can.
     public static var unavailableReason: String? {
         if binDirectory == nil { return "Debian's postgresql is not installed (make test-deps installs it)" }
-        if !FileManager.default.isExecutableFile(atPath: "/usr/bin/psql") { return "psql (postgresql-client) is not installed" }
+        if !FileManager.default.isExecutableFile(atPath: "/usr/bin/psql") {
+            return "psql (postgresql-client) is not installed"
+        }
         return nil
     }
 
@@ -48,7 +51,8 @@ public final class PostgresServer: @unchecked Sendable {
         if asNobody { _ = try runTool(["chown", "nobody:nogroup", passwordFile]) }
         let made = try runTool(
             prefix + [
-                "\(bin)/initdb", "-D", directory.appending("data"), "-U", "fleet", "--auth=scram-sha-256", "--pwfile=\(passwordFile)", "-E", "UTF8",
+                "\(bin)/initdb", "-D", directory.appending("data"), "-U", "fleet", "--auth=scram-sha-256",
+                "--pwfile=\(passwordFile)", "-E", "UTF8",
                 "--locale=C", "--no-sync",
             ])
         guard made.status == 0 else { throw TestSetupError("initdb failed: \(made.output)") }
@@ -57,7 +61,8 @@ public final class PostgresServer: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments =
             prefix + [
-                "\(bin)/postgres", "-D", directory.appending("data"), "-c", "listen_addresses=127.0.0.1", "-p", String(port),
+                "\(bin)/postgres", "-D", directory.appending("data"), "-c", "listen_addresses=127.0.0.1", "-p",
+                String(port),
                 "-c", "unix_socket_directories=\(directory.path)", "-c", "fsync=off", "-c", "max_connections=40",
             ]
         let log = FileHandle(forWritingAtPath: try directory.write("server.log", "")) ?? FileHandle.nullDevice
@@ -81,7 +86,10 @@ public final class PostgresServer: @unchecked Sendable {
     @discardableResult
     public func psql(_ sql: String, database: String = "fleet") throws -> String {
         let result = try runTool(
-            ["psql", "postgresql://fleet@127.0.0.1:\(port)/\(database)", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            [
+                "psql", "postgresql://fleet@127.0.0.1:\(port)/\(database)", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c",
+                sql,
+            ],
             environment: ["PGPASSWORD": Self.password, "PGCONNECT_TIMEOUT": "5"])
         guard result.status == 0 else { throw TestSetupError("psql: \(result.output)") }
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -14,8 +14,11 @@ public struct Program: Sendable {
     public var path: String {
         if let directory = ProcessInfo.processInfo.environment["OWNER_REPORT_BIN_DIR"] { return "\(directory)/\(name)" }
         let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-        if FileManager.default.isExecutableFile(atPath: "\(bundleDirectory)/\(name)") { return "\(bundleDirectory)/\(name)" }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        if FileManager.default.isExecutableFile(atPath: "\(bundleDirectory)/\(name)") {
+            return "\(bundleDirectory)/\(name)"
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return root.appendingPathComponent(".build/debug/\(name)").path
     }
 
@@ -34,17 +37,23 @@ public struct Program: Sendable {
     }
 
     /// Starts the program in the background.
-    public func start(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil) throws -> RunningProgram {
+    public func start(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil) throws
+        -> RunningProgram
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment
         // A test must not pick up the developer's own queue or config.
-        for key in merged.keys where key.hasPrefix("OWNER_REPORT_") && key != "OWNER_REPORT_BIN_DIR" { merged[key] = nil }
+        for key in merged.keys where key.hasPrefix("OWNER_REPORT_") && key != "OWNER_REPORT_BIN_DIR" {
+            merged[key] = nil
+        }
         merged["HOME"] = NSTemporaryDirectory() + "/owner-report-no-home"
         merged["XDG_STATE_HOME"] = nil
         // Loopback test servers must be reached directly, whatever proxy the machine has.
-        for key in ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] { merged[key] = nil }
+        for key in ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
+            merged[key] = nil
+        }
         for (key, value) in environment { merged[key] = value }
         process.environment = merged
         return try RunningProgram.launch(process, input: input)

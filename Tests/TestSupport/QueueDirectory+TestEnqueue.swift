@@ -7,7 +7,8 @@ extension QueueDirectory {
         try prepare()
         let ledger = try ledger ?? Ledger(queue: self)
         let bytes = Array(ReportCodec.encode(report, as: .markdown).utf8)
-        let path = try enqueue(bytes, kind: report.kind, title: report.title, format: .markdown, ledger: ledger, origin: "test")
+        let path = try enqueue(
+            bytes, kind: report.kind, title: report.title, format: .markdown, ledger: ledger, origin: "test")
         return DurableFile.fileName(of: path)
     }
 }

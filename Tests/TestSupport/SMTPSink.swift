@@ -34,7 +34,9 @@ public final class SMTPSink: @unchecked Sendable {
     public init(rejecting: [String] = []) throws {
         server = try ServerProcess(
             script: "smtp_sink.py",
-            arguments: ["--log", directory.appending("messages.jsonl"), "--user", Self.user, "--password", Self.password]
+            arguments: [
+                "--log", directory.appending("messages.jsonl"), "--user", Self.user, "--password", Self.password,
+            ]
                 + rejecting.flatMap { ["--reject", $0] })
     }
 

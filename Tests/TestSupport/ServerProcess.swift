@@ -7,7 +7,9 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// The path of `Tests/Servers/<script>`.
     public static func script(_ script: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Servers/\(script)").path
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "Servers/\(script)"
+        ).path
     }
 
     /// Starts `Tests/Servers/<script>` with `arguments` and waits for the port it listens on.
@@ -24,9 +26,14 @@ public final class ServerProcess: @unchecked Sendable {
             if chunk.isEmpty { break }
             line.append(chunk)
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
             kill(process.processIdentifier, SIGKILL)
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "\(script) did not start (is python3 with its modules installed?)"])
+            throw CocoaError(
+                .fileReadCorruptFile,
+                userInfo: [
+                    NSLocalizedDescriptionKey: "\(script) did not start (is python3 with its modules installed?)"
+                ])
         }
         self.port = port
     }

@@ -1,7 +1,9 @@
 import Foundation
 
 /// Runs a command-line tool found on PATH to completion; stdout and stderr are returned together.
-public func runTool(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, output: String) {
+public func runTool(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (
+    status: Int32, output: String
+) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments

@@ -57,7 +57,8 @@ struct ServiceAnswer {
     /// A 429's outcome: the wait the body gives at `path` (more precise), else the Retry-After header.
     func rateLimited(_ response: HTTPResponse, retryAfterAt path: String, detail: String) -> ChatAnswer {
         let seconds = number(path) ?? Double(response.headers["retry-after"] ?? "")
-        return .outcome(.transient(status: 429, retryAfter: seconds.map { .milliseconds(Int64($0 * 1000)) }, detail: detail))
+        return .outcome(
+            .transient(status: 429, retryAfter: seconds.map { .milliseconds(Int64($0 * 1000)) }, detail: detail))
     }
 
     func string(_ path: String) -> String? {

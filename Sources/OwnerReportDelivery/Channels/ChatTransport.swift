@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import OwnerReportCore
@@ -23,7 +23,9 @@ public final class ChatTransport: Transport, BacklogPacking {
     }
 
     /// - Parameter pace: the destination's, when another lane already sends to it.
-    public init(service: ChatService, policy: DeliveryPolicy, secrets: SecretResolver, timeZone: TimeZone, pace: Pace = Pace()) throws {
+    public init(
+        service: ChatService, policy: DeliveryPolicy, secrets: SecretResolver, timeZone: TimeZone, pace: Pace = Pace()
+    ) throws {
         self.service = service
         self.secrets = secrets
         self.timeZone = timeZone
@@ -46,7 +48,9 @@ public final class ChatTransport: Transport, BacklogPacking {
         for _ in 0..<2 {
             let wait = pace.reserve(spacing: service.minimumInterval)
             if wait > .zero, !(interruption ?? Interruption.never).sleep(for: wait) {
-                return .transient(status: nil, retryAfter: nil, detail: "stopped while keeping \(destination.name)'s pace; nothing was sent")
+                return .transient(
+                    status: nil, retryAfter: nil,
+                    detail: "stopped while keeping \(destination.name)'s pace; nothing was sent")
             }
             let response: HTTPResponse
             do {
@@ -56,16 +60,20 @@ public final class ChatTransport: Transport, BacklogPacking {
             }
             if let pause = Self.rateLimitPause(response) { pace.holdBack(for: pause) }
             let excerpt = secrets.redact(String(response.bodyText.prefix(300)))
-            let detail = "\(destination.channel.rawValue) HTTP \(response.status) from \(CurlError.redacted(service.url)): \(excerpt)"
+            let detail =
+                "\(destination.channel.rawValue) HTTP \(response.status) from \(CurlError.redacted(service.url)): \(excerpt)"
             switch service.interpret(response, detail: detail) {
             case .outcome(let outcome):
                 return outcome
             case .moved(let chatID):
-                notices.append("\(destination.name): the chat moved to \(chatID) (\(excerpt)); sending there; set target = \"\(chatID)\" in the config")
+                notices.append(
+                    "\(destination.name): the chat moved to \(chatID) (\(excerpt)); sending there; set target = \"\(chatID)\" in the config"
+                )
                 do {
                     payload = try service.body(text: message.text, part: message.part, parts: message.parts, of: report)
                 } catch {
-                    return .rejected(status: response.status, detail: "cannot build the request for the moved chat: \(error)")
+                    return .rejected(
+                        status: response.status, detail: "cannot build the request for the moved chat: \(error)")
                 }
             }
         }
@@ -99,8 +107,11 @@ public final class ChatTransport: Transport, BacklogPacking {
         }
         if !current.isEmpty { groups.append(current) }
         if covered < 2 { return .none }
-        let worst: ReportStatus = reports[..<covered].contains { $0.report.status == .warning || $0.report.status == .blocked } ? .warning : .normal
-        let digest = Report(kind: .note, title: "Catch-up: \(covered) reports", fields: ["status": .text(worst.rawValue)], body: "")
+        let worst: ReportStatus =
+            reports[..<covered].contains { $0.report.status == .warning || $0.report.status == .blocked }
+            ? .warning : .normal
+        let digest = Report(
+            kind: .note, title: "Catch-up: \(covered) reports", fields: ["status": .text(worst.rawValue)], body: "")
         let prepared = PreparedReport(id: "catchup-\(reports[0].id)", report: digest, enqueuedAt: reports[0].enqueuedAt)
         var messages: [OutgoingMessage] = []
         var covering: [Range<Int>] = []
@@ -108,8 +119,11 @@ public final class ChatTransport: Transport, BacklogPacking {
         for (index, group) in groups.enumerated() {
             let heading = "📬 **Catch-up \(index + 1)/\(groups.count): \(group.count) reports**"
             let text = service.render(([heading] + group).joined(separator: "\n\n"))
-            guard let body = try? service.body(text: text, part: index + 1, parts: groups.count, of: prepared) else { break }
-            messages.append(OutgoingMessage(part: index + 1, parts: groups.count, payload: body, text: text, reportID: prepared.id))
+            guard let body = try? service.body(text: text, part: index + 1, parts: groups.count, of: prepared) else {
+                break
+            }
+            messages.append(
+                OutgoingMessage(part: index + 1, parts: groups.count, payload: body, text: text, reportID: prepared.id))
             covering.append(start..<(start + group.count))
             start += group.count
         }

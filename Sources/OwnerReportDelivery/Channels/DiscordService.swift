@@ -22,9 +22,12 @@ public final class DiscordService: ChatService {
             var query = ["wait=true"]
             if let thread = destination.threadID { query.append("thread_id=\(thread)") }
             url = webhook + (webhook.contains("?") ? "&" : "?") + query.joined(separator: "&")
-            shownURL = "\(CurlError.redacted(webhook))/*** (webhook from \(destination.secrets["url"].map { "\($0)" } ?? "secret"))?\(query.joined(separator: "&"))"
+            shownURL =
+                "\(CurlError.redacted(webhook))/*** (webhook from \(destination.secrets["url"].map { "\($0)" } ?? "secret"))?\(query.joined(separator: "&"))"
         } else {
-            guard let target = destination.target, target.hasPrefix("channel:"), let token = try secrets.value("token", of: destination) else {
+            guard let target = destination.target, target.hasPrefix("channel:"),
+                let token = try secrets.value("token", of: destination)
+            else {
                 throw ConfigurationError(
                     file: secrets.configurationFile, key: "destinations.\(destination.name).target",
                     message: "set target = \"channel:<id>\" with token_env, or webhook_url_env")
@@ -72,7 +75,10 @@ public final class DiscordService: ChatService {
         case 429:
             return answer.rateLimited(response, retryAfterAt: "retry_after", detail: detail)
         case 404 where answer.string("code") == "10015":
-            return .outcome(.destinationBroken(status: 404, detail: "unknown webhook (Discord code 10015): it was deleted; stop using it. \(detail)"))
+            return .outcome(
+                .destinationBroken(
+                    status: 404,
+                    detail: "unknown webhook (Discord code 10015): it was deleted; stop using it. \(detail)"))
         default:
             return .outcome(SendOutcome.classify(response, detail: detail))
         }

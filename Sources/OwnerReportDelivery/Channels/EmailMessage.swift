@@ -78,7 +78,9 @@ public struct EmailMessage: Sendable {
         ]
         var lines = headers + ["", "This is a multipart message in MIME format."]
         for (type, content) in [("text/plain", text), ("text/html", html)] {
-            lines += ["", "--\(boundary)", "Content-Type: \(type); charset=utf-8", "Content-Transfer-Encoding: base64", ""]
+            lines += [
+                "", "--\(boundary)", "Content-Type: \(type); charset=utf-8", "Content-Transfer-Encoding: base64", "",
+            ]
             lines += Self.base64Lines(Data(content.utf8))
         }
         lines += ["", "--\(boundary)--", ""]
@@ -101,7 +103,8 @@ public struct EmailMessage: Sendable {
     static func mailbox(_ text: String) -> String {
         let address = address(in: text)
         guard let open = text.lastIndex(of: "<") else { return address }
-        let name = text[..<open].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        let name = text[..<open].trimmingCharacters(in: .whitespaces).trimmingCharacters(
+            in: CharacterSet(charactersIn: "\""))
         if name.isEmpty { return "<\(address)>" }
         if name.allSatisfy({ $0.isASCII && !"\"\\".contains($0) }) { return "\"\(name)\" <\(address)>" }
         return "\(encodedWords(name))\r\n <\(address)>"

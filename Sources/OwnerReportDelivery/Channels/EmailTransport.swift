@@ -27,12 +27,14 @@ public final class EmailTransport: Transport {
         self.timeZone = timeZone
         let key = "destinations.\(destination.name)"
         guard let url = destination.smtpURL, url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else {
-            throw ConfigurationError(file: secrets.configurationFile, key: "\(key).smtp_url", message: "must start with smtp:// or smtps://")
+            throw ConfigurationError(
+                file: secrets.configurationFile, key: "\(key).smtp_url", message: "must start with smtp:// or smtps://")
         }
         for address in [destination.from ?? ""] + destination.to + destination.cc + destination.bcc {
             let bare = EmailMessage.address(in: address)
             guard bare.contains("@"), !bare.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" }) else {
-                throw ConfigurationError(file: secrets.configurationFile, key: key, message: "'\(address)' is not an e-mail address")
+                throw ConfigurationError(
+                    file: secrets.configurationFile, key: key, message: "'\(address)' is not an e-mail address")
             }
         }
         self.url = url
@@ -42,7 +44,9 @@ public final class EmailTransport: Transport {
     }
 
     private var requiresStartTLS: Bool { url.hasPrefix("smtp://") && destination.startTLS }
-    private var recipients: [String] { (destination.to + destination.cc + destination.bcc).map(EmailMessage.address(in:)) }
+    private var recipients: [String] {
+        (destination.to + destination.cc + destination.bcc).map(EmailMessage.address(in:))
+    }
     private var sender: String { EmailMessage.address(in: destination.from ?? "") }
 
     public func messages(for report: PreparedReport) throws -> [OutgoingMessage] {
@@ -52,7 +56,8 @@ public final class EmailTransport: Transport {
 
     public func send(_ message: OutgoingMessage, of report: PreparedReport) -> SendOutcome {
         let result = client.send(
-            url: url, sender: sender, recipients: recipients, message: message.payload, username: username, password: password,
+            url: url, sender: sender, recipients: recipients, message: message.payload, username: username,
+            password: password,
             requireTLS: requiresStartTLS)
         let messageID = EmailMessage.messageID(reportID: report.id, from: destination.from ?? "")
         return Self.classify(result, messageID: messageID, server: CurlError.redacted(url))
@@ -64,7 +69,9 @@ public final class EmailTransport: Transport {
         guard let error = result.error else {
             return result.replyCode == 250 || result.replyCode == 0
                 ? .accepted(status: 250, messageID: messageID)
-                : .transient(status: result.replyCode, retryAfter: nil, detail: "\(server): SMTP reply \(result.replyCode) after the message")
+                : .transient(
+                    status: result.replyCode, retryAfter: nil,
+                    detail: "\(server): SMTP reply \(result.replyCode) after the message")
         }
         // The last command sent before the first refusal says what was refused. The reply to the
         // message itself follows DATA too: the data is not a command in the dialogue.
@@ -86,14 +93,20 @@ public final class EmailTransport: Transport {
             default: text = "\(server) refused \(verb.isEmpty ? "the connection" : verb): \(line.text)"
             }
             if !permanent { return .transient(status: code, retryAfter: nil, detail: text) }
-            return verb == "DATA" ? .rejected(status: code, detail: text) : .destinationBroken(status: code, detail: text)
+            return verb == "DATA"
+                ? .rejected(status: code, detail: text) : .destinationBroken(status: code, detail: text)
         }
         switch error.code {
         case 67:  // CURLE_LOGIN_DENIED
-            return .destinationBroken(status: result.replyCode, detail: "login refused by \(server) (check username/password): \(error.message)")
+            return .destinationBroken(
+                status: result.replyCode,
+                detail: "login refused by \(server) (check username/password): \(error.message)")
         case 64:  // CURLE_USE_SSL_FAILED
             return .destinationBroken(
-                status: nil, detail: "\(server) does not offer STARTTLS, which this destination requires (smtps://, or starttls = false for a trusted local relay)")
+                status: nil,
+                detail:
+                    "\(server) does not offer STARTTLS, which this destination requires (smtps://, or starttls = false for a trusted local relay)"
+            )
         default:
             return SendOutcome.classify(error)
         }

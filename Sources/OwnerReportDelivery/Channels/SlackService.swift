@@ -24,12 +24,15 @@ public final class SlackService: ChatService {
         self.destination = destination
         if let secretURL = try secrets.value("url", of: destination) {
             url = secretURL
-            shownURL = "\(CurlError.redacted(secretURL))/*** (from \(destination.secrets["url"].map { "\($0)" } ?? "secret"))"
+            shownURL =
+                "\(CurlError.redacted(secretURL))/*** (from \(destination.secrets["url"].map { "\($0)" } ?? "secret"))"
         } else if let plain = destination.url {
             url = plain
             shownURL = plain
         } else {
-            throw ConfigurationError(file: secrets.configurationFile, key: "destinations.\(destination.name).url_env", message: "missing: the incoming webhook URL")
+            throw ConfigurationError(
+                file: secrets.configurationFile, key: "destinations.\(destination.name).url_env",
+                message: "missing: the incoming webhook URL")
         }
         // Slack allows about one message a second per webhook.
         minimumInterval = destination.minimumInterval ?? .seconds(1)

@@ -20,7 +20,9 @@ public final class TelegramService: ChatService {
     public init(destination: Destination, secrets: SecretResolver) throws {
         self.destination = destination
         guard let target = destination.target, let token = try secrets.value("token", of: destination) else {
-            throw ConfigurationError(file: secrets.configurationFile, key: "destinations.\(destination.name).target", message: "missing: the chat id")
+            throw ConfigurationError(
+                file: secrets.configurationFile, key: "destinations.\(destination.name).target",
+                message: "missing: the chat id")
         }
         chatID = target
         let base = (destination.apiBase ?? "https://api.telegram.org").trimmingTrailingSlashes
@@ -36,11 +38,14 @@ public final class TelegramService: ChatService {
 
     public func body(text: String, part: Int, parts: Int, of report: PreparedReport) throws -> [UInt8] {
         var object: [String: JSONValue] = [
-            "chat_id": Int64(chatID).map(JSONValue.integer) ?? .string(chatID), "text": .string(text), "parse_mode": "HTML",
+            "chat_id": Int64(chatID).map(JSONValue.integer) ?? .string(chatID), "text": .string(text),
+            "parse_mode": "HTML",
             "link_preview_options": ["is_disabled": true],
         ]
         if !StatusStyle(report.report.status).notifies { object["disable_notification"] = true }
-        if let thread = destination.threadID { object["message_thread_id"] = Int64(thread).map(JSONValue.integer) ?? .string(thread) }
+        if let thread = destination.threadID {
+            object["message_thread_id"] = Int64(thread).map(JSONValue.integer) ?? .string(thread)
+        }
         if part == parts, let data = acknowledgementData(report.report, id: report.id) {
             object["reply_markup"] = ["inline_keyboard": [[["text": "✅ Acknowledge", "callback_data": .string(data)]]]]
         }
@@ -70,7 +75,8 @@ public final class TelegramService: ChatService {
         case 429:
             return answer.rateLimited(response, retryAfterAt: "parameters.retry_after", detail: detail)
         case 400 where (answer.string("description") ?? "").lowercased().contains("chat not found"):
-            return .outcome(.destinationBroken(status: 400, detail: "the chat \(chatID) does not exist for this bot: \(detail)"))
+            return .outcome(
+                .destinationBroken(status: 400, detail: "the chat \(chatID) does not exist for this bot: \(detail)"))
         default:
             return .outcome(SendOutcome.classify(response, detail: detail))
         }

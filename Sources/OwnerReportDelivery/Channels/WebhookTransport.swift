@@ -33,7 +33,8 @@ public final class WebhookTransport: Transport {
         } else if let plainURL = destination.url {
             url = plainURL
         } else {
-            throw ConfigurationError(file: secrets.configurationFile, key: "destinations.\(destination.name).url", message: "missing")
+            throw ConfigurationError(
+                file: secrets.configurationFile, key: "destinations.\(destination.name).url", message: "missing")
         }
         shownURL = CurlError.redacted(url)
         signature = try secrets.value("secret", of: destination).map(StandardWebhookSignature.init(secret:))
@@ -50,8 +51,10 @@ public final class WebhookTransport: Transport {
             }
         }
         let object: JSONValue = [
-            "id": .string(report.id), "kind": .string(report.report.kind.rawValue), "title": .string(report.report.title),
-            "fields": .object(fields), "body": .string(report.report.body), "enqueued_at": .string(report.enqueuedAt.iso8601UTC),
+            "id": .string(report.id), "kind": .string(report.report.kind.rawValue),
+            "title": .string(report.report.title),
+            "fields": .object(fields), "body": .string(report.report.body),
+            "enqueued_at": .string(report.enqueuedAt.iso8601UTC),
             "destination": .string(destination.name), "host": .string(host),
         ]
         return [OutgoingMessage(part: 1, parts: 1, payload: object.bytes, reportID: report.id)]
@@ -64,7 +67,11 @@ public final class WebhookTransport: Transport {
             ("webhook-timestamp", String(timestamp)), ("Idempotency-Key", message.idempotencyKey),
         ]
         if let signature {
-            headers.append(("webhook-signature", signature.sign(id: message.idempotencyKey, timestamp: timestamp, body: message.payload)))
+            headers.append(
+                (
+                    "webhook-signature",
+                    signature.sign(id: message.idempotencyKey, timestamp: timestamp, body: message.payload)
+                ))
         }
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
         return headers
@@ -82,7 +89,9 @@ public final class WebhookTransport: Transport {
     }
 
     public func preview(_ message: OutgoingMessage, of report: PreparedReport) -> String {
-        let shownURL = destination.secrets["url"] == nil ? url : "\(shownURL)/*** (from \(destination.secrets["url"].map { "\($0)" } ?? "secret"))"
+        let shownURL =
+            destination.secrets["url"] == nil
+            ? url : "\(shownURL)/*** (from \(destination.secrets["url"].map { "\($0)" } ?? "secret"))"
         var lines = ["POST \(shownURL)"]
         for (name, value) in headers(for: message, timestamp: Timestamp.now().seconds) {
             let masked = name == "webhook-signature" ? "v1,***" : name == "Authorization" ? "Bearer ***" : value

@@ -195,7 +195,9 @@ final class LaneWorker: @unchecked Sendable {
         let report = item.prepared.report
         // Quiet hours hold a non-critical report without stopping the lane: a critical one behind it
         // still goes at once, and the held ones go, in order, when the window ends.
-        if let quiet = transport.destination.quietHours, report.status != .critical, quiet.contains(Timestamp.now(), in: run.configuration.timeZone) {
+        if let quiet = transport.destination.quietHours, report.status != .critical,
+            quiet.contains(Timestamp.now(), in: run.configuration.timeZone)
+        {
             run.noteDue(quiet.nextEnd(after: Timestamp.now(), in: run.configuration.timeZone))
             logger.debug("quiet hours; report waits", metadata: ["report.id": "\(item.name)", "window": "\(quiet)"])
             run.leave(item.name, lane: self)
@@ -221,7 +223,8 @@ final class LaneWorker: @unchecked Sendable {
             try run.quarantine(
                 item.entry,
                 QuarantineRecord(
-                    category: "gave-up", reason: why, destination: destination, attempts: history.attempts[destination, default: 0],
+                    category: "gave-up", reason: why, destination: destination,
+                    attempts: history.attempts[destination, default: 0],
                     deliveredTo: history.delivered.sorted()))
             return
         }
@@ -240,7 +243,9 @@ final class LaneWorker: @unchecked Sendable {
         let start = max(item.entry.enqueuedAt, item.history.requeuedAt ?? item.entry.enqueuedAt)
         let age = Timestamp.now().rawValue - start.rawValue
         if attempts >= policy.maxAttempts { return "gave up after \(attempts) attempts (delivery.max_attempts)" }
-        if attempts > 0, age > Int64(policy.maxAge.seconds * 1e9) { return "gave up: older than delivery.max_age after \(attempts) attempts" }
+        if attempts > 0, age > Int64(policy.maxAge.seconds * 1e9) {
+            return "gave up: older than delivery.max_age after \(attempts) attempts"
+        }
         return nil
     }
 
@@ -251,7 +256,10 @@ final class LaneWorker: @unchecked Sendable {
         do {
             messages = try transport.messages(for: item.prepared)
         } catch {
-            try settle(item, .rejected(status: nil, detail: "cannot render for \(transport.destination.channel.rawValue): \(error)"), attempts: attempts)
+            try settle(
+                item,
+                .rejected(status: nil, detail: "cannot render for \(transport.destination.channel.rawValue): \(error)"),
+                attempts: attempts)
             return
         }
         let outcome = try send(messages, of: item.prepared, history: item.history) { _ in }
@@ -276,13 +284,16 @@ final class LaneWorker: @unchecked Sendable {
                 run.leave(item.name, lane: self)  // a stop cut the wait or transfer short: no backoff
                 return
             }
-            stop(deferring: [item.name], afterAttempt: attempts + 1, status: status, retryAfter: retryAfter, detail: detail)
+            stop(
+                deferring: [item.name], afterAttempt: attempts + 1, status: status, retryAfter: retryAfter,
+                detail: detail)
             run.leave(item.name, lane: self)
         case .rejected(let status, let detail):
             try run.quarantine(
                 item.entry,
                 QuarantineRecord(
-                    category: "rejected", reason: secrets.redact(detail), destination: destination, status: status, responseExcerpt: secrets.redact(detail),
+                    category: "rejected", reason: secrets.redact(detail), destination: destination, status: status,
+                    responseExcerpt: secrets.redact(detail),
                     attempts: attempts + 1, deliveredTo: item.history.delivered.sorted()))
         case .destinationBroken(let status, let detail):
             refusedAsAWhole([item.name], status: status, detail: detail)
@@ -292,7 +303,8 @@ final class LaneWorker: @unchecked Sendable {
     /// The destination refused as a whole (a bad token or URL): each report waits with the reason,
     /// and the whole run stops as a configuration error.
     private func refusedAsAWhole(_ reports: [String], status: Int?, detail: String) {
-        let text = "destination '\(destination)' refused as a whole (check its URL or token): \(run.secrets.redact(detail))"
+        let text =
+            "destination '\(destination)' refused as a whole (check its URL or token): \(run.secrets.redact(detail))"
         for report in reports {
             run.record(.init(.deferred, report: report, destination: destination, status: status, detail: text))
             run.leave(report, lane: self)
@@ -326,11 +338,16 @@ final class LaneWorker: @unchecked Sendable {
 
     /// A transient failure: each report waits its backoff (never less than the destination's
     /// Retry-After), and the lane stops for this pass, so order holds.
-    private func stop(deferring reports: [String], afterAttempt attempt: Int, status: Int?, retryAfter: Duration?, detail: String) {
+    private func stop(
+        deferring reports: [String], afterAttempt attempt: Int, status: Int?, retryAfter: Duration?, detail: String
+    ) {
         let delay = Backoff(policy: run.configuration.delivery).delay(afterAttempt: attempt, retryAfter: retryAfter)
         let notBefore = Timestamp.now().adding(nanoseconds: Int64(delay.seconds * 1e9))
         for report in reports {
-            run.record(.init(.deferred, report: report, destination: destination, status: status, detail: run.secrets.redact(detail), notBefore: notBefore))
+            run.record(
+                .init(
+                    .deferred, report: report, destination: destination, status: status,
+                    detail: run.secrets.redact(detail), notBefore: notBefore))
         }
         stop(detail, due: notBefore)
     }
@@ -340,33 +357,42 @@ final class LaneWorker: @unchecked Sendable {
     /// Sends every message the destination has not accepted yet, each after the rows before it are
     /// durable; `accepted(k)` runs after message k's `part_delivered` row is staged.
     private func send(
-        _ messages: [OutgoingMessage], of prepared: PreparedReport, history: ReportHistory, detail: String? = nil, accepted: (Int) -> Void
+        _ messages: [OutgoingMessage], of prepared: PreparedReport, history: ReportHistory, detail: String? = nil,
+        accepted: (Int) -> Void
     ) throws -> SendOutcome {
         let done = history.deliveredParts[destination] ?? []
         let remaining = messages.enumerated().filter { !done.contains($0.element.part) }
         if run.options.dryRun {
             for (_, message) in remaining {
                 run.preview(
-                    "\(prepared.id) → \(destination) (\(transport.destination.channel.rawValue)) part \(message.part)/\(message.parts):\n\(transport.preview(message, of: prepared))")
+                    "\(prepared.id) → \(destination) (\(transport.destination.channel.rawValue)) part \(message.part)/\(message.parts):\n\(transport.preview(message, of: prepared))"
+                )
             }
             for (index, _) in remaining { accepted(index) }
             return .accepted(status: nil, messageID: nil)
         }
-        run.record(.init(.attempt, report: prepared.id, destination: destination, part: remaining.first?.element.part, parts: messages.count, detail: detail))
+        run.record(
+            .init(
+                .attempt, report: prepared.id, destination: destination, part: remaining.first?.element.part,
+                parts: messages.count, detail: detail))
         var waits = 0
         for (index, message) in remaining {
             try run.writer?.commit()  // the attempt, and whatever came before, is durable before the message leaves
             var outcome = transport.send(message, of: prepared)
             // A rate limit's pause is this lane's own wait: it is waited out here (interruptibly), so a
             // backlog is not put off for a whole backoff; a longer one ends the lane's pass.
-            while let pause = Self.rateLimitPause(outcome), waits < Self.rateLimitWaitsPerMessage * max(1, remaining.count) {
+            while let pause = Self.rateLimitPause(outcome),
+                waits < Self.rateLimitWaitsPerMessage * max(1, remaining.count)
+            {
                 waits += 1
                 let until = Timestamp.now().adding(nanoseconds: Int64(pause.seconds * 1e9))
                 run.record(
                     .init(
-                        .deferred, report: prepared.id, destination: destination, status: 429, part: message.part, parts: message.parts,
+                        .deferred, report: prepared.id, destination: destination, status: 429, part: message.part,
+                        parts: message.parts,
                         detail: "rate limited; waiting \(pause) in this run", notBefore: until))
-                logger.info("rate limited; waiting", metadata: ["report.id": "\(prepared.id)", "seconds": "\(pause.seconds)"])
+                logger.info(
+                    "rate limited; waiting", metadata: ["report.id": "\(prepared.id)", "seconds": "\(pause.seconds)"])
                 try run.writer?.commit()
                 guard run.interruption.sleep(for: pause) else { break }
                 outcome = transport.send(message, of: prepared)
@@ -376,7 +402,9 @@ final class LaneWorker: @unchecked Sendable {
             guard case .accepted(let status, let messageID) = outcome else { return outcome }
             let detail = ([messageID].compactMap { $0 } + notices).map(run.secrets.redact).joined(separator: "; ")
             run.record(
-                .init(.partDelivered, report: prepared.id, destination: destination, status: status, part: message.part, parts: message.parts, detail: detail.isEmpty ? nil : detail))
+                .init(
+                    .partDelivered, report: prepared.id, destination: destination, status: status, part: message.part,
+                    parts: message.parts, detail: detail.isEmpty ? nil : detail))
             accepted(index)
         }
         return .accepted(status: nil, messageID: nil)
@@ -420,11 +448,14 @@ final class LaneWorker: @unchecked Sendable {
         }
         let window = transport.destination.quietHours.map { "\($0)" } ?? "quiet hours"
         let zone = run.configuration.timeZone
-        let lines = items.map { "- \($0.prepared.report.title) (\($0.prepared.report.kind.rawValue), \($0.prepared.enqueuedAt.shortLocal(in: zone)))" }
+        let lines = items.map {
+            "- \($0.prepared.report.title) (\($0.prepared.report.kind.rawValue), \($0.prepared.enqueuedAt.shortLocal(in: zone)))"
+        }
         let digest = Report(
             kind: .note, title: "\(items.count) report(s) held during quiet hours \(window)",
             fields: ["status": .text(ReportStatus.normal.rawValue)], body: lines.joined(separator: "\n"))
-        let prepared = PreparedReport(id: "digest-\(items[0].name)", report: digest, enqueuedAt: items[0].entry.enqueuedAt)
+        let prepared = PreparedReport(
+            id: "digest-\(items[0].name)", report: digest, enqueuedAt: items[0].entry.enqueuedAt)
         let messages: [OutgoingMessage]
         do {
             messages = try transport.messages(for: prepared)
@@ -434,9 +465,13 @@ final class LaneWorker: @unchecked Sendable {
             return
         }
         try deliverDigest(
-            items, as: prepared, messages: messages, covering: Array(repeating: 0..<0, count: messages.count - 1) + [0..<items.count],
-            detail: "in a quiet-hours digest") { _ in "in a quiet-hours digest of \(items.count)" }
-        if stoppedReason == nil { logger.info("delivered a quiet-hours digest", metadata: ["reports": "\(items.count)"]) }
+            items, as: prepared, messages: messages,
+            covering: Array(repeating: 0..<0, count: messages.count - 1) + [0..<items.count],
+            detail: "in a quiet-hours digest"
+        ) { _ in "in a quiet-hours digest of \(items.count)" }
+        if stoppedReason == nil {
+            logger.info("delivered a quiet-hours digest", metadata: ["reports": "\(items.count)"])
+        }
     }
 
     /// The reports that go out packed in catch-up messages, starting with `first`: consecutive due
@@ -468,8 +503,11 @@ final class LaneWorker: @unchecked Sendable {
         guard giveUpReason(item) == nil, run.claim(item.name, for: destination) else { return false }
         let report = item.prepared.report
         let history = item.history
-        guard report.status != .critical, !(report.kind == .incident && report.status != .done), !isDigested(item) else { return false }
-        if history.deliveredParts[destination]?.isEmpty == false || history.delivered.contains(destination) { return false }
+        guard report.status != .critical, !(report.kind == .incident && report.status != .done), !isDigested(item)
+        else { return false }
+        if history.deliveredParts[destination]?.isEmpty == false || history.delivered.contains(destination) {
+            return false
+        }
         if let notBefore = history.notBefore[destination], notBefore > Timestamp.now() { return false }
         return history.attempts[destination, default: 0] < run.configuration.delivery.maxAttempts - 1
     }
@@ -489,12 +527,17 @@ final class LaneWorker: @unchecked Sendable {
             // Not even the first fits with another: it goes alone, the rest stay queued behind it.
             try sendAlone(batch[0])
         } else {
-            let prepared = PreparedReport(id: "catchup-\(batch[0].name)", report: packed.digest, enqueuedAt: batch[0].entry.enqueuedAt)
-            back = try deliverDigest(
-                Array(batch[..<covered]), as: prepared, messages: packed.messages, covering: packed.covering, detail: "in a catch-up digest"
-            ) { "in catch-up message \($0 + 1) of \(packed.messages.count)" } + back
+            let prepared = PreparedReport(
+                id: "catchup-\(batch[0].name)", report: packed.digest, enqueuedAt: batch[0].entry.enqueuedAt)
+            back =
+                try deliverDigest(
+                    Array(batch[..<covered]), as: prepared, messages: packed.messages, covering: packed.covering,
+                    detail: "in a catch-up digest"
+                ) { "in catch-up message \($0 + 1) of \(packed.messages.count)" } + back
             if stoppedReason == nil {
-                logger.info("delivered a catch-up digest", metadata: ["reports": "\(covered)", "messages": "\(packed.messages.count)"])
+                logger.info(
+                    "delivered a catch-up digest",
+                    metadata: ["reports": "\(covered)", "messages": "\(packed.messages.count)"])
             }
         }
         release(batch.dropFirst().map(\.name))
@@ -511,7 +554,8 @@ final class LaneWorker: @unchecked Sendable {
     /// one by one instead (a catch-up message refused as a message).
     @discardableResult
     private func deliverDigest(
-        _ items: [Item], as prepared: PreparedReport, messages: [OutgoingMessage], covering: [Range<Int>], detail: String, delivered: (Int) -> String
+        _ items: [Item], as prepared: PreparedReport, messages: [OutgoingMessage], covering: [Range<Int>],
+        detail: String, delivered: (Int) -> String
     ) throws -> [Item] {
         for item in items { run.record(.init(.attempt, report: item.name, destination: destination, detail: detail)) }
         let history = try run.writer?.history(of: prepared.id) ?? ReportHistory(events: [])
@@ -522,7 +566,8 @@ final class LaneWorker: @unchecked Sendable {
                 run.record(.init(.delivered, report: prepared.id, destination: destination, parts: messages.count))
             }
             for offset in covering[index] {
-                run.record(.init(.delivered, report: items[offset].name, destination: destination, detail: delivered(index)))
+                run.record(
+                    .init(.delivered, report: items[offset].name, destination: destination, detail: delivered(index)))
                 run.delivered(items[offset].entry, to: destination, resent: true)
                 sent = offset + 1
             }
@@ -534,16 +579,22 @@ final class LaneWorker: @unchecked Sendable {
             return []
         case .transient(let status, let retryAfter, let detail):
             if !run.interruption.isRequested {
-                stop(deferring: left.map(\.name), afterAttempt: attempt, status: status, retryAfter: retryAfter, detail: detail)
+                stop(
+                    deferring: left.map(\.name), afterAttempt: attempt, status: status, retryAfter: retryAfter,
+                    detail: detail)
             }
         case .rejected(let status, let detail) where prepared.id.hasPrefix("catchup-"):
             // A packed message refused as a message: these reports go one by one from now on.
             catchUpRefused = true
-            logger.info("a catch-up digest was refused; sending one message per report", metadata: ["status": "\(status ?? 0)", "detail": "\(run.secrets.redact(detail))"])
+            logger.info(
+                "a catch-up digest was refused; sending one message per report",
+                metadata: ["status": "\(status ?? 0)", "detail": "\(run.secrets.redact(detail))"])
             return left
         case .rejected(let status, let detail):
             // The quiet digest itself is refused (a 4xx about the message): its reports wait, the reason is shown.
-            stop(deferring: left.map(\.name), afterAttempt: attempt, status: status, retryAfter: nil, detail: "the quiet-hours digest was refused: \(detail)")
+            stop(
+                deferring: left.map(\.name), afterAttempt: attempt, status: status, retryAfter: nil,
+                detail: "the quiet-hours digest was refused: \(detail)")
         case .destinationBroken(let status, let detail):
             refusedAsAWhole(left.map(\.name), status: status, detail: detail)
             return []

@@ -45,7 +45,9 @@ private struct InlineParser {
         while position < characters.count {
             if let closer, matches(closer, at: position) { break }
             let character = characters[position]
-            if character == "\\", position + 1 < characters.count, MarkdownInline.escapable.contains(characters[position + 1]) {
+            if character == "\\", position + 1 < characters.count,
+                MarkdownInline.escapable.contains(characters[position + 1])
+            {
                 text.append(characters[position + 1])
                 position += 2
                 continue
@@ -74,7 +76,9 @@ private struct InlineParser {
             return .code(content)
         case "*", "_", "~":
             for (delimiter, make) in delimiters(for: character) where matches(delimiter, at: position) {
-                if character == "_", position > 0, characters[position - 1].isLetter || characters[position - 1].isNumber {
+                if character == "_", position > 0,
+                    characters[position - 1].isLetter || characters[position - 1].isNumber
+                {
                     return nil  // snake_case stays text
                 }
                 let start = position + delimiter.count
@@ -130,7 +134,9 @@ private struct InlineParser {
             if characters[index] == "\\", delimiter.first != "`" { index += 2; continue }
             if matches(delimiter, at: index) {
                 // `**` must not be mistaken for the end of a single `*` span.
-                if delimiter == "*" || delimiter == "_", index + 1 < characters.count, characters[index + 1] == characters[index] {
+                if delimiter == "*" || delimiter == "_", index + 1 < characters.count,
+                    characters[index + 1] == characters[index]
+                {
                     index += 2
                     continue
                 }

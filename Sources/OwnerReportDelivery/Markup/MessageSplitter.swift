@@ -47,7 +47,10 @@ public struct MessageSplitter: Sendable {
                     if index == 0 {
                         // An opening fence alone at the end of a part would leave an empty block.
                         let firstLine = segment.lines.count > 1 ? measure(segment.lines[1]) + 1 : 0
-                        if !packer.isEmpty, !packer.fits(measure(line) + 1 + firstLine + measure(fence.closingLine) + 1) { packer.cut() }
+                        if !packer.isEmpty, !packer.fits(measure(line) + 1 + firstLine + measure(fence.closingLine) + 1)
+                        {
+                            packer.cut()
+                        }
                         packer.append(line)
                         packer.fence = fence
                         continue

@@ -34,7 +34,9 @@ public enum ReportComposer {
         return lines.joined(separator: "\n")
     }
 
-    private static func compose(_ prepared: PreparedReport, timeZone: TimeZone, markdown: Bool, includeTitle: Bool) -> String {
+    private static func compose(_ prepared: PreparedReport, timeZone: TimeZone, markdown: Bool, includeTitle: Bool)
+        -> String
+    {
         let report = prepared.report
         func text(_ raw: String) -> String { markdown ? MarkdownInline.escaped(raw) : raw }
         func label(_ key: String) -> String { markdown ? "**\(text(key)):**" : "\(key):" }
