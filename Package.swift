@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "owner-report",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "owner-report-producer", targets: ["owner-report-producer"]),
         .executable(name: "owner-report-driver", targets: ["owner-report-driver"]),

@@ -199,7 +199,42 @@ def mcp_round_trips(cfg):
     return [float(line) for line in result.stdout.split()]
 
 
+def checkpoint_rows(producer, mcp_calls):
+    """The table's rows for one checkpoint: by a producer process, and by an agent over MCP."""
+    med = statistics.median
+    walls = [r[1] for r in producer]
+    rows = [f"| one `producer checkpoint` (median of {len(producer)}) | {med(walls) * 1000:.1f} ms, peak {med(r[3] for r in producer):.1f} MiB | | |"]
+    if mcp_calls:
+        rows.append(
+            f"| one `report_checkpoint` over MCP, durable (n={len(mcp_calls)}, one server) | p50 {percentile(mcp_calls, 50) * 1000:.1f} ms, "
+            f"p99 {percentile(mcp_calls, 99) * 1000:.1f} ms | `producer checkpoint` as a process (n={len(walls)}): p50 "
+            f"{percentile(walls, 50) * 1000:.1f} ms, p99 {percentile(walls, 99) * 1000:.1f} ms | "
+            f"{percentile(walls, 50) / percentile(mcp_calls, 50):.1f}× faster at p50 |")
+    else:
+        rows.append("| one `report_checkpoint` over MCP | not measured: the reference client is missing (make mcp-client) | | |")
+    return rows
+
+
+def checkpoints_only():
+    """bench/run --checkpoints: only the checkpoint rows (a producer process, an MCP round trip)."""
+    proc, port, _ = sink()
+    try:
+        cfg = config(port, "checkpoints")
+        run([f"{BIN}/owner-report-producer", "note", "--queue", f"{WORK}/q-producer", "--config", cfg, "--title", "warm-up"])
+        producer = [run([f"{BIN}/owner-report-producer", "checkpoint", "--queue", f"{WORK}/q-producer", "--config", cfg,
+                         "--team", "t", "--worker", "w", "--task-id", "x", "--progress", "50%"]) for _ in range(N_ROUND_TRIPS)]
+        mcp_calls = mcp_round_trips(cfg)
+    finally:
+        proc.terminate()
+    print("\n| measure | owner-report | peer | ratio |\n|---|---|---|---|")
+    for line in checkpoint_rows(producer, mcp_calls):
+        print(line)
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
 def main():
+    if "--checkpoints" in sys.argv:
+        return checkpoints_only()
     began = time.perf_counter()
     print(f"owner-report benchmarks ({'quick' if QUICK else 'full'}), {os.cpu_count()} cores, work in {WORK}", file=sys.stderr)
     launcher_floor = statistics.median(run(["/bin/true"])[3] for _ in range(5))
@@ -292,15 +327,8 @@ def main():
         print(f"| latency, {label} (n={parts[-5]}) | median {float(parts[-4]):.3f} s, p99 {float(parts[-2]):.3f} s | | |")
     print(f"| pick the oldest of {N_BACKLOG:,} pending and deliver it | {backlog[0]:.2f} s, peak {backlog[1]:.0f} MiB | | |")
     print(f"| one watchdog pass, empty queue (median of 10) | {med(watchdog, 1) * 1000:.1f} ms, peak {med(watchdog, 3):.1f} MiB | | |")
-    print(f"| one `producer checkpoint` (median of {N_ROUND_TRIPS}) | {med(producer, 1) * 1000:.1f} ms, peak {med(producer, 3):.1f} MiB | | |")
-    walls = [r[1] for r in producer]
-    if mcp_calls:
-        print(f"| one `report_checkpoint` over MCP, durable (n={len(mcp_calls)}, one server) | p50 {percentile(mcp_calls, 50) * 1000:.1f} ms, "
-              f"p99 {percentile(mcp_calls, 99) * 1000:.1f} ms | `producer checkpoint` as a process (n={len(walls)}): p50 "
-              f"{percentile(walls, 50) * 1000:.1f} ms, p99 {percentile(walls, 99) * 1000:.1f} ms | "
-              f"{percentile(walls, 50) / percentile(mcp_calls, 50):.1f}× faster at p50 |")
-    else:
-        print("| one `report_checkpoint` over MCP | not measured: the reference client is missing (make mcp-client) | | |")
+    for line in checkpoint_rows(producer, mcp_calls):
+        print(line)
     print(f"| idle `driver --follow` after 50 reports | {idle[0]:.1f} MiB resident, {idle[1]:.1f} MiB of it private (peak {idle[2]:.1f}), "
           f"{idle[3]} CPU ticks in 10 s | | |")
     print(f"\n(release build as `make install` ships it (static Swift runtime), {os.cpu_count()} cores; CPU and peak RSS by wait4(2) "

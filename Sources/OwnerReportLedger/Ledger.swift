@@ -50,7 +50,7 @@ public final class Ledger {
             do {
                 try database.execute("PRAGMA journal_mode=WAL")
                 return
-            } catch  where error.code & 0xFF == SQLiteError.Code.busy.rawValue && ContinuousClock.now < deadline {
+            } catch  where error.primary == .busy && ContinuousClock.now < deadline {
                 Thread.sleep(forTimeInterval: pause * Double.random(in: 0.5...1.5))
                 pause = min(pause * 2, 0.1)
             }

@@ -15,7 +15,10 @@ public struct SQLiteError: OperatorFacingError, Equatable {
     public var systemErrno: Int32 = 0
 
     /// Whether the disk (or the file system's quota) is full.
-    public var isDiskFull: Bool { code & 0xFF == 13 || systemErrno == ENOSPC || systemErrno == EDQUOT }
+    public var isDiskFull: Bool { primary == .full || systemErrno == ENOSPC || systemErrno == EDQUOT }
+
+    /// The primary result code (the low byte of the extended one).
+    public var primary: Code { Code(rawValue: code & 0xFF) }
 
     public init(code: Int32, message: String, sql: String? = nil, path: String) {
         self.code = code
@@ -26,11 +29,11 @@ public struct SQLiteError: OperatorFacingError, Equatable {
 
     public var description: String {
         let hint: String
-        switch code & 0xFF {
+        switch primary {
         case _ where isDiskFull: hint = " (the disk is full: free space, then run again; nothing was lost)"
-        case 5, 6: hint = " (the ledger is locked by another process; try again)"
-        case 10 where systemErrno != 0: hint = " (\(String(cString: strerror(systemErrno))))"
-        case 11, 26: hint = " (the file is not a usable SQLite database)"
+        case .busy, .locked: hint = " (the ledger is locked by another process; try again)"
+        case .ioError where systemErrno != 0: hint = " (\(String(cString: strerror(systemErrno))))"
+        case .corrupt, .notADatabase: hint = " (the file is not a usable SQLite database)"
         default: hint = ""
         }
         return "\(path): ledger: \(message)\(hint)"
@@ -38,9 +41,9 @@ public struct SQLiteError: OperatorFacingError, Equatable {
 
     public var exitStatus: ExitStatus {
         if isDiskFull { return .ioError }
-        return switch code & 0xFF {
-        case 5, 6: .temporaryFailure
-        case 14: .cannotCreate
+        return switch primary {
+        case .busy, .locked: .temporaryFailure
+        case .cannotOpen: .cannotCreate
         default: .ioError
         }
     }
@@ -50,13 +53,18 @@ public struct SQLiteError: OperatorFacingError, Equatable {
         public let rawValue: Int32
         public init(rawValue: Int32) { self.rawValue = rawValue }
         public static let busy = Code(rawValue: 5)
+        public static let locked = Code(rawValue: 6)
+        public static let ioError = Code(rawValue: 10)
+        public static let corrupt = Code(rawValue: 11)
         public static let full = Code(rawValue: 13)
+        public static let cannotOpen = Code(rawValue: 14)
         public static let constraint = Code(rawValue: 19)
+        public static let notADatabase = Code(rawValue: 26)
 
         /// Matches an error by primary result code in a `catch` pattern: `catch SQLiteError.Code.busy`.
         public static func ~= (pattern: Code, error: any Error) -> Bool {
             guard let error = error as? SQLiteError else { return false }
-            return error.code & 0xFF == pattern.rawValue
+            return error.primary == pattern
         }
     }
 }

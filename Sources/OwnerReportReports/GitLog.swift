@@ -17,6 +17,15 @@ public struct Commit: Sendable, Equatable {
 /// Reads commits from a git repository with the `git` program (merges excluded).
 public enum GitLog {
     public struct Error: Swift.Error, CustomStringConvertible {
+        /// What failed, which decides the exit status.
+        public enum Failure: Sendable, Equatable {
+            /// `--git-repo` names no directory (exit 66).
+            case noRepository
+            /// git could not be run, or `git log` failed (exit 74).
+            case gitFailed
+        }
+
+        public var failure: Failure
         public var description: String
     }
 
@@ -37,7 +46,7 @@ public enum GitLog {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: repository, isDirectory: &isDirectory), isDirectory.boolValue
         else {
-            throw Error(description: "\(repository): no such directory (--git-repo)")
+            throw Error(failure: .noRepository, description: "\(repository): no such directory (--git-repo)")
         }
         let since = start.adding(nanoseconds: -7 * 86_400 * 1_000_000_000)
         let arguments = [
@@ -48,7 +57,7 @@ public enum GitLog {
         do {
             output = try ProcessRunner.run(["git"] + arguments, input: nil, timeout: .seconds(120))
         } catch {
-            throw Error(description: "\(repository): cannot run git: \(error)")
+            throw Error(failure: .gitFailed, description: "\(repository): cannot run git: \(error)")
         }
         guard output.status == 0 else {
             let message =
@@ -56,7 +65,7 @@ public enum GitLog {
                 ?? "exit \(output.status)"
             // An empty repository has no HEAD: it simply has no commits.
             if message.contains("does not have any commits yet") { return [] }
-            throw Error(description: "\(repository): git log failed: \(message)")
+            throw Error(failure: .gitFailed, description: "\(repository): git log failed: \(message)")
         }
         let name = displayName(of: repository)
         var commits: [Commit] = []

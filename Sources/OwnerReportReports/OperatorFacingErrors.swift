@@ -14,7 +14,12 @@ extension ReportTemplates.Error: OperatorFacingError {
 }
 
 extension GitLog.Error: OperatorFacingError {
-    public var exitStatus: ExitStatus { description.contains("no such directory") ? .noInput : .ioError }
+    public var exitStatus: ExitStatus {
+        switch failure {
+        case .noRepository: .noInput
+        case .gitFailed: .ioError
+        }
+    }
 }
 
 extension ProcessRunner.Error: OperatorFacingError {

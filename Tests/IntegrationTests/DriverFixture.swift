@@ -13,12 +13,15 @@ final class DriverFixture: @unchecked Sendable {
     static let urlToken = "T0KEN-in-the-path-9f8e7d"
     var hookURL: String { "\(sink.baseURL)/hooks/\(Self.urlToken)" }
 
+    /// The `[delivery]` keys a fixture has unless given others: short backoffs and timeouts.
+    static let delivery = "backoff_initial = \"1s\"\nbackoff_max = \"2s\"\ntimeout = \"2s\"\nconnect_timeout = \"1s\""
+
     /// - Parameters:
     ///   - top: top-level keys (before the tables), such as `fallback_destination`.
     ///   - extra: more tables, after the destinations.
     ///   - queueRoot: where the queue lives (a tmpfs, say); inside the fixture's directory otherwise.
     init(
-        delivery: String = "backoff_initial = \"1s\"\nbackoff_max = \"2s\"\ntimeout = \"2s\"\nconnect_timeout = \"1s\"",
+        delivery: String = DriverFixture.delivery,
         top: String = "", extra: String = "",
         queueRoot: String? = nil
     ) throws {

@@ -18,8 +18,11 @@ final class IntakeFixture: @unchecked Sendable {
     /// - Parameters:
     ///   - extra: more keys of `[intake]`.
     ///   - extraConfig: more tables, after `[intake]` (`[expect.NAME]`).
-    init(intake extra: String = "", extraConfig: String = "", queueRoot: String? = nil) throws {
+    ///   - delivery: the keys of `[delivery]` instead of the driver fixture's.
+    init(intake extra: String = "", extraConfig: String = "", queueRoot: String? = nil, delivery: String? = nil) throws
+    {
         fixture = try DriverFixture(
+            delivery: delivery ?? DriverFixture.delivery,
             extra:
                 "\n[intake]\ntoken_env = \"TEST_INTAKE_TOKEN\"\nrelay_secret_env = \"TEST_RELAY_SECRET\"\n\(extra)\n\(extraConfig)",
             queueRoot: queueRoot)

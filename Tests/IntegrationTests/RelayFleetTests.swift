@@ -59,7 +59,11 @@ import TestSupport
                 # One message per report: this test reads each origin's order message by message
                 # (LaneTests covers a backlog packed into catch-up digests).
                 catch_up = false
-                """)
+                """,
+            // web-2's retry comes 4 s after its 503: time enough, at five messages a second shared with a
+            // neighbour, for the other origins' lanes to be seen going on (with 1 s they may all sit out a
+            // 429 of their own in that window).
+            delivery: "backoff_initial = \"4s\"\nbackoff_max = \"4s\"\ntimeout = \"2s\"\nconnect_timeout = \"1s\"")
         // The centre is down first: the origins must keep everything.
         #expect(centre.stop().status == 0)
 
