@@ -95,6 +95,18 @@ import TestSupport
         #expect(ReportsFixture.section("Risks", of: week) == ["- None recorded."])
         #expect(ReportsFixture.section("Next week", of: week) == ["- No plans recorded."])
         #expect(week.contains("- Commits: 0 (merges excluded; empty-repo)"))
+
+        // A repository that is not there, and a directory that is no repository: one line each, by its kind of failure.
+        let missing = try fixture.produce([
+            "weekly", "--week", "2026-W01", "--git-repo", fixture.directory.appending("no-such-repo"),
+        ])
+        #expect(
+            missing.status == 66 && missing.stderr.contains("no-such-repo: no such directory (--git-repo)"),
+            "\(missing)")
+        let plain = fixture.directory.appending("not-a-repo")
+        try FileManager.default.createDirectory(atPath: plain, withIntermediateDirectories: true)
+        let notGit = try fixture.produce(["weekly", "--week", "2026-W01", "--git-repo", plain])
+        #expect(notGit.status == 74 && notGit.stderr.contains("not-a-repo: git log failed:"), "\(notGit)")
     }
 
     @Test func theWeeklyReportGroupsTheWeeksWorkByTeam() throws {
