@@ -171,16 +171,12 @@ public final class Watchdog {
             summary.configurationError = error.description
             return (summary, nil)
         }
-        var lock: FileLock?
-        if !options.dryRun {
-            lock = try FileLock.acquire(at: queue.lockPath, wait: false)
-            if lock == nil { return (nil, "another driver is delivering") }
-        }
-        let run = DeliveryRun(
+        let pass = try DeliveryPass.run(
             queue: queue, configuration: configuration, ledger: ledger, transports: transports, secrets: secrets,
             options: DeliveryRun.Options(maxCount: options.maxCount, dryRun: options.dryRun, settle: .seconds(1)),
             logger: logger)
-        return (try withExtendedLifetime(lock) { try run.run() }, nil)
+        guard case .ran(let summary) = pass else { return (nil, "another driver is delivering") }
+        return (summary, nil)
     }
 
     /// Sends each alert to the fallback destination (the default one when none is set) and records it.

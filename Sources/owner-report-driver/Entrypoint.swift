@@ -113,29 +113,22 @@ struct Driver: ParsableCommand {
                 return try follower.run()
             }
             // A dry run reads the ledger if there is one and takes no lock: it changes nothing.
-            let ledger: Ledger?
-            var lock: FileLock?
-            if dryRun {
-                ledger = try Ledger.open(queue, .reading)
-            } else {
-                try queue.prepare()
-                lock = try FileLock.acquire(at: queue.lockPath, wait: false)
-                guard lock != nil else {
-                    printError(
-                        "owner-report-driver: another driver is delivering (\(queue.lockPath) is locked); nothing to do"
-                    )
-                    return .success
-                }
-                let writable = try Ledger(queue: queue)
-                if let line = try queue.recoverStaged(ledger: writable, by: "the driver").summary {
+            if !dryRun { try queue.prepare() }
+            let ledger = try Ledger.open(queue, dryRun ? .reading : .writing)
+            let pass = try DeliveryPass.run(
+                queue: queue, configuration: configuration, ledger: ledger, transports: transports, secrets: secrets,
+                options: DeliveryRun.Options(maxCount: maxCount, dryRun: dryRun, onlyReport: only), logger: logger
+            ) { holding in
+                // Under the lock: what a crashed writer left in tmp/ is published or removed first.
+                if holding, let ledger, let line = try queue.recoverStaged(ledger: ledger, by: "the driver").summary {
                     printError("owner-report-driver: \(line)")
                 }
-                ledger = writable
             }
-            let run = DeliveryRun(
-                queue: queue, configuration: configuration, ledger: ledger, transports: transports, secrets: secrets,
-                options: DeliveryRun.Options(maxCount: maxCount, dryRun: dryRun, onlyReport: only), logger: logger)
-            let summary = try withExtendedLifetime(lock) { try run.run() }
+            guard case .ran(let summary) = pass else {
+                printError(
+                    "owner-report-driver: another driver is delivering (\(queue.lockPath) is locked); nothing to do")
+                return .success
+            }
             if dryRun {
                 try printDryRun(summary)
                 return .success
