@@ -54,81 +54,18 @@ public enum ConfigurationLoader {
             }
             configuration.timeZone = zone
         }
+        // Each policy reads its own table; the tables that name destinations come after them.
         if let delivery = try reader.table("delivery") { configuration.delivery = try deliveryPolicy(delivery) }
         if let watchdog = try reader.table("watchdog") {
-            try watchdog.allowOnly(["max_pending_age", "heartbeat_max_age", "reminder_interval", "metrics_path"])
-            if let value = try watchdog.duration("max_pending_age") { configuration.watchdog.maxPendingAge = value }
-            if let value = try watchdog.duration("heartbeat_max_age") { configuration.watchdog.heartbeatMaxAge = value }
-            if let value = try watchdog.duration("reminder_interval") {
-                configuration.watchdog.reminderInterval = value
-            }
-            if let path = try watchdog.string("metrics_path") {
-                guard path.hasSuffix(".prom"), !path.hasSuffix("/") else {
-                    throw ConfigurationError(
-                        file: file, key: "watchdog.metrics_path",
-                        message: "must name a file ending in .prom (node_exporter reads only those)")
-                }
-                configuration.watchdog.metricsPath = relativeToFile(path, file)
-            }
+            try readWatchdog(watchdog, into: &configuration.watchdog, file: file)
         }
         if let reports = try reader.table("reports") {
-            try reports.allowOnly(["postmortem_min_minutes", "templates", "teams", "summarizer_timeout"])
-            if let minutes = try reports.positiveInteger("postmortem_min_minutes") {
-                configuration.reports.postmortemMinimum = .seconds(minutes * 60)
-            }
-            configuration.reports.templatesDirectory = try reports.string("templates").map { relativeToFile($0, file) }
-            configuration.reports.teamsFile = try reports.string("teams").map { relativeToFile($0, file) }
-            if let value = try reports.duration("summarizer_timeout") {
-                configuration.reports.summarizerTimeout = value
-            }
+            try readReports(reports, into: &configuration.reports, file: file)
         }
-        if let archive = try reader.table("archive") {
-            try archive.allowOnly(["retention_days", "failed_retention_days"])
-            if let days = try archive.positiveInteger("retention_days") { configuration.archive.retentionDays = days }
-            configuration.archive.failedRetentionDays = try archive.positiveInteger("failed_retention_days")
-        }
-
-        if let submit = try reader.table("submit") {
-            try submit.allowOnly(["enabled", "group", "everyone", "max_pending_per_user", "max_pending"])
-            configuration.submit.enabled = try submit.bool("enabled") ?? false
-            configuration.submit.group = try submit.string("group")
-            configuration.submit.everyone = try submit.bool("everyone") ?? false
-            if configuration.submit.everyone, configuration.submit.group != nil {
-                throw ConfigurationError(
-                    file: file, key: "submit.everyone",
-                    message: "give either submit.group or submit.everyone = true, not both")
-            }
-            if let count = try submit.positiveInteger("max_pending_per_user") {
-                configuration.submit.maxPendingPerUser = count
-            }
-            if let count = try submit.positiveInteger("max_pending") { configuration.submit.maxPending = count }
-        }
-
-        if let intake = try reader.table("intake") {
-            configuration.intake = try intakePolicy(intake)
-        }
-
-        if let fleet = try reader.table("fleet") {
-            try fleet.allowOnly(["host", "database_env", "database_file", "ship_batch"])
-            if let host = try fleet.string("host") {
-                if let problem = FleetPolicy.hostProblem(host) {
-                    throw ConfigurationError(file: file, key: "fleet.host", message: problem)
-                }
-                configuration.fleet.host = host
-            }
-            configuration.fleet.database = try fleet.secret("database")
-            if let count = try fleet.positiveInteger("ship_batch") {
-                guard count <= 2000 else {
-                    throw ConfigurationError(
-                        file: file, key: "fleet.ship_batch",
-                        message:
-                            "\(count) is more than 2000 rows (PostgreSQL takes at most 65,535 parameters per statement)"
-                    )
-                }
-                configuration.fleet.shipBatch = count
-            }
-        }
-
+        if let archive = try reader.table("archive") { try readArchive(archive, into: &configuration.archive) }
+        if let submit = try reader.table("submit") { try readSubmit(submit, into: &configuration.submit, file: file) }
+        if let intake = try reader.table("intake") { configuration.intake = try intakePolicy(intake) }
+        if let fleet = try reader.table("fleet") { try readFleet(fleet, into: &configuration.fleet, file: file) }
         if let destinations = try reader.table("destinations") {
             var parsed: [String: Destination] = [:]
             for name in destinations.table.keys {
@@ -137,12 +74,98 @@ public enum ConfigurationLoader {
             }
             if !parsed.isEmpty { configuration.destinations = parsed }
         }
-        let names = configuration.destinations.keys.sorted()
-        func checkName(_ name: String, key: String) throws(ConfigurationError) {
-            _ = try configuration.destination(named: name, key: key)
+        try readDestinationChoices(reader, into: &configuration, file: file)
+        if let expect = try reader.table("expect") { try readExpectations(expect, into: &configuration, file: file) }
+        if let escalation = try reader.table("escalation") {
+            try readEscalation(escalation, into: &configuration, file: file)
         }
+        if let routes = try reader.table("routes") { try readRoutes(routes, into: &configuration, file: file) }
+        return configuration
+    }
+
+    private static func readWatchdog(_ watchdog: TableReader, into policy: inout WatchdogPolicy, file: String)
+        throws(ConfigurationError)
+    {
+        try watchdog.allowOnly(["max_pending_age", "heartbeat_max_age", "reminder_interval", "metrics_path"])
+        if let value = try watchdog.duration("max_pending_age") { policy.maxPendingAge = value }
+        if let value = try watchdog.duration("heartbeat_max_age") { policy.heartbeatMaxAge = value }
+        if let value = try watchdog.duration("reminder_interval") { policy.reminderInterval = value }
+        if let path = try watchdog.string("metrics_path") {
+            guard path.hasSuffix(".prom"), !path.hasSuffix("/") else {
+                throw ConfigurationError(
+                    file: file, key: "watchdog.metrics_path",
+                    message: "must name a file ending in .prom (node_exporter reads only those)")
+            }
+            policy.metricsPath = relativeToFile(path, file)
+        }
+    }
+
+    private static func readReports(_ reports: TableReader, into policy: inout ReportsPolicy, file: String)
+        throws(ConfigurationError)
+    {
+        try reports.allowOnly(["postmortem_min_minutes", "templates", "teams", "summarizer_timeout"])
+        if let minutes = try reports.positiveInteger("postmortem_min_minutes") {
+            policy.postmortemMinimum = .seconds(minutes * 60)
+        }
+        policy.templatesDirectory = try reports.string("templates").map { relativeToFile($0, file) }
+        policy.teamsFile = try reports.string("teams").map { relativeToFile($0, file) }
+        if let value = try reports.duration("summarizer_timeout") { policy.summarizerTimeout = value }
+    }
+
+    private static func readArchive(_ archive: TableReader, into policy: inout ArchivePolicy) throws(ConfigurationError)
+    {
+        try archive.allowOnly(["retention_days", "failed_retention_days"])
+        if let days = try archive.positiveInteger("retention_days") { policy.retentionDays = days }
+        policy.failedRetentionDays = try archive.positiveInteger("failed_retention_days")
+    }
+
+    private static func readSubmit(_ submit: TableReader, into policy: inout SubmitPolicy, file: String)
+        throws(ConfigurationError)
+    {
+        try submit.allowOnly(["enabled", "group", "everyone", "max_pending_per_user", "max_pending"])
+        policy.enabled = try submit.bool("enabled") ?? false
+        policy.group = try submit.string("group")
+        policy.everyone = try submit.bool("everyone") ?? false
+        if policy.everyone, policy.group != nil {
+            throw ConfigurationError(
+                file: file, key: "submit.everyone",
+                message: "give either submit.group or submit.everyone = true, not both")
+        }
+        if let count = try submit.positiveInteger("max_pending_per_user") { policy.maxPendingPerUser = count }
+        if let count = try submit.positiveInteger("max_pending") { policy.maxPending = count }
+    }
+
+    private static func readFleet(_ fleet: TableReader, into policy: inout FleetPolicy, file: String)
+        throws(ConfigurationError)
+    {
+        try fleet.allowOnly(["host", "database_env", "database_file", "ship_batch"])
+        if let host = try fleet.string("host") {
+            if let problem = FleetPolicy.hostProblem(host) {
+                throw ConfigurationError(file: file, key: "fleet.host", message: problem)
+            }
+            policy.host = host
+        }
+        policy.database = try fleet.secret("database")
+        if let count = try fleet.positiveInteger("ship_batch") {
+            guard count <= 2000 else {
+                throw ConfigurationError(
+                    file: file, key: "fleet.ship_batch",
+                    message:
+                        "\(count) is more than 2000 rows (PostgreSQL takes at most 65,535 parameters per statement)")
+            }
+            policy.shipBatch = count
+        }
+    }
+
+    /// `default_destination` and `fallback_destination`, once the destinations are read.
+    private static func readDestinationChoices(
+        _ reader: TableReader, into configuration: inout Configuration, file: String
+    )
+        throws(ConfigurationError)
+    {
+        let names = configuration.destinations.keys.sorted()
         if let name = try reader.string("default_destination") {
-            try checkName(name, key: "default_destination")
+            _ = try configuration.destination(named: name, key: "default_destination")
             configuration.defaultDestination = name
         } else if names.count == 1, let only = names.first {
             configuration.defaultDestination = only
@@ -152,57 +175,67 @@ public enum ConfigurationLoader {
                 message: "missing: needed when there is more than one destination")
         }
         if let name = try reader.string("fallback_destination") {
-            try checkName(name, key: "fallback_destination")
+            _ = try configuration.destination(named: name, key: "fallback_destination")
             configuration.fallbackDestination = name
         }
-        if let expect = try reader.table("expect") {
-            for name in expect.table.keys.sorted() {
-                guard let settings = try expect.table(name) else { continue }
-                guard !name.isEmpty,
-                    name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
-                else {
-                    throw ConfigurationError(
-                        file: file, key: "expect.\(name)",
-                        message: "an expectation's name is letters, digits, - and _ (it is used in ping URLs)")
-                }
-                let expectation = try expectation(name, settings)
-                if let destination = expectation.destination {
-                    try checkName(destination, key: "expect.\(name).destination")
-                }
-                configuration.expectations.append(expectation)
-            }
-        }
-        if let escalation = try reader.table("escalation") {
-            try escalation.allowOnly(["after", "interval", "chain", "severities"])
-            guard let after = try escalation.duration("after") else {
+    }
+
+    private static func readExpectations(_ expect: TableReader, into configuration: inout Configuration, file: String)
+        throws(ConfigurationError)
+    {
+        for name in expect.table.keys.sorted() {
+            guard let settings = try expect.table(name) else { continue }
+            guard !name.isEmpty,
+                name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+            else {
                 throw ConfigurationError(
-                    file: file, key: "escalation.after",
-                    message: "missing: how long an unacknowledged incident waits before the first step")
+                    file: file, key: "expect.\(name)",
+                    message: "an expectation's name is letters, digits, - and _ (it is used in ping URLs)")
             }
-            configuration.escalation.after = after
-            configuration.escalation.interval = try escalation.duration("interval") ?? after
-            configuration.escalation.chain = try escalation.strings("chain") ?? []
-            for name in configuration.escalation.chain { try checkName(name, key: "escalation.chain") }
-            if let severities = try escalation.strings("severities") {
-                configuration.escalation.severities = severities.map { $0.lowercased() }
+            let expectation = try expectation(name, settings)
+            if let destination = expectation.destination {
+                _ = try configuration.destination(named: destination, key: "expect.\(name).destination")
             }
+            configuration.expectations.append(expectation)
         }
-        if let routes = try reader.table("routes") {
-            for kindName in routes.table.keys {
-                let key = "routes.\(kindName)"
-                guard let kind = ReportKind(rawValue: kindName) else {
-                    let kinds = ReportKind.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw ConfigurationError(file: file, key: key, message: "not a report kind (\(kinds))")
-                }
-                let targets = try routes.strings(kindName) ?? []
-                guard !targets.isEmpty else {
-                    throw ConfigurationError(file: file, key: key, message: "must name at least one destination")
-                }
-                for target in targets { try checkName(target, key: key) }
-                configuration.routes[kind] = targets
-            }
+    }
+
+    private static func readEscalation(_ escalation: TableReader, into configuration: inout Configuration, file: String)
+        throws(ConfigurationError)
+    {
+        try escalation.allowOnly(["after", "interval", "chain", "severities"])
+        guard let after = try escalation.duration("after") else {
+            throw ConfigurationError(
+                file: file, key: "escalation.after",
+                message: "missing: how long an unacknowledged incident waits before the first step")
         }
-        return configuration
+        configuration.escalation.after = after
+        configuration.escalation.interval = try escalation.duration("interval") ?? after
+        configuration.escalation.chain = try escalation.strings("chain") ?? []
+        for name in configuration.escalation.chain {
+            _ = try configuration.destination(named: name, key: "escalation.chain")
+        }
+        if let severities = try escalation.strings("severities") {
+            configuration.escalation.severities = severities.map { $0.lowercased() }
+        }
+    }
+
+    private static func readRoutes(_ routes: TableReader, into configuration: inout Configuration, file: String)
+        throws(ConfigurationError)
+    {
+        for kindName in routes.table.keys {
+            let key = "routes.\(kindName)"
+            guard let kind = ReportKind(rawValue: kindName) else {
+                let kinds = ReportKind.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ConfigurationError(file: file, key: key, message: "not a report kind (\(kinds))")
+            }
+            let targets = try routes.strings(kindName) ?? []
+            guard !targets.isEmpty else {
+                throw ConfigurationError(file: file, key: key, message: "must name at least one destination")
+            }
+            for target in targets { _ = try configuration.destination(named: target, key: key) }
+            configuration.routes[kind] = targets
+        }
     }
 
     /// A path from the config file: absolute as it is, else relative to the file's directory.
