@@ -221,6 +221,7 @@ public struct AgentToolbox: Sendable {
     func reportStatus(_ arguments: ToolArguments) throws(ToolError) -> Answer {
         try arguments.allowOnly(["id"])
         let id = try arguments.required("id", example: "20261202T140200.123456789Z-checkpoint-mig-1-50-1a2b3c4d.md")
+        try ownLedger("report_status")
         do {
             let status = try DeliveryStatus(
                 id: id, queue: queue, ledger: try Ledger.open(queue, .reading), configuration: configuration)
@@ -231,8 +232,17 @@ public struct AgentToolbox: Sendable {
         }
     }
 
+    /// Delivery status is read from the queue's ledger, which only the queue's owner can read.
+    func ownLedger(_ tool: String) throws(ToolError) {
+        guard agentQueue.isForeign else { return }
+        throw ToolError(
+            "\(tool): \(queue.root) belongs to another user, whose ledger only its owner can read; the report was taken (its id is its receipt), and its owner's status and daily reports show its delivery"
+        )
+    }
+
     func queueStatus(_ arguments: ToolArguments) throws(ToolError) -> Answer {
         try arguments.allowOnly([])
+        try ownLedger("queue_status")
         do {
             let status = try QueueStatus(
                 queue: queue, ledger: try Ledger.open(queue, .reading), configuration: configuration)

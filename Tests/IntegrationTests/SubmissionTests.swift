@@ -178,6 +178,42 @@ struct SubmissionTests {
         #expect(host.stop().status == 0)
     }
 
+    /// An agent of another user reports over MCP: its server finds the queue is not its own and submits
+    /// through the socket, so the report carries what the kernel says of the sender as well as the client.
+    @Test func anotherUsersAgentReportsOverMCPThroughTheSocket() throws {
+        let host = try Host()
+        let calls = try host.fixture.directory.write(
+            "calls.json",
+            """
+            [{"tool": "report_checkpoint", "arguments": {"team": "ci", "worker": "agent", "task_id": "BUILD-7", "progress": "3/8"}},
+             {"tool": "open_incident", "arguments": {"id": "INC-1", "title": "x", "severity": "info"}},
+             {"tool": "report_status", "arguments": {"id": "$0.id"}}]
+            """)
+        let out = host.fixture.directory.appending("mcp-result.json")
+        let run = try runTool([
+            MCPTests.python, ServerProcess.script("mcp_client.py"), "--calls", calls, "--out", out, "--",
+            "/usr/bin/setpriv", "--reuid=\(host.alice.name)", "--regid=\(host.alice.name)", "--init-groups", "--",
+            host.producer, "mcp", "--queue", host.fixture.queue.root, "--config", host.fixture.configPath,
+        ])
+        let data = try #require(FileManager.default.contents(atPath: out), "\(run.output)")
+        let results =
+            try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])["results"] as? [[String: Any]]
+            ?? []
+        #expect(results.count == 3 && results[0]["is_error"] as? Bool == false, "\(results)")
+        let id = try #require((results.first?["structured"] as? [String: Any])?["id"] as? String)
+        #expect(
+            results[1]["is_error"] as? Bool == true
+                && (results[1]["text"] as? String ?? "").contains("belongs to another user"))
+        #expect(
+            results[2]["is_error"] as? Bool == true
+                && (results[2]["text"] as? String ?? "").contains("whose ledger only its owner can read"))
+        #expect(eventually(timeout: .seconds(20)) { (try? host.fixture.acceptedIDs())?.contains(id) == true })
+        #expect(try host.submitters()[id] == host.alice.uid, "the kernel's word for who sent it")
+        let fields = try host.acceptedFields().first { $0["task"] as? String == "BUILD-7" }
+        #expect(fields?["mcp_client"] as? String == "owner-report-tests 1.0", "\(fields ?? [:])")
+        #expect(host.stop().status == 0)
+    }
+
     @Test func silentGarbledAndOversizeClientsNeitherCrashNorBlockOthers() throws {
         let host = try Host()
         // Four silent connections from one user fill that user's share; a fifth is told to retry at once.
