@@ -19,7 +19,6 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
-        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", exact: "0.12.1"),
     ],
     targets: [
         // C libraries from Debian, one system library target each, C only in their shims. libcurl's is
@@ -128,14 +127,13 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        // Agents: the MCP server's tools (reports, incidents, delivery status) on the MCP Swift SDK,
+        // Agents: the MCP server (its stdio transport and its tools: reports, incidents, delivery status),
         // and coding agents' hook events turned into reports. Its command is the producer's `mcp`.
         .target(
             name: "OwnerReportAgents",
             dependencies: [
                 "OwnerReportCore", "OwnerReportLedger", "OwnerReportReports", "OwnerReportArchive",
                 "OwnerReportSubmission",
-                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // What every executable shares: common flags, logging set-up, error → exit status.

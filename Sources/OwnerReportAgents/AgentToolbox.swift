@@ -1,5 +1,5 @@
 import Foundation
-import MCP
+
 import OwnerReportArchive
 import OwnerReportCore
 import OwnerReportLedger
@@ -20,7 +20,7 @@ public struct AgentToolbox: Sendable {
     var configuration: Configuration { agentQueue.configuration }
     var queue: QueueDirectory { agentQueue.queue }
 
-    public static var tools: [Tool] { AgentTools.all }
+    public static var tools: [AgentTool] { AgentTools.all }
 
     /// A tool's answer: a line for the model to read, and the same as structured content.
     public struct Answer {
@@ -28,7 +28,7 @@ public struct AgentToolbox: Sendable {
         public var structured: [String: Any]
     }
 
-    public func call(_ name: String, _ arguments: [String: Value]?) throws(ToolError) -> Answer {
+    public func call(_ name: String, _ arguments: [String: ToolValue]?) throws(ToolError) -> Answer {
         let arguments = ToolArguments(tool: name, arguments)
         switch name {
         case "report_checkpoint": return try checkpoint(arguments)

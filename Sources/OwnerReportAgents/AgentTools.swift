@@ -1,26 +1,42 @@
-import MCP
+/// One tool as `tools/list` describes it: its name, when to use it, and the JSON Schema of its arguments.
+public struct AgentTool: Sendable {
+    public var name: String
+    public var description: String
+    public var inputSchema: ToolValue
+    /// It changes nothing (MCP's `readOnlyHint`).
+    public var readOnly = false
+
+    /// The tool as `tools/list` lists it.
+    public var listed: ToolValue {
+        var object: [String: ToolValue] = [
+            "name": .string(name), "description": .string(description), "inputSchema": inputSchema,
+        ]
+        if readOnly { object["annotations"] = ["readOnlyHint": true] }
+        return .object(object)
+    }
+}
 
 /// The tools the MCP server offers, with schemas whose descriptions tell a model when to use each.
 enum AgentTools {
-    static let statuses: Value = .array(["normal", "warning", "critical", "blocked", "done"])
+    static let statuses: ToolValue = .array(["normal", "warning", "critical", "blocked", "done"])
 
-    static func property(_ type: String, _ description: String) -> Value {
+    static func property(_ type: String, _ description: String) -> ToolValue {
         .object(["type": .string(type), "description": .string(description)])
     }
 
-    static func list(_ description: String) -> Value {
+    static func list(_ description: String) -> ToolValue {
         .object(["type": "array", "items": .object(["type": "string"]), "description": .string(description)])
     }
 
-    static func schema(_ properties: [String: Value], required: [String]) -> Value {
+    static func schema(_ properties: [String: ToolValue], required: [String]) -> ToolValue {
         .object([
-            "type": "object", "properties": .object(properties), "required": .array(required.map(Value.string)),
+            "type": "object", "properties": .object(properties), "required": .array(required.map(ToolValue.string)),
             "additionalProperties": false,
         ])
     }
 
     /// What every report tool also takes.
-    static let delivery: [String: Value] = [
+    static let delivery: [String: ToolValue] = [
         "destination": property(
             "string",
             "A configured destination to send it to instead of the kind's route (several: comma-separated). Usually leave it out."
@@ -31,8 +47,8 @@ enum AgentTools {
         ),
     ]
 
-    static let all: [Tool] = [
-        Tool(
+    static let all: [AgentTool] = [
+        AgentTool(
             name: "report_checkpoint",
             description: """
                 Tell the owner how far a long-running task is: what is done, what comes next. Use it at each milestone \
@@ -57,7 +73,7 @@ enum AgentTools {
                         "string",
                         "The task's next checkpoint is due within this (30m, 2h): silence past it opens an incident."),
                 ].merging(delivery) { $1 }, required: ["team", "worker", "task_id", "progress"])),
-        Tool(
+        AgentTool(
             name: "report_note",
             description:
                 "Send the owner a free-form note: a result, a question, a summary. Use report_checkpoint for progress of a task.",
@@ -75,7 +91,7 @@ enum AgentTools {
                     "source": property("string", "What produced it; by default the MCP client's name and version."),
                     "expect_next": property("string", "With fields.task: the task's next report is due within this."),
                 ].merging(delivery) { $1 }, required: ["title"])),
-        Tool(
+        AgentTool(
             name: "open_incident",
             description:
                 "Open an incident: something is broken and the owner must know now. It is kept in the ledger until resolve_incident; a critical one is escalated until acknowledged.",
@@ -91,7 +107,7 @@ enum AgentTools {
                     "service": property("string", "The service affected."),
                     "summary": property("string", "A longer description."),
                 ], required: ["id", "title", "severity"])),
-        Tool(
+        AgentTool(
             name: "resolve_incident",
             description:
                 "Resolve an incident you opened once it is fixed. A long one also gets a postmortem from root_cause and action.",
@@ -103,7 +119,7 @@ enum AgentTools {
                     "action": property("string", "What was done to resolve it (for the postmortem)."),
                     "auto_repaired": property("boolean", "It was repaired automatically, not by people."),
                 ], required: ["id"])),
-        Tool(
+        AgentTool(
             name: "acknowledge",
             description:
                 "Acknowledge an incident: record that it is seen and being handled, which stops its escalation.",
@@ -113,17 +129,17 @@ enum AgentTools {
                     "note": property("string", "A short note kept with it."),
                 ],
                 required: ["incident"])),
-        Tool(
+        AgentTool(
             name: "report_status",
             description:
                 "Ask whether a report you sent reached the owner: pending (and waiting for what), delivered (where, when, in how many parts) or failed (why).",
             inputSchema: schema(["id": property("string", "The id a report tool returned.")], required: ["id"]),
-            annotations: .init(readOnlyHint: true)),
-        Tool(
+            readOnly: true),
+        AgentTool(
             name: "queue_status",
             description:
                 "See the whole queue: what waits in each lane and for how long, what failed and why, the last deliveries.",
             inputSchema: schema([:], required: []),
-            annotations: .init(readOnlyHint: true)),
+            readOnly: true),
     ]
 }

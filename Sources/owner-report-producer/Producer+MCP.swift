@@ -1,9 +1,7 @@
 import ArgumentParser
-import Dispatch
 import OwnerReportAgents
 import OwnerReportCommandLine
 import OwnerReportCore
-import Synchronization
 
 extension Producer {
     /// `mcp`: the MCP server an agent client starts over stdio.
@@ -13,7 +11,8 @@ extension Producer {
             abstract: "Serve owner-report's tools to an AI agent over the Model Context Protocol (stdio).",
             discussion: """
                 An MCP client (Claude Code, Claude Desktop, Cursor, an agent framework) starts this \
-                command and speaks JSON-RPC on its standard input and output. Tools: report_checkpoint, \
+                command and speaks JSON-RPC on its standard input and output (MCP's stdio transport, \
+                protocol versions 2024-11-05 to 2025-11-25). Tools: report_checkpoint, \
                 report_note, open_incident, resolve_incident, acknowledge, report_status and \
                 queue_status. Each report tool answers only once the report is durable in the queue (or \
                 taken by another user's submit.sock), with its id; report_status then tells whether it \
@@ -35,23 +34,8 @@ extension Producer {
             try reportingErrors(program: "owner-report-producer mcp") {
                 let configuration = try common.loadConfiguration()
                 let toolbox = AgentToolbox(queue: common.submissionQueueDirectory, configuration: configuration)
-                let server = AgentServer(toolbox: toolbox, logger: logger)
-                let done = DispatchSemaphore(value: 0)
-                let failure = FailureBox()
-                Task {
-                    do { try await server.run() } catch { failure.set(error) }
-                    done.signal()
-                }
-                done.wait()
-                if let error = failure.get() { throw error }
+                AgentServer(toolbox: toolbox, logger: logger).run()
             }
         }
     }
-}
-
-/// The error a detached task ended with, handed to the thread that waits for it.
-final class FailureBox: Sendable {
-    private let error = Mutex<(any Error)?>(nil)
-    func set(_ error: any Error) { self.error.withLock { $0 = error } }
-    func get() -> (any Error)? { error.withLock { $0 } }
 }

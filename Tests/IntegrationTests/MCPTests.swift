@@ -268,6 +268,31 @@ import TestSupport
             "after the commit the retry finds the recorded report")
     }
 
+    /// Below the tools: what the server answers to messages a client should not send, one line each, and
+    /// it goes on; a notification gets no answer; an unknown protocol version gets the newest it speaks.
+    @Test func garbledAndUnknownMessagesGetJSONRPCErrorsAndTheServerGoesOn() throws {
+        let fixture = try DriverFixture()
+        let lines = [
+            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2099-01-01","clientInfo":{"name":"raw","version":"0"}}}"#,
+            "not json at all", "[1, 2]", #"{"jsonrpc":"2.0","id":"b","method":"resources/list"}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"report_note","arguments":5}}"#,
+            #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, #"{"jsonrpc":"2.0","id":3,"method":"ping"}"#,
+        ]
+        let run = try Program.producer.run(
+            ["mcp", "--queue", fixture.queue.root, "--config", fixture.configPath],
+            input: Data((lines.joined(separator: "\n") + "\n").utf8))
+        #expect(run.status == 0, "\(run)")
+        let answers = run.stdout.split(separator: "\n").map { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
+        }
+        #expect(answers.count == 6, "one answer per request, none for the notification: \(run.stdout)")
+        let codes = answers.map { ($0["error"] as? [String: Any])?["code"] as? Int }
+        #expect(codes == [nil, -32700, -32600, -32601, -32602, nil], "\(codes)")
+        #expect((answers[0]["result"] as? [String: Any])?["protocolVersion"] as? String == "2025-11-25")
+        #expect(answers[3]["id"] as? String == "b" && answers[5]["id"] as? Int == 3)
+        #expect(directoryNames(fixture.queue.pending).isEmpty, "nothing enqueued")
+    }
+
     @Test func hookEventsBecomeNotesAndARepeatedOneIsEnqueuedOnce() throws {
         let fixture = try DriverFixture()
         let transcript = try fixture.directory.write("transcript.jsonl", "{\"type\":\"user\"}\n")

@@ -1,13 +1,12 @@
-import MCP
 import OwnerReportCore
 
 /// A tool call's arguments, read by name: each error names the tool and the field, so a model can
 /// correct its call.
 struct ToolArguments {
     let tool: String
-    let values: [String: Value]
+    let values: [String: ToolValue]
 
-    init(tool: String, _ values: [String: Value]?) {
+    init(tool: String, _ values: [String: ToolValue]?) {
         self.tool = tool
         self.values = values ?? [:]
     }
