@@ -226,6 +226,8 @@ def checkpoints_only():
         mcp_calls = mcp_round_trips(cfg)
     finally:
         proc.terminate()
+    fsyncs, publishes = floor()
+    print(f"\nFloor on this disk: {fsyncs:,.0f} fsyncs/s ({1e6 / fsyncs:.0f} µs each); {publishes:,.0f} durable publishes/s.")
     print("\n| measure | owner-report | peer | ratio |\n|---|---|---|---|")
     for line in checkpoint_rows(producer, mcp_calls):
         print(line)
