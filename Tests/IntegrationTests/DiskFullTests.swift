@@ -97,6 +97,34 @@ import TestSupport
         #expect(intake.stop().status == 0)
     }
 
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func anAgentsReportOnAFullDiskIsAToolErrorToRetryAndTheRetryTakesItOnce() throws {
+        let mountPoint = try SmallTmpfs()
+        defer { withExtendedLifetime(mountPoint) {} }
+        let fixture = try DriverFixture(queueRoot: mountPoint.appending("queue"))
+        _ = try fixture.enqueueNotes(1)
+        #expect(try sqlite3(fixture.queue.ledgerPath, "PRAGMA wal_checkpoint(TRUNCATE);").status == 0)
+        let filler = try mountPoint.fillUp()
+        let call: [String: Any] = [
+            "tool": "report_note",
+            "arguments": [
+                "title": "no room", "body": String(repeating: "x", count: 20_000), "idempotency_key": "no-room",
+            ],
+        ]
+        let refused = try MCPTests().session(fixture, [call])
+        #expect(refused.isError(0) == true && refused.structured(0)["retry"] as? Bool == true, "\(refused.results)")
+        #expect(
+            refused.text(0).contains("try again later (nothing was enqueued; keep your report)"), "\(refused.text(0))")
+        #expect(directoryNames(fixture.queue.tmp).isEmpty, "nothing half-written")
+        #expect(directoryNames(fixture.queue.pending).count == 1)
+
+        unlink(filler)
+        let retried = try MCPTests().session(fixture, [call, call])
+        #expect(
+            retried.isError(0) == false && retried.structured(1)["duplicate"] as? Bool == true, "\(retried.results)")
+        #expect(directoryNames(fixture.queue.pending).count == 2)
+    }
+
     /// Path → SHA-256 of every report file in pending/, sent/ and failed/.
     func fingerprint(_ fixture: ReportsFixture) -> [String: String] {
         var result: [String: String] = [:]
