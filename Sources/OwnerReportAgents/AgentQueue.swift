@@ -58,13 +58,11 @@ public struct AgentQueue: Sendable {
         }
     }
 
-    /// A queue's refusal as a tool error: whether to try again, and that nothing was enqueued.
+    /// A queue's refusal as a tool error: whether to try again, and that nothing was enqueued. The
+    /// error's exit status says it, as it does for the producer: 75 (a locked ledger, a full bound) and
+    /// 74 (a full disk, an I/O error; `SQLiteError` and `QueueError` both map a full disk there).
     static func refusal(_ error: any Error) -> ToolError {
         let text = "\(error)"
-        if let sqlite = error as? SQLiteError, sqlite.isDiskFull || sqlite.exitStatus == .temporaryFailure {
-            return ToolError(
-                "the queue refused it: \(text); try again later (nothing was enqueued; keep your report)", retry: true)
-        }
         if let failure = error as? OperatorFacingError,
             failure.exitStatus == .temporaryFailure || failure.exitStatus == .ioError
         {
