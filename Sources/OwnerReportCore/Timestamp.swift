@@ -4,6 +4,7 @@
     import Darwin
 #endif
 import Foundation
+import Synchronization
 
 /// A point in time as whole nanoseconds since the Unix epoch, UTC.
 ///
@@ -20,10 +21,12 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
 
     /// The current time from the real-time clock, moved by `OWNER_REPORT_NOW` when that is set.
     public static func now() -> Timestamp {
-        // The offset first: its first use reads the clock, and a reading taken before that one would
-        // put the process a few microseconds before OWNER_REPORT_NOW.
-        let offset = clockOffset
-        return realNow().adding(nanoseconds: offset)
+        guard let clock = injectedClock else { return realNow() }
+        // The first reading is OWNER_REPORT_NOW itself, to the nanosecond: a test that pings "at
+        // 16:10" finds 16:10:00.000000 in the ledger however long a loaded machine took between the
+        // two clock readings. Later readings move on from it with the real clock.
+        if !firstReadingTaken.exchange(true, ordering: .relaxed) { return Timestamp(rawValue: clock.start) }
+        return realNow().adding(nanoseconds: clock.offset)
     }
 
     private static func realNow() -> Timestamp {
@@ -35,12 +38,15 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
     /// The injectable clock for tests and back-fills: `OWNER_REPORT_NOW=2026-11-20T09:00:00Z` makes the
     /// process start at that time, and its clock then runs at the real pace from there. Unset, or not a
     /// time `parse` reads, the clock is the real one.
-    private static let clockOffset: Int64 = {
+    /// `OWNER_REPORT_NOW`, and how far it is from the real clock, when it is set.
+    private static let injectedClock: (start: Int64, offset: Int64)? = {
         guard let value = getenv("OWNER_REPORT_NOW").map({ String(cString: $0) }), !value.isEmpty,
             let start = parse(value, in: TimeZone.gmt)
-        else { return 0 }
-        return start.rawValue - realNow().rawValue
+        else { return nil }
+        return (start.rawValue, start.rawValue - realNow().rawValue)
     }()
+
+    private static let firstReadingTaken = Atomic<Bool>(false)
 
     public var seconds: Int64 { rawValue >= 0 ? rawValue / 1_000_000_000 : (rawValue - 999_999_999) / 1_000_000_000 }
     public var nanoseconds: Int64 { rawValue - seconds * 1_000_000_000 }
