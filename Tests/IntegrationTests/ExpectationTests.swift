@@ -134,6 +134,21 @@ import TestSupport
                 """), "\(second)")
     }
 
+    /// A ping "at" a time is recorded at that time to the nanosecond, even with the machine loaded by
+    /// sixteen producers at once (the injected clock's first reading is the injected time itself).
+    @Test func aPingAtAnInjectedTimeIsRecordedAtExactlyThatTimeUnderLoad() throws {
+        let fixture = try fixture()
+        let times = (0..<16).map { String(format: "2026-11-20T16:%02d:00Z", $0 + 10) }
+        let pings = try times.map { time in
+            try Program.producer.start(
+                ["ping", "backup", "--queue", fixture.queue.root, "--config", fixture.configPath],
+                environment: fixture.environment.merging(["OWNER_REPORT_NOW": time]) { $1 })
+        }
+        for ping in pings { #expect(ping.wait().status == 0) }
+        let recorded = try Ledger(queue: fixture.queue).allEvents().filter { $0.kind == .ping }.map(\.time).sorted()
+        #expect(recorded == times.map { $0.replacingOccurrences(of: ":00Z", with: ":00.000000Z") }, "\(recorded)")
+    }
+
     @Test func aCronExpectationIsDueAtItsNextTimeInTheConfiguredZone() throws {
         let fixture = try fixture()
         try watchdog(fixture, at: "2026-11-20T18:00:00Z")
