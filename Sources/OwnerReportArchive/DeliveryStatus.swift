@@ -5,7 +5,7 @@ import OwnerReportLedger
 /// Where one report stands, read from the ledger and the queue: `owner-report-producer status ID` and
 /// the MCP tool `report_status`. Pending (and waiting for what), delivered (where, when, in how many
 /// parts), or failed (the reason its `NAME.error.json` gives).
-public struct DeliveryStatus: Sendable, Equatable {
+public struct DeliveryStatus: Sendable {
     public enum State: String, Sendable {
         case pending, delivered, failed
     }
@@ -27,13 +27,8 @@ public struct DeliveryStatus: Sendable, Equatable {
     public var title: String?
     public var enqueuedAt: Timestamp?
     public var destinations: [Destination] = []
-    /// For a failed report: its category and reason.
-    public var failure: (category: String, reason: String)?
-
-    public static func == (lhs: DeliveryStatus, rhs: DeliveryStatus) -> Bool {
-        lhs.id == rhs.id && lhs.state == rhs.state && lhs.destinations == rhs.destinations
-            && lhs.failure?.reason == rhs.failure?.reason
-    }
+    /// For a failed report: its sidecar's category and reason.
+    public var failure: QueueStatus.Failed?
 
     /// The status of the report `id` (its file name, as the producer printed it; a path is taken too).
     /// Throws `InputError` naming the ledger when the ledger has never heard of it.
@@ -76,14 +71,10 @@ public struct DeliveryStatus: Sendable, Equatable {
         }
         if last?.kind == .failed || FileManager.default.fileExists(atPath: "\(queue.failed)/\(id)") {
             state = .failed
-            var category = "?", reason = last?.detail ?? "?"
-            if let data = FileManager.default.contents(atPath: "\(queue.failed)/\(id).error.json"),
-                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-            {
-                category = object["category"] as? String ?? category
-                reason = object["reason"] as? String ?? reason
-            }
-            failure = (category, reason)
+            var sidecar = QueueStatus.Failed(report: id, in: queue)
+            // Gone from failed/ (requeued since, or its sidecar lost): the ledger's `failed` row says why.
+            if sidecar.category == "?", let detail = last?.detail { sidecar.reason = detail }
+            failure = sidecar
         } else if FileManager.default.fileExists(atPath: path) {
             state = .pending
         } else {

@@ -19,6 +19,20 @@ public struct QueueStatus: Sendable {
         public var category: String
         public var reason: String
         public var failedAt: String?
+
+        /// What `failed/REPORT.error.json` says of a quarantined report (`?` for what it lacks).
+        public init(report: String, in queue: QueueDirectory) {
+            self.report = report
+            guard let data = FileManager.default.contents(atPath: "\(queue.failed)/\(report).error.json"),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else {
+                (category, reason) = ("?", "no NAME.error.json beside it")
+                return
+            }
+            category = object["category"] as? String ?? "?"
+            reason = object["reason"] as? String ?? "?"
+            failedAt = object["failed_at"] as? String
+        }
     }
 
     public struct Delivery: Sendable, Equatable {
@@ -61,17 +75,7 @@ public struct QueueStatus: Sendable {
         }
         pending.sort { ($0.lane, $0.enqueuedAt, $0.report) < ($1.lane, $1.enqueuedAt, $1.report) }
 
-        for file in queue.failedReports() {
-            var entry = Failed(report: file.name, category: "?", reason: "no NAME.error.json beside it", failedAt: nil)
-            if let data = FileManager.default.contents(atPath: "\(queue.failed)/\(file.name).error.json"),
-                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-            {
-                entry.category = object["category"] as? String ?? "?"
-                entry.reason = object["reason"] as? String ?? "?"
-                entry.failedAt = object["failed_at"] as? String
-            }
-            failed.append(entry)
-        }
+        for file in queue.failedReports() { failed.append(Failed(report: file.name, in: queue)) }
         if let ledger {
             lastDeliveries = try ledger.query(
                 "WHERE event = 'delivered' ORDER BY seq DESC LIMIT ?", [.integer(Int64(recent))]
