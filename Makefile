@@ -13,7 +13,9 @@ TEST_DEPS    := systemd git sqlite3 prometheus-node-exporter prometheus promethe
 
 # One version for every program: the string in Version.swift, which --version prints too.
 VERSION      := $(shell sed -n 's/.*static let string = "\(.*\)".*/\1/p' Sources/OwnerReportCore/Version.swift)
+# One program under five names: each name is a link to owner-report, which it runs as that program.
 PROGRAMS     := owner-report-producer owner-report-driver owner-report-watchdog owner-report-archiver owner-report-intake
+LINK_PROGRAMS = for p in $(PROGRAMS); do ln -sfn owner-report $(1)/$$p || exit 1; done
 
 # make install: where things go. DESTDIR stages a tree (as make deb does).
 PREFIX            ?= /usr/local
@@ -49,6 +51,7 @@ deps:
 
 build: deps
 	$(SWIFT) build -c $(CONFIG)
+	@$(call LINK_PROGRAMS,$(BIN))
 
 # The main job on the embedded default: a local queue and the `file` destination, no accounts.
 demo: build
@@ -116,11 +119,12 @@ fuzz: deps
 # The programs alone, as release builds them (the benchmarks measure these).
 release-programs: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
+	@$(call LINK_PROGRAMS,$(RELEASE_BIN))
 
 release: release-programs
 	$(SWIFT) build $(RELEASE_FLAGS) --product generate-manual
 	@rm -rf $(MAN_BUILD) && mkdir -p $(MAN_BUILD)
-	@for p in $(PROGRAMS); do \
+	@for p in owner-report $(PROGRAMS); do \
 	  $(RELEASE_BIN)/generate-manual $(RELEASE_BIN)/$$p --section 1 \
 	    --date $$(git log -1 --format=%cs 2>/dev/null || date +%F) --authors 'owner-report developers' -o $(MAN_BUILD) || exit 1; \
 	done
@@ -133,8 +137,9 @@ install: release
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSTEMD_UNIT_DIR) $(DESTDIR)$(SYSTEMD_USER_UNIT_DIR) \
 	  $(DESTDIR)$(TMPFILES_DIR) $(DESTDIR)$(SYSUSERS_DIR) $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/examples \
 	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASH_COMPLETION_DIR) $(DESTDIR)$(ZSH_COMPLETION_DIR) $(DESTDIR)$(FISH_COMPLETION_DIR)
-	@for p in $(PROGRAMS); do \
-	  install -m 0755 -s $(RELEASE_BIN)/$$p $(DESTDIR)$(BINDIR)/$$p; \
+	install -m 0755 -s $(RELEASE_BIN)/owner-report $(DESTDIR)$(BINDIR)/owner-report
+	@$(call LINK_PROGRAMS,$(DESTDIR)$(BINDIR))
+	@for p in owner-report $(PROGRAMS); do \
 	  $(RELEASE_BIN)/$$p --generate-completion-script bash | sed '1{/^#!/d}' > $(DESTDIR)$(BASH_COMPLETION_DIR)/$$p; \
 	  $(RELEASE_BIN)/$$p --generate-completion-script zsh > $(DESTDIR)$(ZSH_COMPLETION_DIR)/_$$p; \
 	  $(RELEASE_BIN)/$$p --generate-completion-script fish > $(DESTDIR)$(FISH_COMPLETION_DIR)/$$p.fish; \
@@ -155,12 +160,13 @@ install: release
 	@echo "installed owner-report $(VERSION) under $(DESTDIR)$(PREFIX); next: docs/operator-manual.md, section 1"
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGRAMS))
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,owner-report $(PROGRAMS))
 	rm -f $(DESTDIR)$(SYSTEMD_UNIT_DIR)/owner-report-* $(DESTDIR)$(SYSTEMD_USER_UNIT_DIR)/owner-report-*
 	rm -f $(DESTDIR)$(TMPFILES_DIR)/owner-report.conf $(DESTDIR)$(SYSUSERS_DIR)/owner-report.conf
-	rm -f $(DESTDIR)$(MANDIR)/man1/owner-report-*.1
-	rm -f $(addprefix $(DESTDIR)$(BASH_COMPLETION_DIR)/,$(PROGRAMS)) $(addprefix $(DESTDIR)$(ZSH_COMPLETION_DIR)/_,$(PROGRAMS))
-	rm -f $(addsuffix .fish,$(addprefix $(DESTDIR)$(FISH_COMPLETION_DIR)/,$(PROGRAMS)))
+	rm -f $(DESTDIR)$(MANDIR)/man1/owner-report.1 $(DESTDIR)$(MANDIR)/man1/owner-report-*.1
+	rm -f $(addprefix $(DESTDIR)$(BASH_COMPLETION_DIR)/,owner-report $(PROGRAMS))
+	rm -f $(addprefix $(DESTDIR)$(ZSH_COMPLETION_DIR)/_,owner-report $(PROGRAMS))
+	rm -f $(addsuffix .fish,$(addprefix $(DESTDIR)$(FISH_COMPLETION_DIR)/,owner-report $(PROGRAMS)))
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 # A Debian package of the system flavour: make deb, then dpkg -i build-deb/owner-report_*.deb.

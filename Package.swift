@@ -4,11 +4,9 @@ import PackageDescription
 let package = Package(
     name: "owner-report",
     products: [
-        .executable(name: "owner-report-producer", targets: ["owner-report-producer"]),
-        .executable(name: "owner-report-driver", targets: ["owner-report-driver"]),
-        .executable(name: "owner-report-watchdog", targets: ["owner-report-watchdog"]),
-        .executable(name: "owner-report-archiver", targets: ["owner-report-archiver"]),
-        .executable(name: "owner-report-intake", targets: ["owner-report-intake"]),
+        // One program under five names (owner-report-producer, -driver, -watchdog, -archiver and
+        // -intake are links to it): one copy of the Swift runtime, Foundation and ICU instead of five.
+        .executable(name: "owner-report", targets: ["owner-report"]),
         // For the fuzzers in fuzz/, a separate package built with -sanitize=fuzzer.
         .library(name: "OwnerReportKit", targets: ["OwnerReportCore", "OwnerReportDelivery", "OwnerReportIntake"]),
     ],
@@ -145,45 +143,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // The five programs, one subcommand per file in a folder each (Producer/, Driver/, Watchdog/,
+        // Archiver/, Intake/); OwnerReport.swift chooses one by the name the process was run as.
         .executableTarget(
-            name: "owner-report-producer",
+            name: "owner-report",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportReports", "OwnerReportCommandLine",
-                "OwnerReportSubmission",
-                "OwnerReportFleet", "OwnerReportArchive", "OwnerReportAgents",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-
-        .executableTarget(
-            name: "owner-report-driver",
-            dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportWatching",
-                "OwnerReportCommandLine",
-                "OwnerReportSubmission", "OwnerReportAcknowledging",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-
-        .executableTarget(
-            name: "owner-report-watchdog",
-            dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportWatching",
-                "OwnerReportCommandLine",
-                "OwnerReportAcknowledging", "OwnerReportReports",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-
-        .executableTarget(
-            name: "owner-report-archiver",
-            dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "OwnerReportArchive", "OwnerReportCommandLine",
-                "OwnerReportFleet", "OwnerReportWatching",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-
-        .executableTarget(
-            name: "owner-report-intake",
-            dependencies: [
-                "OwnerReportCore", "OwnerReportIntake", "OwnerReportSubmission", "OwnerReportSockets",
+                "OwnerReportCore", "OwnerReportLedger", "OwnerReportDelivery", "OwnerReportReports",
+                "OwnerReportArchive", "OwnerReportFleet", "OwnerReportSubmission", "OwnerReportSockets",
+                "OwnerReportAcknowledging", "OwnerReportWatching", "OwnerReportIntake", "OwnerReportAgents",
                 "OwnerReportCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -212,9 +179,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report-producer", "owner-report-driver",
-                "owner-report-watchdog", "owner-report-archiver",
-                "owner-report-intake",
+                "OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
     ]

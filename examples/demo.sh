@@ -5,7 +5,7 @@ BIN=${OWNER_REPORT_BIN:-.build/debug}
 HERE=$(dirname "$0")
 echo "== queue: $OWNER_REPORT_HOME (destination: the embedded default, file into outbox/)"
 
-echo "== 1. a checkpoint, with the seed's flags"
+echo "== 1. a checkpoint, with the original Python scripts' flags"
 "$BIN/owner-report-producer" checkpoint --team general-task --worker alice --task-id example-task \
   --progress 50% --done '第一階段完成' --next '等待第二階段結果' --status normal --source manual-checkpoint
 

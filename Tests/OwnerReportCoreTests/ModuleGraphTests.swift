@@ -15,8 +15,7 @@ import Testing
         ],
         ["OwnerReportWatching", "OwnerReportIntake", "OwnerReportAgents", "OwnerReportCommandLine"],
         [
-            "owner-report-producer", "owner-report-driver", "owner-report-watchdog", "owner-report-archiver",
-            "owner-report-intake",
+            "owner-report"
         ],
     ]
 

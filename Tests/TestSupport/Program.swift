@@ -10,16 +10,28 @@ public struct Program: Sendable {
     public static let archiver = Program(name: "owner-report-archiver")
     public static let intake = Program(name: "owner-report-intake")
 
+    /// The one program itself, `owner-report PROGRAM …`.
+    public static let dispatcher = Program(name: "owner-report")
+
     /// The built executable: `$OWNER_REPORT_BIN_DIR/<name>`, else beside the test bundle, else `.build/debug/`.
+    /// `swift build` makes `owner-report` alone; the link under this program's name is made beside it
+    /// the first time it is needed, as `make build` and `make install` make theirs.
     public var path: String {
         if let directory = ProcessInfo.processInfo.environment["OWNER_REPORT_BIN_DIR"] { return "\(directory)/\(name)" }
         let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-        if FileManager.default.isExecutableFile(atPath: "\(bundleDirectory)/\(name)") {
-            return "\(bundleDirectory)/\(name)"
+        var directory = bundleDirectory
+        if !FileManager.default.isExecutableFile(atPath: "\(directory)/owner-report") {
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent()
+            directory = root.appendingPathComponent(".build/debug").path
         }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/\(name)").path
+        let path = "\(directory)/\(name)"
+        if name != "owner-report", !FileManager.default.fileExists(atPath: path) {
+            // Made under a name of its own, then renamed into place: tests run in parallel.
+            let temporary = "\(path).\(getpid()).\(UInt32.random(in: 0 ... .max)).link"
+            if symlink("owner-report", temporary) == 0, rename(temporary, path) != 0 { unlink(temporary) }
+        }
+        return path
     }
 
     /// What a finished run printed and how it exited.

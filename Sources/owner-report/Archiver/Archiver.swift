@@ -6,10 +6,9 @@ import OwnerReportCore
 import OwnerReportLedger
 
 /// `owner-report-archiver`: files, expires, verifies, exports and requeues.
-@main
 struct Archiver: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "owner-report-archiver",
+        commandName: Invocation.commandName("archiver"),
         abstract:
             "File and expire the archive, verify it against the ledger, export the audit trail, requeue failed reports, ship the ledger to the fleet.",
         discussion: """

@@ -8,10 +8,9 @@ import OwnerReportDelivery
 import OwnerReportWatching
 
 /// `owner-report-watchdog`: the every-minute supervisor of the chain.
-@main
 struct WatchdogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "owner-report-watchdog",
+        commandName: Invocation.commandName("watchdog"),
         abstract: "Check the chain's health, drain a few reports when no daemon runs, alert when it is broken.",
         discussion: """
             One bounded pass, made to run every minute. It reads the backlog, the oldest pending \

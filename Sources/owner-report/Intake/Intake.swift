@@ -7,10 +7,9 @@ import OwnerReportSockets
 import OwnerReportSubmission
 
 /// `owner-report-intake`: reports and alerts over HTTP, on disk before the sender hears 2xx.
-@main
 struct Intake: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "owner-report-intake",
+        commandName: Invocation.commandName("intake"),
         abstract: "Take reports, Alertmanager and Grafana alerts and relayed reports over HTTP into the queue.",
         discussion: """
             Endpoints: POST /v1/reports (a report in the JSON form; Idempotency-Key makes a retry safe), \

@@ -2,10 +2,9 @@ import ArgumentParser
 import OwnerReportCore
 
 /// `owner-report-producer`: builds a report and enqueues it atomically into pending/.
-@main
 struct Producer: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "owner-report-producer",
+        commandName: Invocation.commandName("producer"),
         abstract: "Build a report and put it in the owner-report queue.",
         discussion: """
             Each subcommand writes one report file into the queue's tmp/, fsyncs it, records it in the \

@@ -9,10 +9,9 @@ import OwnerReportSubmission
 import OwnerReportWatching
 
 /// `owner-report-driver`: delivers pending reports oldest-first, archives only what was delivered.
-@main
 struct Driver: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "owner-report-driver",
+        commandName: Invocation.commandName("driver"),
         abstract: "Deliver pending reports oldest-first; archive only what was delivered.",
         discussion: """
             Each destination is a lane, delivered by a worker of its own: lanes never wait for each \
