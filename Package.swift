@@ -13,7 +13,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -40,7 +39,6 @@ let package = Package(
         .target(
             name: "OwnerReportCore",
             dependencies: [
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]),
@@ -49,7 +47,6 @@ let package = Package(
             name: "OwnerReportLedger",
             dependencies: [
                 "CSQLite", "OwnerReportCore",
-                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // Delivery: the drain that keeps order and never fakes success (DeliveryRun), the channels
         // (Channels/), how a report looks on each (Markup/) and libcurl's HTTP and SMTP (Transfer/).
@@ -62,7 +59,6 @@ let package = Package(
             name: "OwnerReportDelivery",
             dependencies: [
                 "OwnerReportCore", "OwnerReportLedger", "OwnerReportTransfer",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // Acknowledgements read back from a chat with no public listener (Telegram getUpdates, Discord reads).
@@ -180,7 +176,6 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "OwnerReportCore", "OwnerReportLedger", "TestSupport", "owner-report",
-                .product(name: "Crypto", package: "swift-crypto"),
             ]),
     ]
 )

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import OwnerReportCore
 
@@ -101,7 +100,7 @@ public struct AgentHookEvent: Sendable, Equatable {
             event, session, agentID ?? "", promptID ?? "", notificationType ?? "", message ?? "", lastMessage ?? "",
             moment,
         ]
-        let digest = SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8)).map { String(format: "%02x", $0) }
+        let digest = SHA256.hash(Array(parts.joined(separator: "\u{1F}").utf8)).map { String(format: "%02x", $0) }
             .joined()
         return "agent-hook:\(session):\(digest.prefix(32))"
     }

@@ -3,7 +3,6 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Crypto
 import Foundation
 
 /// The queue's directory tree (docs/design.md §3): tmp/, pending/, sent/, failed/, state/, the ledger and the lock.
@@ -117,7 +116,7 @@ public struct QueueDirectory: Sendable {
 
     /// The lower-case hex SHA-256 of `bytes`, as the ledger records content.
     public static func sha256(_ bytes: some Collection<UInt8>) -> String {
-        DigitText.hex(SHA256.hash(data: Array(bytes)))
+        DigitText.hex(SHA256.hash(bytes))
     }
 
     private static func kind(of mode: mode_t) -> QueueEntry.Kind {

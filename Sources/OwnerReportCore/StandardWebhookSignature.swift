@@ -1,18 +1,17 @@
-import Crypto
 import Foundation
 
 /// Standard Webhooks signatures: `v1,` + base64 HMAC-SHA256 of `id.timestamp.body`. The webhook channel
 /// signs with it and the intake's `/v1/relay` verifies with it, so both sides read the spec the same way.
 public struct StandardWebhookSignature {
-    private let key: SymmetricKey
+    private let key: [UInt8]
 
     /// A secret as Standard Webhooks gives it: base64 after an optional `whsec_`; other text is used as raw bytes.
     public init(secret: String) {
         let body = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
         if let decoded = Data(base64Encoded: body), !decoded.isEmpty {
-            key = SymmetricKey(data: decoded)
+            key = Array(decoded)
         } else {
-            key = SymmetricKey(data: Data(secret.utf8))
+            key = Array(secret.utf8)
         }
     }
 
@@ -38,6 +37,6 @@ public struct StandardWebhookSignature {
     }
 
     private func mac(id: String, timestamp: Int64, body: [UInt8]) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Array("\(id).\(timestamp).".utf8) + body, using: key))
+        SHA256.authenticationCode(for: Array("\(id).\(timestamp).".utf8) + body, key: key)
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 #if canImport(Glibc)
     import Glibc
@@ -315,7 +314,7 @@ public final class Ledger {
     }
 
     static func hash(of event: LedgerEvent) -> String {
-        DigitText.hex(SHA256.hash(data: Array(event.hashedContent.utf8)))
+        DigitText.hex(SHA256.hash(Array(event.hashedContent.utf8)))
     }
 }
 

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import OwnerReportCore
 import OwnerReportLedger
@@ -119,7 +118,7 @@ import TestSupport
             let path = "\(root)/\(name)"
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             let data = FileManager.default.contents(atPath: path) ?? Data()
-            let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            let digest = SHA256.hash(data).map { String(format: "%02x", $0) }.joined()
             lines.append(
                 "\(name) \(attributes[.posixPermissions] ?? "") \(attributes[.modificationDate] ?? "") \(digest)")
         }

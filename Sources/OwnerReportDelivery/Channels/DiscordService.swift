@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import OwnerReportCore
 import OwnerReportTransfer
@@ -63,7 +62,7 @@ public final class DiscordService: ChatService {
 
     /// At most 25 characters, the same for every try of the same part: a digest of the report id and the part.
     static func nonce(reportID: String, part: Int) -> String {
-        let digest = DigitText.hex(SHA256.hash(data: Array(reportID.utf8)))
+        let digest = DigitText.hex(SHA256.hash(Array(reportID.utf8)))
         return "\(digest.prefix(20))-\(part)"
     }
 

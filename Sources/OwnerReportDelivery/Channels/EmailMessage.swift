@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import OwnerReportCore
 
@@ -46,7 +45,7 @@ public struct EmailMessage: Sendable {
 
     /// `<digest.owner-report@sender-domain>`: the same for every try of a report.
     public static func messageID(reportID: String, from: String) -> String {
-        let digest = DigitText.hex(SHA256.hash(data: Array(reportID.utf8)).prefix(16))
+        let digest = DigitText.hex(SHA256.hash(Array(reportID.utf8)).prefix(16))
         let domain = address(in: from).split(separator: "@").last.map(String.init) ?? "owner-report.invalid"
         return "<\(digest).owner-report@\(domain)>"
     }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import OwnerReportCore
 import OwnerReportLedger
@@ -119,7 +118,7 @@ public struct Escalator {
     /// every time, so publishing it again after a crash can never make a second copy.
     static func reportName(incident: String, step: Int, destination: String, due: Timestamp) -> String {
         let tag = DigitText.hex(
-            SHA256.hash(data: Array("escalation:\(incident):\(step):\(destination)".utf8)).prefix(4))
+            SHA256.hash(Array("escalation:\(incident):\(step):\(destination)".utf8)).prefix(4))
         return ReportName.make(
             at: due, kind: .incident, title: "\(incident) escalation \(step)", format: .markdown, tag: tag)
     }
