@@ -114,13 +114,13 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	fuzz/run $(FUZZ_SECONDS)
 
-# Release binaries, their manual pages (swift-argument-parser's generate-manual reads each command's
-# own help; one page per program, its subcommands included) and shell completions (each program's --generate-completion-script).
-# The programs alone, as release builds them (the benchmarks measure these).
+# The release program and its five links, as make install ships them (the benchmarks measure these).
 release-programs: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 	@$(call LINK_PROGRAMS,$(RELEASE_BIN))
 
+# The manual pages (swift-argument-parser's generate-manual reads each command's own help: one page
+# for owner-report and one per program under its link's name, subcommands included).
 release: release-programs
 	$(SWIFT) build $(RELEASE_FLAGS) --product generate-manual
 	@rm -rf $(MAN_BUILD) && mkdir -p $(MAN_BUILD)
