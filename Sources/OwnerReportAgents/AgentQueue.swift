@@ -60,7 +60,7 @@ public struct AgentQueue: Sendable {
 
     /// A queue's refusal as a tool error: whether to try again, and that nothing was enqueued. The
     /// error's exit status says it, as it does for the producer: 75 (a locked ledger, a full bound) and
-    /// 74 (a full disk, an I/O error; `SQLiteError` and `QueueError` both map a full disk there).
+    /// 74 (a full disk, an I/O error; `SQLiteError` and `SystemError` both map a full disk there).
     static func refusal(_ error: any Error) -> ToolError {
         let text = "\(error)"
         if let failure = error as? OperatorFacingError,

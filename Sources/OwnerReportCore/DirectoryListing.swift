@@ -26,17 +26,17 @@ public enum DirectoryListing {
         }
     }
 
-    /// Every name but `.` and `..`; ENOENT and the rest as a `QueueError` naming the directory.
-    public static func names(in path: String) throws(QueueError) -> [Name] {
+    /// Every name but `.` and `..`; ENOENT and the rest as a `SystemError` naming the directory.
+    public static func names(in path: String) throws(SystemError) -> [Name] {
         guard let directory = opendir(path) else {
-            throw QueueError(path: path, errno: errno, operation: "list")
+            throw SystemError(path: path, errno: errno, operation: "list")
         }
         defer { closedir(directory) }
         var names: [Name] = []
         while true {
             errno = 0
             guard let entry = readdir(directory) else {
-                if errno != 0 { throw QueueError(path: path, errno: errno, operation: "list") }
+                if errno != 0 { throw SystemError(path: path, errno: errno, operation: "list") }
                 return names
             }
             let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in

@@ -16,14 +16,14 @@ public enum DurableFile {
     /// writer mid-file. Production callers leave it at zero.
     public static func create(
         _ path: String, bytes: some Collection<UInt8>, mode: mode_t = 0o600, pacing: Duration = .zero
-    ) throws(QueueError) {
+    ) throws(SystemError) {
         let fd = try openNew(path, mode: mode, locked: false)
         defer { close(fd) }
         try writeAll(fd, Array(bytes), path: path, pacing: pacing)
     }
 
     /// Opens a new file for writing; `locked` holds flock(2) on it, which tells recovery a writer is alive.
-    private static func openNew(_ path: String, mode: mode_t, locked: Bool) throws(QueueError) -> Int32 {
+    private static func openNew(_ path: String, mode: mode_t, locked: Bool) throws(SystemError) -> Int32 {
         let fd = try syscall("create", path: path) {
             open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         }
@@ -38,7 +38,7 @@ public enum DurableFile {
         return fd
     }
 
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String, pacing: Duration) throws(QueueError) {
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String, pacing: Duration) throws(SystemError) {
         var written = 0
         while written < bytes.count {
             let chunk = min(65_536, bytes.count - written)
@@ -57,7 +57,7 @@ public enum DurableFile {
     ///
     /// `link(2)` fails with EEXIST rather than replace an existing file; the destination's directory is
     /// fsynced before the source is unlinked, so a crash leaves at least one complete copy.
-    public static func move(_ source: String, to destination: String) throws(QueueError) {
+    public static func move(_ source: String, to destination: String) throws(SystemError) {
         try syscall("link into \(directoryName(of: destination))/", path: source) { link(source, destination) }
         try syncDirectory(directoryName(of: destination))
         try syscall("unlink", path: source) { unlink(source) }
@@ -68,10 +68,10 @@ public enum DurableFile {
     ///
     /// Only the holder of the delivery lock moves such entries, so checking for the destination first
     /// cannot race with another writer.
-    public static func moveEntry(_ source: String, to destination: String) throws(QueueError) {
+    public static func moveEntry(_ source: String, to destination: String) throws(SystemError) {
         var info = stat()
         if lstat(destination, &info) == 0 {
-            throw QueueError(path: destination, errno: EEXIST, operation: "move \(source) here")
+            throw SystemError(path: destination, errno: EEXIST, operation: "move \(source) here")
         }
         try syscall("rename to \(destination)", path: source) { rename(source, destination) }
         try syncDirectory(directoryName(of: destination))
@@ -116,7 +116,7 @@ public enum DurableFile {
         /// Makes the staged bytes visible as `destination` (never replacing a file there) and removes the
         /// staging name. That unlink is not fsynced: a staging file that outlives a power cut is one whose
         /// report is visible already, and recovery removes it.
-        public func publish(as destination: String) throws(QueueError) {
+        public func publish(as destination: String) throws(SystemError) {
             do {
                 try syscall("link into \(directoryName(of: destination))/", path: path) { link(path, destination) }
             } catch {
@@ -189,7 +189,7 @@ public enum DurableFile {
     /// `tmpDirectory` must be on the same file system as `destination` (rename(2) does not cross them).
     public static func replace(
         _ destination: String, with bytes: some Collection<UInt8>, via tmpDirectory: String, mode: mode_t = 0o600
-    ) throws(QueueError) {
+    ) throws(SystemError) {
         let staging = stagingPath(for: destination, in: tmpDirectory)
         do {
             try create(staging, bytes: bytes, mode: mode)
@@ -202,30 +202,30 @@ public enum DurableFile {
     }
 
     /// fsyncs a directory so that the names created or removed in it survive a crash.
-    public static func syncDirectory(_ path: String) throws(QueueError) {
+    public static func syncDirectory(_ path: String) throws(SystemError) {
         let fd = try syscall("open directory", path: path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         defer { close(fd) }
         try syscall("fsync directory", path: path) { fsync(fd) }
     }
 
     /// The whole of a regular file of any size, without following a symlink (its size bounds the read).
-    public static func readWhole(_ path: String) throws(QueueError) -> [UInt8] {
+    public static func readWhole(_ path: String) throws(SystemError) -> [UInt8] {
         var info = stat()
         try syscall("lstat", path: path) { lstat(path, &info) }
         return try readRegularFile(path, limit: Int(info.st_size) + 65_536)
     }
 
     /// Reads a regular file without following a symlink and refusing anything over `limit` bytes.
-    public static func readRegularFile(_ path: String, limit: Int) throws(QueueError) -> [UInt8] {
+    public static func readRegularFile(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
         let fd = try syscall("open", path: path) { open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
         defer { close(fd) }
         var info = stat()
         try syscall("fstat", path: path) { fstat(fd, &info) }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            throw QueueError(path: path, errno: EINVAL, operation: "read (not a regular file)")
+            throw SystemError(path: path, errno: EINVAL, operation: "read (not a regular file)")
         }
         guard Int(info.st_size) <= limit else {
-            throw QueueError(
+            throw SystemError(
                 path: path, errno: EFBIG, operation: "read (\(info.st_size) bytes, over the limit of \(limit))")
         }
         // Room for the size fstat saw and one byte more, to notice a file that grew; the buffer grows
@@ -246,14 +246,14 @@ public enum DurableFile {
             total += count
         }
         guard total <= limit else {
-            throw QueueError(path: path, errno: EFBIG, operation: "read (grew over the limit of \(limit) bytes)")
+            throw SystemError(path: path, errno: EFBIG, operation: "read (grew over the limit of \(limit) bytes)")
         }
         bytes.removeSubrange(total...)
         return bytes
     }
 
     /// Creates a directory and any missing parents with mode 0700, each new one made durable.
-    public static func makeDirectories(_ path: String) throws(QueueError) {
+    public static func makeDirectories(_ path: String) throws(SystemError) {
         var prefix = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             prefix += "/\(component)"
@@ -266,7 +266,7 @@ public enum DurableFile {
     /// A new directory's name is durable only once its parent is fsynced (a new name is like any
     /// other entry), so the parent is fsynced after each `mkdir`: a report filed into a folder made
     /// a moment ago must not vanish with the folder at a power cut.
-    public static func makeDirectory(_ path: String) throws(QueueError) {
+    public static func makeDirectory(_ path: String) throws(SystemError) {
         if mkdir(path, 0o700) == 0 {
             try syncDirectory(directoryName(of: path))
             return
@@ -274,7 +274,7 @@ public enum DurableFile {
         let code = errno
         var info = stat()
         if code == EEXIST, stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { return }
-        throw QueueError(path: path, errno: code == EEXIST ? ENOTDIR : code, operation: "create directory")
+        throw SystemError(path: path, errno: code == EEXIST ? ENOTDIR : code, operation: "create directory")
     }
 
     /// The report name a staging file in tmp/ is on its way to, when it is one `stagingPath` made.

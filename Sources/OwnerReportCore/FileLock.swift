@@ -21,17 +21,17 @@ public final class FileLock {
     deinit { close(descriptor) }
 
     /// Takes the lock; returns nil at once when another process holds it and `wait` is false.
-    public static func acquire(at path: String, wait: Bool) throws(QueueError) -> FileLock? {
+    public static func acquire(at path: String, wait: Bool) throws(SystemError) -> FileLock? {
         let fd = try syscall("open lock file", path: path) {
             open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         }
         let operation = wait ? LOCK_EX : LOCK_EX | LOCK_NB
-        while flock(fd, operation) != 0 {
-            let code = errno
-            if code == EINTR { continue }
+        do {
+            try syscall("flock", path: path) { flock(fd, operation) }
+        } catch {
             close(fd)
-            if code == EWOULDBLOCK { return nil }
-            throw QueueError(path: path, errno: code, operation: "flock")
+            if error.errno == EWOULDBLOCK { return nil }
+            throw error
         }
         return FileLock(descriptor: fd, path: path)
     }

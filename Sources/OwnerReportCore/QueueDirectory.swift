@@ -26,7 +26,7 @@ public struct QueueDirectory: Sendable {
     public var submitSocket: String { "\(root)/submit.sock" }
 
     /// Creates the tree with mode 0700 where it is missing; existing directories are left as they are.
-    public func prepare() throws(QueueError) {
+    public func prepare() throws(SystemError) {
         try DurableFile.makeDirectory(root)
         for directory in [tmp, pending, sent, failed, state] { try DurableFile.makeDirectory(directory) }
     }
@@ -148,7 +148,7 @@ extension QueueDirectory {
 
 extension QueueDirectory {
     /// The report candidates' names in pending/, unordered and unread: for counting.
-    public func scanPendingNames() throws(QueueError) -> [String] {
+    public func scanPendingNames() throws(SystemError) -> [String] {
         try DirectoryListing.names(in: pending).map(\.name).filter(Self.isCandidate)
     }
 }

@@ -300,9 +300,9 @@ public final class DeliveryRun: @unchecked Sendable {
             let bytes = try DurableFile.readRegularFile(entry.path, limit: configuration.delivery.maxReportBytes)
             let report = try ReportCodec.decode(bytes, format: entry.format, path: "pending/\(entry.name)")
             prepared = PreparedReport(id: entry.name, report: report, enqueuedAt: entry.enqueuedAt)
-        } catch let error as QueueError where error.errno == ENOENT {
+        } catch let error as SystemError where error.errno == ENOENT {
             return nil  // moved away since the scan (an operator, a requeue): nothing to do
-        } catch let error as QueueError {
+        } catch let error as SystemError {
             let reason: String
             switch error.errno {
             case EFBIG:

@@ -25,7 +25,7 @@ extension QueueDirectory {
             } else {
                 let code = errno
                 if !linked.isEmpty { try DurableFile.syncDirectory(sent) }
-                throw QueueError(path: entry.path, errno: code, operation: "link into sent/")
+                throw SystemError(path: entry.path, errno: code, operation: "link into sent/")
             }
         }
         if !linked.isEmpty { try DurableFile.syncDirectory(sent) }

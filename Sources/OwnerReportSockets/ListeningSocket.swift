@@ -50,7 +50,7 @@ public final class ListeningSocket: @unchecked Sendable {
     }
 
     /// Binds and listens on a TCP `host:port` (`[::1]:port` for IPv6), with SO_REUSEADDR.
-    public static func bind(tcp address: String) throws(SocketError) -> ListeningSocket {
+    public static func bind(tcp address: String) throws(SystemError) -> ListeningSocket {
         let host: String
         let port: String
         if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
@@ -65,16 +65,22 @@ public final class ListeningSocket: @unchecked Sendable {
         hints.ai_flags = AI_NUMERICSERV
         var found: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(host, port, &hints, &found) == 0, let first = found else {
-            throw SocketError("\(address): not an address this host can listen on", exitStatus: .usage)
+            throw SystemError(
+                path: address, operation: "listen", reason: "not an address this host can listen on", exitStatus: .usage
+            )
         }
         defer { freeaddrinfo(found) }
-        let descriptor = socket(first.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw failure(address, "socket") }
+        let descriptor = try syscall("socket", path: address) {
+            socket(first.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        }
         var one: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        guard Glibc.bind(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0, listen(descriptor, 512) == 0
-        else {
-            let error = failure(address, "bind")
+        do {
+            try syscall("bind", path: address) {
+                Glibc.bind(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen)
+            }
+            try syscall("listen", path: address) { listen(descriptor, 512) }
+        } catch {
             close(descriptor)
             throw error
         }
@@ -82,37 +88,33 @@ public final class ListeningSocket: @unchecked Sendable {
     }
 
     /// Binds and listens on a Unix socket at `path` with `mode`, replacing a dead one left there.
-    public static func bind(unix path: String, mode: mode_t) throws(SocketError) -> ListeningSocket {
+    public static func bind(unix path: String, mode: mode_t) throws(SystemError) -> ListeningSocket {
         var info = stat()
         if lstat(path, &info) == 0 {
             guard info.st_mode & S_IFMT == S_IFSOCK else {
-                throw SocketError("\(path): exists and is not a socket; move it away", exitStatus: .cannotCreate)
+                throw SystemError(
+                    path: path, operation: "bind", reason: "exists and is not a socket; move it away",
+                    exitStatus: .cannotCreate)
             }
             unlink(path)
         }
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw failure(path, "socket") }
         var address = try UnixAddress(path)
+        let descriptor = try syscall("socket", path: path) {
+            socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        }
         // Created 0600 whatever the umask, then widened: nobody can connect before the mode is right.
         let previous = umask(0o177)
-        let bound = address.withSockaddr { Glibc.bind(descriptor, $0, $1) }
-        umask(previous)
-        guard bound == 0 else {
-            let error = failure(path, "bind")
+        do {
+            try syscall("bind", path: path) { address.withSockaddr { Glibc.bind(descriptor, $0, $1) } }
+        } catch {
+            umask(previous)
             close(descriptor)
             throw error
         }
+        umask(previous)
         let socket = ListeningSocket(descriptor: descriptor, boundPath: path)
-        guard chmod(path, mode) == 0 else { throw failure(path, "chmod") }
-        guard listen(descriptor, 512) == 0 else { throw failure(path, "listen") }
+        try syscall("chmod", path: path) { chmod(path, mode) }
+        try syscall("listen", path: path) { listen(descriptor, 512) }
         return socket
-    }
-
-    /// The error of the system call that just failed, with its errno.
-    public static func failure(_ path: String, _ operation: String) -> SocketError {
-        let code = errno
-        return SocketError(
-            "\(path): \(operation): \(String(cString: strerror(code)))",
-            exitStatus: code == ENOSPC ? .ioError : .cannotCreate)
     }
 }

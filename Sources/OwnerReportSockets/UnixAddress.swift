@@ -7,11 +7,13 @@ import OwnerReportCore
 public struct UnixAddress {
     private var storage = sockaddr_un()
 
-    public init(_ path: String) throws(SocketError) {
+    public init(_ path: String) throws(SystemError) {
         let bytes = Array(path.utf8)
         let capacity = MemoryLayout.size(ofValue: storage.sun_path)
         guard bytes.count < capacity, !bytes.contains(0) else {
-            throw SocketError("\(path): a socket path must be shorter than \(capacity) bytes", exitStatus: .usage)
+            throw SystemError(
+                path: path, operation: "bind", reason: "a socket path must be shorter than \(capacity) bytes",
+                exitStatus: .usage)
         }
         storage.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &storage.sun_path) { buffer in

@@ -23,26 +23,28 @@ final class SocketConnection: @unchecked Sendable {  // used by one thread at a 
 
     /// Connects to the socket at `path`.
     static func connect(to path: String, timeout: Duration) throws(SubmissionError) -> SocketConnection {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else {
-            throw SubmissionError("\(path): socket: \(String(cString: strerror(errno)))", exitStatus: .ioError)
+        do throws(SystemError) {
+            var address = try UnixAddress(path)
+            let fd = try syscall("socket", path: path) {
+                socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            }
+            let connection = SocketConnection(descriptor: fd, name: path, timeout: timeout)
+            try syscall("connect", path: path) { address.withSockaddr { Glibc.connect(fd, $0, $1) } }
+            return connection
+        } catch  where error.operation == "connect" {
+            // What a refused connection means to the one submitting, and what to do about it.
+            switch error.errno {
+            case EACCES, EPERM:
+                throw SubmissionError(
+                    "\(error) (ask the operator to add you to the queue's submit group)", exitStatus: .cannotCreate)
+            case ENOENT, ECONNREFUSED:
+                throw SubmissionError(
+                    "\(error) (is owner-report-driver --follow or its socket unit running?)", exitStatus: .unavailable)
+            default: throw SubmissionError(error.description, exitStatus: .ioError)
+            }
+        } catch {
+            throw SubmissionError(error)
         }
-        let connection = SocketConnection(descriptor: fd, name: path, timeout: timeout)
-        var address = try UnixAddress(path)
-        let result = address.withSockaddr { Glibc.connect(fd, $0, $1) }
-        guard result == 0 else {
-            let code = errno
-            let status: ExitStatus =
-                code == EACCES || code == EPERM
-                ? .cannotCreate : code == ENOENT || code == ECONNREFUSED ? .unavailable : .ioError
-            let hint =
-                code == EACCES || code == EPERM
-                ? " (ask the operator to add you to the queue's submit group)"
-                : code == ENOENT || code == ECONNREFUSED
-                    ? " (is owner-report-driver --follow or its socket unit running?)" : ""
-            throw SubmissionError("\(path): connect: \(String(cString: strerror(code)))\(hint)", exitStatus: status)
-        }
-        return connection
     }
 
     /// The kernel's word on who is at the other end (see `PeerIdentity.credentials(of:)`).
@@ -62,8 +64,7 @@ final class SocketConnection: @unchecked Sendable {  // used by one thread at a 
             let ready = poll(&poller, 1, milliseconds)
             if ready > 0 { return }
             if ready < 0, errno != EINTR {
-                throw SubmissionError(
-                    "\(name): \(operation): \(String(cString: strerror(errno)))", exitStatus: .ioError)
+                throw SubmissionError(SystemError(path: name, errno: errno, operation: operation))
             }
         }
     }
@@ -75,7 +76,7 @@ final class SocketConnection: @unchecked Sendable {  // used by one thread at a 
         let got = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, count, Int32(MSG_DONTWAIT)) }
         if got < 0 {
             if errno == EAGAIN || errno == EINTR { return try readSome(count, doing: operation) }
-            throw SubmissionError("\(name): \(operation): \(String(cString: strerror(errno)))", exitStatus: .ioError)
+            throw SubmissionError(SystemError(path: name, errno: errno, operation: operation))
         }
         return Array(chunk[..<got])
     }
@@ -128,8 +129,7 @@ final class SocketConnection: @unchecked Sendable {  // used by one thread at a 
             }
             if count < 0 {
                 if errno == EAGAIN || errno == EINTR { continue }
-                throw SubmissionError(
-                    "\(name): \(operation): \(String(cString: strerror(errno)))", exitStatus: .ioError)
+                throw SubmissionError(SystemError(path: name, errno: errno, operation: operation))
             }
             written += count
         }

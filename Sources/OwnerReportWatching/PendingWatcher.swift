@@ -24,10 +24,10 @@ public final class PendingWatcher {
     private static let events = Int32(IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF)
 
     /// Initialises libinotifytools (`inotifytools_initialize`) and sets the watch.
-    public init(directory: String) throws(QueueError) {
+    public init(directory: String) throws(SystemError) {
         self.directory = directory
         guard inotifytools_initialize() != 0 else {
-            throw QueueError(path: directory, errno: inotifytools_error(), operation: "inotify init")
+            throw SystemError(path: directory, errno: inotifytools_error(), operation: "inotify init")
         }
         try watch()
     }
@@ -35,10 +35,10 @@ public final class PendingWatcher {
     deinit { inotifytools_cleanup() }
 
     /// Sets the watch on the directory again (after `watchLost`); throws while it does not exist.
-    public func watch() throws(QueueError) {
+    public func watch() throws(SystemError) {
         _ = inotifytools_remove_watch_by_filename(directory)
         guard inotifytools_watch_file(directory, Self.events) != 0 else {
-            throw QueueError(path: directory, errno: inotifytools_error(), operation: "inotify watch")
+            throw SystemError(path: directory, errno: inotifytools_error(), operation: "inotify watch")
         }
     }
 

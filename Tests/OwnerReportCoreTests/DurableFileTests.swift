@@ -13,7 +13,7 @@ import Testing
         #expect {
             try DurableFile.readRegularFile("/proc/self/status", limit: 10)
         } throws: { error in
-            (error as? QueueError)?.errno == EFBIG && "\(error)".contains("grew over the limit of 10 bytes")
+            (error as? SystemError)?.errno == EFBIG && "\(error)".contains("grew over the limit of 10 bytes")
         }
     }
 }

@@ -106,15 +106,17 @@ final class MemoryBook: EnqueueTimeBook, @unchecked Sendable {
 
     @Test func readingRefusesSymlinksFIFOsAndOversizeFiles() throws {
         let big = try directory.write("big.md", bytes: [UInt8](repeating: 0x61, count: 2_000))
-        #expect(throws: QueueError.self) { try DurableFile.readRegularFile(big, limit: 1_000) }
+        #expect(throws: SystemError.self) { try DurableFile.readRegularFile(big, limit: 1_000) }
         #expect(try DurableFile.readRegularFile(big, limit: 2_000).count == 2_000)
         let link = directory.appending("link.md")
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: big)
-        #expect { try DurableFile.readRegularFile(link, limit: 10_000) } throws: { ($0 as? QueueError)?.errno == ELOOP }
+        #expect { try DurableFile.readRegularFile(link, limit: 10_000) } throws: {
+            ($0 as? SystemError)?.errno == ELOOP
+        }
         let fifo = directory.appending("fifo.md")
         #expect(mkfifo(fifo, 0o600) == 0)
         #expect { try DurableFile.readRegularFile(fifo, limit: 10_000) } throws: {
-            ($0 as? QueueError)?.errno == EINVAL
+            ($0 as? SystemError)?.errno == EINVAL
         }
     }
 
@@ -122,7 +124,7 @@ final class MemoryBook: EnqueueTimeBook, @unchecked Sendable {
         let name = producerName(1_000, "x")
         let path = "\(queue.pending)/\(name)"
         try DurableFile.publish(Array("first".utf8), as: path, via: queue.tmp)
-        #expect(throws: QueueError.self) { try DurableFile.publish(Array("second".utf8), as: path, via: queue.tmp) }
+        #expect(throws: SystemError.self) { try DurableFile.publish(Array("second".utf8), as: path, via: queue.tmp) }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "first")
 
         struct LedgerDown: Error {}

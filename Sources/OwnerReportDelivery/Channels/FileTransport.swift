@@ -42,7 +42,7 @@ public final class FileTransport: Transport {
                 let path = outputPath(for: report)
                 do {
                     try DurableFile.publish(message.payload, as: path, via: queue.tmp)
-                } catch let error as QueueError where error.errno == EEXIST {
+                } catch let error as SystemError where error.errno == EEXIST {
                     // Written before a crash that came before the ledger commit: the same bytes mean delivered.
                     let existing = try DurableFile.readRegularFile(path, limit: message.payload.count + 1)
                     guard existing == message.payload else {
@@ -65,7 +65,7 @@ public final class FileTransport: Transport {
         return "\(where_):\n\(String(decoding: message.payload, as: UTF8.self))"
     }
 
-    private func append(_ bytes: [UInt8]) throws(QueueError) {
+    private func append(_ bytes: [UInt8]) throws(SystemError) {
         var info = stat()
         let isNew = lstat(target, &info) != 0
         let fd = try syscall("open for appending", path: target) {

@@ -58,7 +58,7 @@ struct Intake: ParsableCommand {
             }
             var sockets = ListeningSocket.allFromSystemd(environment: common.environment)
             if sockets.isEmpty {
-                sockets = try policy.listen.map { address throws(SubmissionError) in
+                sockets = try policy.listen.map { address throws(SystemError) in
                     try ListeningSocket.bind(tcp: address)
                 }
                 if let path = policy.socket { sockets.append(try ListeningSocket.bind(unix: path, mode: 0o660)) }
