@@ -26,7 +26,7 @@ public final class FileLock {
             open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         }
         let operation = wait ? LOCK_EX : LOCK_EX | LOCK_NB
-        do {
+        do throws(SystemError) {
             try syscall("flock", path: path) { flock(fd, operation) }
         } catch {
             close(fd)

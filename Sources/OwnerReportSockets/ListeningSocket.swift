@@ -75,7 +75,7 @@ public final class ListeningSocket: @unchecked Sendable {
         }
         var one: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        do {
+        do throws(SystemError) {
             try syscall("bind", path: address) {
                 Glibc.bind(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen)
             }
@@ -104,7 +104,7 @@ public final class ListeningSocket: @unchecked Sendable {
         }
         // Created 0600 whatever the umask, then widened: nobody can connect before the mode is right.
         let previous = umask(0o177)
-        do {
+        do throws(SystemError) {
             try syscall("bind", path: path) { address.withSockaddr { Glibc.bind(descriptor, $0, $1) } }
         } catch {
             umask(previous)
@@ -112,9 +112,9 @@ public final class ListeningSocket: @unchecked Sendable {
             throw error
         }
         umask(previous)
-        let socket = ListeningSocket(descriptor: descriptor, boundPath: path)
+        let listening = ListeningSocket(descriptor: descriptor, boundPath: path)
         try syscall("chmod", path: path) { chmod(path, mode) }
         try syscall("listen", path: path) { listen(descriptor, 512) }
-        return socket
+        return listening
     }
 }

@@ -45,10 +45,16 @@ public struct TestSetupError: Error, CustomStringConvertible {
 extension Program {
     /// A copy of the executable in `directory` that every user may run (the build tree may be private).
     public func publicCopy(in directory: String) throws -> String {
+        // The one program, copied, and this program's name as a link to it, as an installation has them.
+        let program = "\(directory)/owner-report"
+        if !FileManager.default.fileExists(atPath: program) {
+            let built = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            try FileManager.default.copyItem(atPath: built, toPath: program)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: program)
+        }
         let copy = "\(directory)/\(name)"
-        if !FileManager.default.fileExists(atPath: copy) {
-            try FileManager.default.copyItem(atPath: path, toPath: copy)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
+        if name != "owner-report", (try? FileManager.default.destinationOfSymbolicLink(atPath: copy)) == nil {
+            try FileManager.default.createSymbolicLink(atPath: copy, withDestinationPath: "owner-report")
         }
         return copy
     }
