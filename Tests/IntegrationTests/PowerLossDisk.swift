@@ -117,7 +117,8 @@ final class PowerLossDisk: @unchecked Sendable {
     func reboot(killing programs: [RunningProgram] = []) throws {
         cut()
         for program in programs {
-            program.signal(SIGKILL)
+            // A program the cut made crash may have started its backtracer, which must go with it.
+            program.killWithChildren()
             _ = program.wait()
         }
         unmount()

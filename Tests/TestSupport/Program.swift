@@ -102,6 +102,24 @@ public final class RunningProgram: @unchecked Sendable {
     /// Sends a signal (SIGKILL for crash tests, SIGTERM for clean shutdown).
     public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
+    /// SIGKILL to the program and to the processes it started: a crashed program's backtracer
+    /// (swift-backtrace) holds its standard output and error, and `wait` reads them to the end.
+    public func killWithChildren() {
+        let parent = process.processIdentifier
+        let children = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap {
+            name -> Int32? in
+            guard let child = Int32(name),
+                let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
+            // After "pid (comm)": the state, then the parent's pid.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == parent ? child : nil
+        }
+        kill(parent, SIGKILL)
+        for child in children { kill(child, SIGKILL) }
+    }
+
     /// Waits for the end and returns what it printed.
     public func wait() -> Program.Outcome {
         process.waitUntilExit()
