@@ -100,8 +100,7 @@ public struct AgentHookEvent: Sendable, Equatable {
             event, session, agentID ?? "", promptID ?? "", notificationType ?? "", message ?? "", lastMessage ?? "",
             moment,
         ]
-        let digest = SHA256.hash(Array(parts.joined(separator: "\u{1F}").utf8)).map { String(format: "%02x", $0) }
-            .joined()
+        let digest = DigitText.hex(SHA256.hash(Array(parts.joined(separator: "\u{1F}").utf8)))
         return "agent-hook:\(session):\(digest.prefix(32))"
     }
 }

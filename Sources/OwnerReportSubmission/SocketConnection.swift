@@ -40,7 +40,7 @@ final class SocketConnection: @unchecked Sendable {  // used by one thread at a 
             case ENOENT, ECONNREFUSED:
                 throw SubmissionError(
                     "\(error) (is owner-report-driver --follow or its socket unit running?)", exitStatus: .unavailable)
-            default: throw SubmissionError(error.description, exitStatus: .ioError)
+            default: throw SubmissionError(error)
             }
         } catch {
             throw SubmissionError(error)
